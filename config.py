@@ -1,0 +1,470 @@
+"""Load and validate config.toml into frozen dataclasses (DESIGN §3, §6).
+
+``load_config(path, env)`` is the only entry point. Every key has a default (the values in the
+shipped config.toml); a missing file section means "all defaults". Anything wrong — an unknown
+section or key, a wrong type, a bad time zone, a negative number of days, a malformed time —
+raises ``ConfigError`` whose single-line message names the file, the key, the value and what
+was expected, so start-up stops with one clear sentence.
+
+Secrets never come from config.toml: the token is read from ``TELEGRAM_BOT_TOKEN`` or from the
+file named by ``[bot] token_file`` (a ``token`` key in config.toml is refused outright).
+``TELEGRAM_API_URL`` overrides ``[bot] api_url`` (the sandbox and the tests point it at the
+local emulator).
+
+Operator-facing messages here are English on purpose: they are read by whoever deploys the
+bot, before any language setting has been loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ledger.rules import DEFAULT_CATEGORIES, Rules
+
+LANGUAGES = ("zh-CN", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TELEGRAM_MAX_DOWNLOAD_MB = 20
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """A config problem; ``str(err)`` is the one line to show the operator."""
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path = Path("data")
+    api_url: str = "https://api.telegram.org"
+    token_file: Path | None = None
+    inspectors: tuple[int, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    endorsement_required: bool = True
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    invite_ttl_hours: int = 72
+    evidence_max_mb: int = TELEGRAM_MAX_DOWNLOAD_MB
+    evidence_types: tuple[str, ...] = (
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "jpg",
+        "jpeg",
+        "png",
+        "zip",
+        "rar",
+        "txt",
+    )
+    page_size: int = 10
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    remind_days: tuple[int, ...] = (7, 3, 1)
+    overdue_repeat_days: int = 7
+    escalate_days: tuple[int, ...] = (1, 15, 30)
+    stale_days: int = 14
+    review_days: int = 3
+    yellow_days: int = 7
+    lookback_months: int = 6
+    lookback_sample: int = 3
+    due_days: int = 7
+    sweep_times: tuple[time, ...] = (time(9, 0),)
+    daily_digest_time: time = time(17, 30)
+    weekly_digest_day: str = "fri"
+    weekly_digest_time: time = time(17, 30)
+    quiet: bool = True
+    work_hours: tuple[time, time] = (time(8, 30), time(18, 0))
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """Extra official holidays and 调休 workdays for years chinese-calendar does not know."""
+
+    holidays: Mapping[int, frozenset[date]] = field(default_factory=dict)
+    workdays: Mapping[int, frozenset[date]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    keep: int = 7
+    time: time = time(2, 0)
+    dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    bot: BotConfig = field(default_factory=BotConfig)
+    workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    token: str | None = None  # from the environment or token_file; never printed (see __repr__)
+
+    def __repr__(self) -> str:  # the token must never reach a log line (R26)
+        return f"Config(path={self.path!s}, data_dir={self.data_dir!s}, token={'set' if self.token else 'unset'})"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.bot.data_dir
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.bot.tz
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup.dir or self.data_dir / "backups"
+
+    @property
+    def rules(self) -> Rules:
+        """The thresholds the pure domain decides by."""
+        a = self.alerts
+        return Rules(
+            remind_days=a.remind_days,
+            overdue_repeat_days=a.overdue_repeat_days,
+            escalate_days=a.escalate_days,
+            stale_days=a.stale_days,
+            review_days=a.review_days,
+            yellow_days=a.yellow_days,
+            lookback_months=a.lookback_months,
+            lookback_sample=a.lookback_sample,
+            endorsement_required=self.workflow.endorsement_required,
+            categories=self.workflow.categories,
+        )
+
+
+# --------------------------------------------------------------------------- value checkers
+# Each checker takes the raw TOML value and returns the typed value or raises _Bad(expected).
+
+
+class _Bad(Exception):
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+Checker = Callable[[Any], Any]
+
+
+def _int(minimum: int = 0, maximum: int | None = None) -> Checker:
+    bound = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+    expected = f"a whole number {bound}"
+
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise _Bad(expected)
+        if v < minimum or (maximum is not None and v > maximum):
+            raise _Bad(expected)
+        return v
+
+    return check
+
+
+def _days_list(v: Any) -> tuple[int, ...]:
+    expected = "a non-empty list of distinct whole numbers of days ≥ 0, e.g. [7, 3, 1]"
+    if not isinstance(v, list) or not v:
+        raise _Bad(expected)
+    for d in v:
+        if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+            raise _Bad(expected)
+    if len(set(v)) != len(v):
+        raise _Bad(expected)
+    return tuple(v)
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise _Bad("true or false")
+    return v
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise _Bad("a quoted string")
+    return v
+
+
+def _choice(options: tuple[str, ...]) -> Checker:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise _Bad("one of " + ", ".join(f'"{o}"' for o in options))
+        return str(v)
+
+    return check
+
+
+def _zone(v: Any) -> str:
+    expected = 'an IANA time zone name such as "Asia/Shanghai"'
+    if not isinstance(v, str) or not v:
+        raise _Bad(expected)
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise _Bad(expected) from exc
+    return v
+
+
+def _url(v: Any) -> str:
+    if not isinstance(v, str) or not re.match(r"^https?://[^\s/]+", v):
+        raise _Bad('an http(s) URL such as "https://api.telegram.org"')
+    return v.rstrip("/")
+
+
+def _clock_time(v: Any) -> time:
+    if not isinstance(v, str) or not (m := _TIME_RE.match(v)):
+        raise _Bad('a 24-hour time "HH:MM", e.g. "09:00"')
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _times(v: Any) -> tuple[time, ...]:
+    if not isinstance(v, list) or not v:
+        raise _Bad('a non-empty list of "HH:MM" times, e.g. ["09:00"]')
+    return tuple(sorted({_clock_time(t) for t in v}))
+
+
+def _hours(v: Any) -> tuple[time, time]:
+    expected = 'two "HH:MM" times, start before end, e.g. ["08:30", "18:00"]'
+    if not isinstance(v, list) or len(v) != 2:
+        raise _Bad(expected)
+    start, end = _clock_time(v[0]), _clock_time(v[1])
+    if start >= end:
+        raise _Bad(expected)
+    return (start, end)
+
+
+def _user_ids(v: Any) -> tuple[int, ...]:
+    expected = "a list of numeric Telegram user ids, e.g. [123456789]"
+    if not isinstance(v, list):
+        raise _Bad(expected)
+    for uid in v:
+        if isinstance(uid, bool) or not isinstance(uid, int) or uid <= 0:
+            raise _Bad(expected)
+    return tuple(dict.fromkeys(v))
+
+
+def _words(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not v or not all(isinstance(s, str) and s.strip() for s in v):
+        raise _Bad("a non-empty list of non-empty strings")
+    return tuple(s.strip() for s in v)
+
+
+def _extensions(v: Any) -> tuple[str, ...]:
+    words = _words(v)
+    if not all(re.fullmatch(r"\.?[A-Za-z0-9]{1,10}", w) for w in words):
+        raise _Bad('a list of file extensions such as ["pdf", "jpg"]')
+    return tuple(w.lstrip(".").lower() for w in words)
+
+
+def _weekday(v: Any) -> str:
+    if not isinstance(v, str) or v.lower() not in WEEKDAYS:
+        raise _Bad("one of " + ", ".join(WEEKDAYS))
+    return v.lower()
+
+
+# --------------------------------------------------------------------------- schema
+
+_SCHEMA: dict[str, dict[str, Checker]] = {
+    "bot": {
+        "language": _choice(LANGUAGES),
+        "timezone": _zone,
+        "data_dir": _text,
+        "api_url": _url,
+        "token_file": _text,
+        "inspectors": _user_ids,
+    },
+    "workflow": {
+        "endorsement_required": _bool,
+        "categories": _words,
+        "invite_ttl_hours": _int(1, 24 * 365),
+        "evidence_max_mb": _int(1, TELEGRAM_MAX_DOWNLOAD_MB),
+        "evidence_types": _extensions,
+        "page_size": _int(3, 30),
+    },
+    "alerts": {
+        "remind_days": _days_list,
+        "overdue_repeat_days": _int(1),
+        "escalate_days": _days_list,
+        "stale_days": _int(1),
+        "review_days": _int(1),
+        "yellow_days": _int(0),
+        "lookback_months": _int(1, 120),
+        "lookback_sample": _int(0),
+        "due_days": _int(1, 366),
+        "sweep_times": _times,
+        "daily_digest_time": _clock_time,
+        "weekly_digest_day": _weekday,
+        "weekly_digest_time": _clock_time,
+        "quiet": _bool,
+        "work_hours": _hours,
+    },
+    "backup": {
+        "keep": _int(1, 1000),
+        "time": _clock_time,
+        "dir": _text,
+    },
+}
+
+
+def _calendar(path: Path, raw: Any) -> CalendarConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [calendar] must be a table with [calendar.holidays] / "
+                          "[calendar.workdays]")
+    result: dict[str, dict[int, frozenset[date]]] = {"holidays": {}, "workdays": {}}
+    for section, years in raw.items():
+        if section not in result:
+            raise ConfigError(
+                f"{path}: unknown key [calendar] {section}: expected holidays or workdays"
+            )
+        if not isinstance(years, dict):
+            raise ConfigError(f"{path}: [calendar.{section}] must be a table of years")
+        for year_key, days in years.items():
+            where = f'{path}: [calendar.{section}] "{year_key}"'
+            if not re.fullmatch(r"\d{4}", str(year_key)):
+                raise ConfigError(f"{where}: expected a four-digit year as the key")
+            year = int(year_key)
+            if not isinstance(days, list):
+                raise ConfigError(f'{where} = {days!r}: expected a list of "YYYY-MM-DD" dates')
+            parsed: set[date] = set()
+            for d in days:
+                try:
+                    day = d if isinstance(d, date) else date.fromisoformat(str(d))
+                except ValueError:
+                    raise ConfigError(
+                        f'{where} = {d!r}: expected a date "YYYY-MM-DD" in {year}'
+                    ) from None
+                if day.year != year:
+                    raise ConfigError(f"{where} = {d!r}: expected a date in {year}")
+                parsed.add(day)
+            result[section][year] = frozenset(parsed)
+    overlap = {
+        d
+        for y, ds in result["holidays"].items()
+        for d in ds & result["workdays"].get(y, frozenset())
+    }
+    if overlap:
+        first = min(overlap).isoformat()
+        raise ConfigError(
+            f"{path}: [calendar] {first} is listed both as a holiday and as a workday"
+        )
+    return CalendarConfig(holidays=result["holidays"], workdays=result["workdays"])
+
+
+def _section(path: Path, name: str, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    out: dict[str, Any] = {}
+    schema = _SCHEMA[name]
+    for key, value in raw.items():
+        if key == "token":
+            raise ConfigError(
+                f"{path}: [{name}] token: the token must not be in the config file; "
+                "set TELEGRAM_BOT_TOKEN or [bot] token_file"
+            )
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{path}: unknown key [{name}] {key}: expected one of {known}")
+        try:
+            out[key] = schema[key](value)
+        except _Bad as bad:
+            raise ConfigError(f"{path}: [{name}] {key} = {value!r}: expected {bad.expected}") from None
+    return out
+
+
+def _read_token(base: Path, token_file: str, env: Mapping[str, str]) -> str | None:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if token:
+        return token
+    if not token_file:
+        return None
+    p = Path(token_file)
+    p = p if p.is_absolute() else base / p
+    try:
+        token = p.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the token file ([bot] token_file): {exc.strerror}") from None
+    if not token:
+        raise ConfigError(f"{p}: the token file ([bot] token_file) is empty")
+    return token
+
+
+def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and return the configuration; raise ConfigError with one clear line.
+
+    A missing file is an error (the shipped config.toml always exists); relative paths in it
+    (data_dir, token_file, backup dir) are resolved against the file's directory.
+    """
+    env = {} if env is None else env
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (use --config PATH)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+    base = path.resolve().parent
+    known = set(_SCHEMA) | {"calendar"}
+    for name in raw:
+        if name not in known:
+            raise ConfigError(
+                f"{path}: unknown section [{name}]: expected one of {', '.join(sorted(known))}"
+            )
+
+    b = _section(path, "bot", raw.get("bot", {}))
+    w = _section(path, "workflow", raw.get("workflow", {}))
+    a = _section(path, "alerts", raw.get("alerts", {}))
+    k = _section(path, "backup", raw.get("backup", {}))
+    cal = _calendar(path, raw.get("calendar", {}))
+
+    def resolve(p: str) -> Path:
+        q = Path(p)
+        return q if q.is_absolute() else base / q
+
+    api_url = env.get("TELEGRAM_API_URL", "").strip()
+    if api_url:
+        try:
+            b["api_url"] = _url(api_url)
+        except _Bad as bad:
+            raise ConfigError(
+                f"TELEGRAM_API_URL = {api_url!r}: expected {bad.expected}"
+            ) from None
+    token = _read_token(base, b.get("token_file", ""), env)
+    b["data_dir"] = resolve(b.get("data_dir", "data"))
+    b["token_file"] = resolve(b["token_file"]) if b.get("token_file") else None
+    if k.get("dir"):
+        k["dir"] = resolve(k["dir"])
+    else:
+        k.pop("dir", None)
+
+    return Config(
+        path=path.resolve(),
+        bot=BotConfig(**b),
+        workflow=WorkflowConfig(**w),
+        alerts=AlertConfig(**a),
+        calendar=cal,
+        backup=BackupConfig(**k),
+        token=token,
+    )

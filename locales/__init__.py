@@ -1,0 +1,101 @@
+"""Message catalogs (zh-CN, en) and HTML-safe formatting.
+
+Each catalog is a TOML file of ``key = "template"`` (dotted keys are flattened: ``[error]``
+``unknown_item = ...`` is ``error.unknown_item``). Templates use ``str.format`` named fields and
+may contain Telegram-HTML tags of their own. Every value passed in is HTML-escaped unless it is
+wrapped in ``Html`` (already-safe markup built from other escaped pieces), so a stored or typed
+string can never break a message (R24).
+
+A key missing from the requested language falls back to zh-CN; a key missing everywhere is a
+programming error and raises KeyError (tests/app/test_locales.py checks both catalogs have the
+same keys and placeholders, so this cannot happen in a release).
+"""
+
+from __future__ import annotations
+
+import html
+import string
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).resolve().parent
+DEFAULT_LANGUAGE = "zh-CN"
+LANGUAGES = ("zh-CN", "en")
+
+
+class Html(str):
+    """A string that is already valid Telegram HTML; ``Catalog.t`` inserts it unescaped."""
+
+    __slots__ = ()
+
+
+def escape(value: Any) -> Html:
+    """Escape any value for Telegram HTML (``<``, ``>``, ``&`` and quotes)."""
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(str(value), quote=True))
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, full + "."))
+        elif isinstance(value, str):
+            out[full] = value
+        else:
+            raise ValueError(f"locale key {full} must be a string")
+    return out
+
+
+def placeholders(template: str) -> set[str]:
+    """The named fields a template uses (``{days}``, ``{item_id}`` …)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Catalog:
+    """All messages in all languages; ``t(lang, key, **params)`` renders one."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+        self.messages = {lang: dict(msgs) for lang, msgs in messages.items()}
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+        messages: dict[str, dict[str, str]] = {}
+        for lang in LANGUAGES:
+            with (directory / f"{lang}.toml").open("rb") as fh:
+                messages[lang] = _flatten(tomllib.load(fh))
+        return cls(messages)
+
+    def normalise(self, lang: str | None) -> str:
+        """Map a Telegram ``language_code`` or a stored choice to a catalog language."""
+        if not lang:
+            return DEFAULT_LANGUAGE
+        low = lang.lower()
+        if low.startswith("zh"):
+            return "zh-CN"
+        if low.startswith("en"):
+            return "en"
+        return DEFAULT_LANGUAGE
+
+    def has(self, key: str) -> bool:
+        return key in self.messages[DEFAULT_LANGUAGE]
+
+    def raw(self, lang: str, key: str) -> str:
+        lang = self.normalise(lang)
+        table = self.messages.get(lang, {})
+        if key in table:
+            return table[key]
+        return self.messages[DEFAULT_LANGUAGE][key]
+
+    def t(self, lang: str, key: str, **params: Any) -> Html:
+        """Render ``key`` in ``lang`` with every parameter HTML-escaped (unless ``Html``)."""
+        template = self.raw(lang, key)
+        return Html(template.format(**{k: escape(v) for k, v in params.items()}))
+
+    def plain(self, lang: str, key: str, **params: Any) -> str:
+        """Render for a non-HTML destination (terminal, button label, log for the operator)."""
+        return self.raw(lang, key).format(**{k: str(v) for k, v in params.items()})
