@@ -1,0 +1,196 @@
+"""Reading what people type for a deadline or an item id (pure: ``today`` is a parameter).
+
+Accepted deadline forms (after Unicode NFKC, so full-width digits and separators such as
+``２０２６－１２－３１`` work, and surrounding spaces are ignored):
+
+=====================================  =====================================================
+``2026-12-31`` ``2026/12/31``          a date; the two separators must match; month and day
+``2026.12.31`` ``2026年12月31日``       may have one or two digits; 日 may be 号 or left out
+``12月31日``                            this year, or next year if that day has already
+                                        passed (today itself counts as not passed)
+``15个工作日`` ``15 个工作日``           ``n`` working days from today, counted by the
+``15个工作日内``                          ``add_workdays`` the caller passes in
+``30天`` ``30日内`` ``30天以内``       ``n`` calendar days from today (a bare ``30日`` is
+                                        refused: it could mean the 30th of a month)
+``长期坚持`` ``长期`` ``long-term``      long-term (长期坚持): no deadline
+=====================================  =====================================================
+
+Counts are 1 … 3650; years 1900 … 2200. Dates in the past are accepted: whether a past
+deadline is acceptable is the caller's decision. Anything else raises
+:class:`ledger.errors.InvalidValue` with ``params`` ``field``, ``value`` (the text as given),
+``example`` (a deadline in the preferred form) and ``problem``: ``empty`` | ``format`` (not
+one of the forms) | ``no_such_date`` (e.g. ``2026-02-30``, ``13月1日``) | ``out_of_range``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from ledger.errors import InvalidValue
+
+AddWorkdays = Callable[[date, int], tuple[date, bool]]
+"""``add_workdays(start, n) -> (day, estimated)``: the day ``n`` working days after ``start``,
+and whether the Monday–Friday fallback was used for any day counted (see ledger/calendar.py:
+``lambda d, n: dataclasses.astuple(calendar.add_workdays(d, n))``)."""
+
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+MAX_COUNT = 3650
+LONG_TERM_WORDS = frozenset({"长期坚持", "长期", "long-term", "long term", "longterm"})
+
+
+class DeadlineKind(StrEnum):
+    DATE = "date"  # a full date
+    MONTH_DAY = "month_day"  # 12月31日: the year was inferred
+    WORKDAYS = "workdays"  # N 个工作日
+    DAYS = "days"  # N 天 / N 日内
+    LONG_TERM = "long_term"  # 长期坚持
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A parsed deadline. ``deadline`` is None exactly when ``long_term`` is True.
+
+    ``workdays_estimated`` is True when a working-day count crossed days that the calendar
+    only knows as Monday–Friday (the UI must say the date is an estimate)."""
+
+    deadline: date | None
+    long_term: bool = False
+    workdays_estimated: bool = False
+    kind: DeadlineKind = DeadlineKind.DATE
+
+
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹘"})
+_SPACES = re.compile(r"\s+")
+_YMD = re.compile(r"([0-9]{4}) ?([-/.]) ?([0-9]{1,2}) ?\2 ?([0-9]{1,2})")
+_YMD_ZH = re.compile(r"([0-9]{4}) ?年 ?([0-9]{1,2}) ?月 ?([0-9]{1,2}) ?[日号]?")
+_MD_ZH = re.compile(r"([0-9]{1,2}) ?月 ?([0-9]{1,2}) ?[日号]?")
+_WORKDAYS = re.compile(r"([0-9]{1,5}) ?个? ?工作日(?:内|以内|之内)?")
+_DAYS = re.compile(r"([0-9]{1,5}) ?(?:(?:个自然日|自然日|天)(?:内|以内|之内)?|日(?:内|以内|之内))")
+_ITEM_ID = re.compile(r"([A-Z][A-Z0-9]{0,9})(?: ?[-_] ?| )([0-9]{1,6})")
+_ITEM_ID_PLAIN = re.compile(r"([A-Z]{1,10})([0-9]{1,6})")
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (full-width → ASCII), every dash to ``-``, runs of whitespace to one space,
+    stripped."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def parse_deadline(
+    text: str, today: date, add_workdays: AddWorkdays, *, field: str = "deadline"
+) -> ParsedDate:
+    """Parse ``text`` in one of the forms of the module docstring, relative to ``today``.
+
+    Raises ``InvalidValue`` (params ``field``, ``value``, ``example``, ``problem``); no other
+    exception escapes for any string. ``field`` names the field in that error.
+    """
+
+    def invalid(problem: str) -> InvalidValue:
+        return InvalidValue(
+            f"bad {field}: {text!r} ({problem})",
+            field=field,
+            value=text,
+            example=f"{today.year}-12-31",
+            problem=problem,
+        )
+
+    if not isinstance(text, str):
+        raise invalid("format")
+    s = normalise_text(text)
+    if not s:
+        raise invalid("empty")
+    if s.lower() in LONG_TERM_WORDS:
+        return ParsedDate(None, long_term=True, kind=DeadlineKind.LONG_TERM)
+
+    if m := _YMD.fullmatch(s):
+        return ParsedDate(_make_date(int(m[1]), int(m[3]), int(m[4]), invalid))
+    if m := _YMD_ZH.fullmatch(s):
+        return ParsedDate(_make_date(int(m[1]), int(m[2]), int(m[3]), invalid))
+    if m := _MD_ZH.fullmatch(s):
+        month, dom = int(m[1]), int(m[2])
+        for year in (today.year, today.year + 1):
+            try:
+                candidate = _make_date(year, month, dom, invalid)
+            except InvalidValue:
+                continue
+            if candidate >= today:
+                return ParsedDate(candidate, kind=DeadlineKind.MONTH_DAY)
+        raise invalid("no_such_date")
+    if m := _WORKDAYS.fullmatch(s):
+        n = _count(m[1], invalid)
+        try:
+            day, estimated = add_workdays(today, n)
+        except (InvalidValue, OverflowError, ValueError) as exc:
+            raise invalid("out_of_range") from exc
+        _check_year(day, invalid)
+        return ParsedDate(day, workdays_estimated=bool(estimated), kind=DeadlineKind.WORKDAYS)
+    if m := _DAYS.fullmatch(s):
+        n = _count(m[1], invalid)
+        try:
+            day = today + timedelta(days=n)
+        except OverflowError as exc:
+            raise invalid("out_of_range") from exc
+        _check_year(day, invalid)
+        return ParsedDate(day, kind=DeadlineKind.DAYS)
+    raise invalid("format")
+
+
+def _make_date(year: int, month: int, day: int, invalid: Callable[[str], InvalidValue]) -> date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise invalid("out_of_range")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise invalid("no_such_date") from None
+
+
+def _count(digits: str, invalid: Callable[[str], InvalidValue]) -> int:
+    n = int(digits)
+    if not 1 <= n <= MAX_COUNT:
+        raise invalid("out_of_range")
+    return n
+
+
+def _check_year(day: date, invalid: Callable[[str], InvalidValue]) -> None:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise invalid("out_of_range")
+
+
+def normalise_item_id(text: str) -> str | None:
+    """The canonical item id (``HZ-007``) for what someone typed, or None if it is not one.
+
+    Case, full-width characters (``ＨＺ－００７``), surrounding spaces, ``_`` or a space
+    instead of ``-`` and any number of leading zeros are accepted: ``hz-7``, ``HZ_007``,
+    ``hz 0007`` → ``HZ-007``. Without a separator (``HZ007``) the code is read as the leading
+    letters only: ``A1007`` is ``A-1007``, never ``A1-007`` (which could as well be
+    ``A10-07``), so ids of units whose code holds digits must be typed with the ``-``. The
+    number is zero-padded to three digits (``HZ-1234`` stays four) and must be at least 1.
+    Nothing here says whether the item exists.
+    """
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    s = normalise_text(text).upper()
+    m = _ITEM_ID.fullmatch(s) or _ITEM_ID_PLAIN.fullmatch(s)
+    if m is None:
+        return None
+    seq = int(m[2])
+    if seq < 1:
+        return None
+    return f"{m[1]}-{seq:03d}"
+
+
+__all__ = [
+    "AddWorkdays",
+    "DeadlineKind",
+    "ParsedDate",
+    "normalise_item_id",
+    "normalise_text",
+    "parse_deadline",
+]
