@@ -62,3 +62,13 @@ class InvalidValue(LedgerError):
     """A field value is malformed (bad id, empty text, bad date, naive datetime …)."""
 
     key = "error.invalid_value"
+
+
+class InconsistentEvent(LedgerError):
+    """An event does not fit the item it is applied to (wrong item, status, order or data).
+
+    Raised by ``ledger.workflow.apply_event``/``replay``: the stored history is damaged or was
+    written by something other than the workflow. Never caused by user input.
+    """
+
+    key = "error.inconsistent_event"

@@ -269,8 +269,7 @@ def item_from_dict(d: dict[str, Any]) -> Item:
         evidence=tuple(evidence_from_dict(e) for e in d.get("evidence", [])),
         endorsement=None
         if endorsement is None
-        else Endorsement(by=int(endorsement["by"]), at=_dt(endorsement["at"]))  # type: ignore[arg-type]
-        ,
+        else Endorsement(by=int(endorsement["by"]), at=_dt(endorsement["at"])),  # type: ignore[arg-type]
         verification=None
         if verification is None
         else Verification(
