@@ -1,0 +1,60 @@
+"""Where things live in a data directory (DESIGN §4). One place, so the store, the
+maintenance tools and bot.py agree.
+
+```
+<data>/.lock                   the owner's PID; flock'ed while the bot runs (storage.lock)
+<data>/registry.json           units, people, invites, alert log, meta
+<data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
+<data>/evidence/               downloaded 佐证材料 (Evidence.stored_path is relative to <data>)
+<data>/quarantine/             byte-for-byte copies of damaged files (never read back)
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.model import valid_unit_code
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "registry.json"
+
+    @property
+    def ledgers_dir(self) -> Path:
+        return self.root / "ledgers"
+
+    def ledger(self, unit: str) -> Path:
+        return self.ledgers_dir / f"{unit}.json"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / ".lock"
+
+    def ledger_files(self) -> dict[str, Path]:
+        """Unit code -> ledger file for every ``<UNIT>.json`` in ``ledgers/`` (sorted by code).
+
+        Files whose stem is not a valid unit code (temp files, stray copies) are not ledgers.
+        """
+        if not self.ledgers_dir.is_dir():
+            return {}
+        found = {
+            p.stem: p
+            for p in self.ledgers_dir.iterdir()
+            if p.suffix == ".json" and valid_unit_code(p.stem) and p.is_file()
+        }
+        return dict(sorted(found.items()))

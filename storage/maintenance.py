@@ -1,0 +1,443 @@
+"""Read-only tools over a data directory: ``check`` (validate every file) and ``backup``
+(a consistent snapshot, keeping the newest N). Both run while the bot is running: they take no
+lock and never write into the data directory, and since every data file is replaced atomically
+each file they read is one whole version of it. (Two files are not read at one instant, so a
+snapshot can hold, say, a registry one write newer than a ledger; every file in it is whole.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ledger.errors import InvalidValue
+from ledger.model import (
+    Role,
+    event_from_dict,
+    item_from_dict,
+    person_from_dict,
+    require_aware,
+    split_item_id,
+    unit_from_dict,
+    valid_unit_code,
+)
+from storage.layout import Layout
+from storage.records import alert_from_dict, invite_from_dict
+from storage.safe import (
+    Document,
+    UnusableDocument,
+    document_meta,
+    fsync_dir,
+    parse_document,
+    temp_name,
+)
+
+MAX_LINES_PER_FILE = 20  # a file broken everywhere should not bury the others' lines
+
+
+# =========================================================================== check
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, in one file (path relative to the data directory)."""
+
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check`` found. ``text()`` is the human report; ``ok`` is true when there is
+    nothing wrong (a fresh, empty data directory is ok)."""
+
+    data_dir: Path
+    files: int  # files examined: the registry (if present) and every ledger file
+    ledgers: int
+    items: int
+    events: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        """One line per problem and a summary line; or a single plain line when all is well.
+
+        Examples: ``all 4 files OK (1 registry, 3 ledgers, 1,204 items, 6,020 events)``;
+        ``no ledgers yet: data holds no registry and no ledger files``.
+        """
+        if self.problems:
+            bad = len({p.file for p in self.problems})
+            lines = [str(p) for p in self.problems]
+            n = len(self.problems)
+            lines.append(
+                f"{n} problem{'s' if n != 1 else ''} in {bad} of {max(self.files, bad)} "
+                f"file{'s' if max(self.files, bad) != 1 else ''}"
+            )
+            return "\n".join(lines)
+        if self.files == 0:
+            return f"no ledgers yet: {self.data_dir} holds no registry and no ledger files"
+        if self.ledgers == 0:
+            return f"all {_count(self.files, 'file')} OK (registry only; no ledgers yet)"
+        return (
+            f"all {_count(self.files, 'file')} OK (1 registry, {_count(self.ledgers, 'ledger')}, "
+            f"{_count(self.items, 'item')}, {_count(self.events, 'event')})"
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._per_file: dict[str, int] = {}
+
+    def add(self, file: str, message: str) -> None:
+        seen = self._per_file.get(file, 0) + 1
+        self._per_file[file] = seen
+        if seen <= MAX_LINES_PER_FILE:
+            self.problems.append(Problem(file, message))
+        elif seen == MAX_LINES_PER_FILE + 1:
+            self.problems.append(Problem(file, "… more problems not listed"))
+
+
+def check(data_dir: str | os.PathLike[str]) -> CheckReport:
+    """Validate every file of a data directory without writing anything.
+
+    Checks that each file parses, has this build's schema version and the right kind, that
+    every record decodes, that item ids match their ledger's unit and document number and stay
+    below the stored next number, that every event belongs to an item of its ledger and each
+    item's events are numbered 1..n, that registry keys are unique, and that registry and
+    ``ledgers/`` agree (every registered unit has a ledger file and vice versa). A missing or
+    empty data directory is not a problem: the report says there are no ledgers yet.
+    """
+    layout = Layout(Path(data_dir))
+    found = _Findings()
+    files = ledgers = items = events = 0
+    units: set[str] | None = None
+    if layout.registry.is_file():
+        files += 1
+        units = _check_registry(layout, found)
+    ledger_files = layout.ledger_files()
+    if units is None and ledger_files:
+        found.add(
+            "registry.json",
+            f"missing, but ledgers/ holds {_count(len(ledger_files), 'ledger file')}",
+        )
+    for code, path in ledger_files.items():
+        files += 1
+        ledgers += 1
+        counts = _check_ledger(layout, code, path, found)
+        items += counts[0]
+        events += counts[1]
+        if units is not None and code not in units:
+            found.add(_rel(layout, path), f"unit {code} is not registered in registry.json")
+    for code in sorted(units or ()):
+        if code not in ledger_files:
+            found.add(f"ledgers/{code}.json", f"missing, but unit {code} is registered")
+    if layout.ledgers_dir.is_dir():
+        for stray in sorted(layout.ledgers_dir.glob("*.json")):
+            if not valid_unit_code(stray.stem):
+                found.add(_rel(layout, stray), "not a ledger name (unit codes look like HZ)")
+    return CheckReport(layout.root, files, ledgers, items, events, tuple(found.problems))
+
+
+def _rel(layout: Layout, path: Path) -> str:
+    return path.relative_to(layout.root).as_posix()
+
+
+def _read(
+    layout: Layout, path: Path, found: _Findings, kind: str, **expect: Any
+) -> Document | None:
+    try:
+        return parse_document(path.read_bytes(), kind=kind, expect=expect)
+    except (OSError, UnusableDocument) as exc:
+        found.add(_rel(layout, path), str(exc))
+        return None
+
+
+def _decodes(
+    file: str, found: _Findings, what: str, decode: Callable[[dict[str, Any]], Any], raw: Any
+) -> Any:
+    try:
+        return decode(raw)
+    except Exception as exc:  # any failure to decode is the finding itself
+        found.add(file, f"{what} does not decode ({exc!r})")
+        return None
+
+
+def _check_registry(layout: Layout, found: _Findings) -> set[str] | None:
+    """Validate registry.json; return the registered unit codes (``None`` if unreadable)."""
+    file = "registry.json"
+    doc = _read(layout, layout.registry, found, "registry")
+    if doc is None:
+        return None
+    units: set[str] = set()
+    for doc_id, raw in doc.get("units", {}).items():
+        unit = _decodes(file, found, f"unit record {doc_id}", unit_from_dict, raw)
+        if unit is None:
+            continue
+        if unit.code in units:
+            found.add(file, f"unit {unit.code} is registered twice")
+        units.add(unit.code)
+    for doc_id, raw in doc.get("people", {}).items():
+        person = _decodes(file, found, f"person record {doc_id}", person_from_dict, raw)
+        if person is None:
+            continue
+        if str(person.user_id) != doc_id:
+            found.add(file, f"person {person.user_id} is stored as record {doc_id}")
+        if person.unit is not None and person.unit not in units:
+            found.add(file, f"person {person.user_id} belongs to unknown unit {person.unit}")
+    hashes: set[str] = set()
+    for doc_id, raw in doc.get("invites", {}).items():
+        invite = _decodes(file, found, f"invite record {doc_id}", invite_from_dict, raw)
+        if invite is None:
+            continue
+        if invite.code_hash in hashes:
+            found.add(file, f"invite record {doc_id} repeats another invite's code")
+        hashes.add(invite.code_hash)
+        if invite.role is not Role.INSPECTOR and invite.unit not in units:
+            found.add(file, f"invite record {doc_id} is for unknown unit {invite.unit}")
+    keys: set[str] = set()
+    for doc_id, raw in doc.get("alerts", {}).items():
+        alert = _decodes(file, found, f"alert record {doc_id}", alert_from_dict, raw)
+        if alert is not None:
+            if alert.key in keys:
+                found.add(file, f"alert key {alert.key!r} appears twice")
+            keys.add(alert.key)
+    meta_keys: set[str] = set()
+    for doc_id, raw in doc.get("meta", {}).items():
+        key = raw.get("key")
+        if not isinstance(key, str) or "value" not in raw:
+            found.add(file, f"meta record {doc_id} has no key/value")
+        elif key in meta_keys:
+            found.add(file, f"meta key {key!r} appears twice")
+        else:
+            meta_keys.add(key)
+    return units
+
+
+def _check_ledger(layout: Layout, unit: str, path: Path, found: _Findings) -> tuple[int, int]:
+    """Validate one ledger file; return (items, events) counted."""
+    file = _rel(layout, path)
+    doc = _read(layout, path, found, "ledger", unit=unit)
+    if doc is None:
+        return 0, 0
+    next_seq = document_meta(doc).get("next_seq")
+    if not isinstance(next_seq, int) or isinstance(next_seq, bool) or next_seq < 1:
+        found.add(file, f"_meta next_seq is {next_seq!r}, expected a number ≥ 1")
+        next_seq = None
+    item_ids: set[str] = set()
+    raw_items = doc.get("items", {})
+    for doc_id, raw in raw_items.items():
+        item = _decodes(file, found, f"item record {doc_id}", item_from_dict, raw)
+        if item is None:
+            continue
+        item_ids.add(item.id)
+        try:
+            id_unit, seq = split_item_id(item.id)
+        except InvalidValue:
+            found.add(file, f"item record {doc_id} has a malformed id {item.id!r}")
+            continue
+        if id_unit != unit or item.unit != unit:
+            found.add(file, f"item {item.id} (unit {item.unit}) does not belong to unit {unit}")
+        if str(seq) != doc_id:
+            found.add(file, f"item {item.id} is stored as record {doc_id}")
+        if next_seq is not None and seq >= next_seq:
+            found.add(
+                file, f"item {item.id} is not below the next number {next_seq} (ids could repeat)"
+            )
+    numbers: dict[str, list[int]] = {}
+    raw_events = doc.get("events", {})
+    for doc_id, raw in raw_events.items():
+        event = _decodes(file, found, f"event record {doc_id}", event_from_dict, raw)
+        if event is None:
+            continue
+        if event.item_id not in item_ids:
+            found.add(file, f"event record {doc_id} is for {event.item_id}, not in this ledger")
+            continue
+        numbers.setdefault(event.item_id, []).append(event.seq)
+    for item_id, seqs in sorted(numbers.items()):
+        if sorted(seqs) != list(range(1, len(seqs) + 1)):
+            found.add(
+                file,
+                f"{item_id} events are numbered {sorted(seqs)}, expected 1..{len(seqs)}",
+            )
+    return len(raw_items), len(raw_events)
+
+
+# =========================================================================== backup
+
+BACKUP_PREFIX = "backup-"
+BACKUP_SUFFIX = ".tar.gz"
+_BACKUP_RE = re.compile(r"^backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.gz$")
+_BACKUP_TEMP_RE = re.compile(r"^\.backup-.+\.tar\.gz\.(\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def list_backups(dest_dir: str | os.PathLike[str]) -> list[Path]:
+    """Backups made by ``backup`` in ``dest_dir``, oldest first (by the time in their name)."""
+    dest = Path(dest_dir)
+    if not dest.is_dir():
+        return []
+    found: list[tuple[str, int, Path]] = []
+    for entry in dest.iterdir():
+        m = _BACKUP_RE.match(entry.name)
+        if m and entry.is_file():
+            found.append((m.group(1), int(m.group(2) or 0), entry))
+    return [p for _, _, p in sorted(found)]
+
+
+def backup(
+    data_dir: str | os.PathLike[str],
+    dest_dir: str | os.PathLike[str],
+    keep: int,
+    *,
+    now: datetime,
+) -> Path:
+    """Write a snapshot of the data directory and delete all but the newest ``keep``.
+
+    The snapshot is ``<dest_dir>/backup-<now, UTC, YYYYmmddTHHMMSSZ>.tar.gz`` (``-1``, ``-2``…
+    appended if that name is taken), holding ``registry.json``, ``ledgers/*.json``, the
+    ``evidence/`` tree if any, and ``MANIFEST.json`` (time, size and SHA-256 of each file).
+    Paths inside are relative to the data directory, so extracting it into an empty directory
+    gives a data directory back. It is written under a temp name, fsynced and renamed, so a
+    backup that exists is complete. Each file is read through one open descriptor: files are
+    replaced atomically, so each is one whole version even while the bot writes.
+
+    ``now`` must be timezone-aware; ``keep`` ≥ 1. The snapshot just written is always kept,
+    even if older-named ones exist (a clock moved back). Temp files of killed backups are
+    removed. Nothing in ``data_dir`` is written; ``dest_dir`` may lie inside it (the default
+    ``<data>/backups``) — it is not part of the snapshot. Raises ``FileNotFoundError`` if
+    ``data_dir`` does not exist.
+    """
+    require_aware(now, "now")
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, not {keep}")
+    layout = Layout(Path(data_dir))
+    if not layout.root.is_dir():
+        raise FileNotFoundError(f"no data directory at {layout.root}")
+    dest = Path(dest_dir)
+    if not dest.is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        fsync_dir(dest.parent)
+    target = _free_name(dest, f"{BACKUP_PREFIX}{now.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+    tmp = temp_name(target)
+    try:
+        with tmp.open("xb") as raw:
+            _write_snapshot(raw, layout, now)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_dir(dest)
+    _prune(dest, keep, target)
+    return target
+
+
+def _free_name(dest: Path, stem: str) -> Path:
+    target = dest / f"{stem}{BACKUP_SUFFIX}"
+    n = 0
+    while target.exists():
+        n += 1
+        target = dest / f"{stem}-{n}{BACKUP_SUFFIX}"
+    return target
+
+
+def _snapshot_files(layout: Layout) -> list[Path]:
+    files: list[Path] = []
+    if layout.registry.is_file():
+        files.append(layout.registry)
+    files.extend(layout.ledger_files().values())
+    if layout.evidence_dir.is_dir():
+        files.extend(
+            p
+            for p in sorted(layout.evidence_dir.rglob("*"))
+            if p.is_file() and not p.is_symlink() and not p.name.endswith(".tmp")
+        )
+    return files
+
+
+class _Hashing(io.RawIOBase):
+    """A raw reader that hashes what passes through it (tarfile reads the member from it)."""
+
+    def __init__(self, source: io.BufferedReader) -> None:
+        self.source = source
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.source.readinto(buffer)
+        self.sha256.update(memoryview(buffer)[:n])
+        return n
+
+
+def _write_snapshot(raw: IO[bytes], layout: Layout, now: datetime) -> None:
+    manifest: dict[str, Any] = {"created_at": now.isoformat(), "files": {}}
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for path in _snapshot_files(layout):
+            name = _rel(layout, path)
+            try:
+                source = path.open("rb")
+            except FileNotFoundError:
+                continue  # an evidence temp file that was renamed away: not part of the data
+            with source:
+                info = tarfile.TarInfo(name)
+                st = os.fstat(source.fileno())
+                info.size, info.mtime, info.mode = st.st_size, int(st.st_mtime), 0o600
+                hashing = _Hashing(source)
+                tar.addfile(info, io.BufferedReader(hashing))
+            manifest["files"][name] = {"size": st.st_size, "sha256": hashing.sha256.hexdigest()}
+        data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        info = tarfile.TarInfo("MANIFEST.json")
+        info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
+        tar.addfile(info, io.BytesIO(data))
+
+
+def _prune(dest: Path, keep: int, just_written: Path) -> None:
+    backups = [p for p in list_backups(dest) if p != just_written]
+    for old in backups[: max(0, len(backups) - (keep - 1))]:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+    for entry in dest.iterdir():
+        m = _BACKUP_TEMP_RE.match(entry.name)
+        if m and not _pid_alive(int(m.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["CheckReport", "Problem", "backup", "check", "list_backups"]

@@ -1,0 +1,909 @@
+"""Repositories over the crash-safe storages: the only code that knows about TinyDB documents.
+Everything else speaks ledger.model types (and the two registry records in storage.records).
+
+``Store`` owns a data directory (DESIGN §4): the directory lock, ``registry.json`` and one
+``ledgers/<UNIT>.json`` per unit. ``Store.memory()`` is the in-memory twin with the same API,
+for fast tests.
+
+How writes work, and why not through TinyDB's Table methods: TinyDB rewrites the whole file on
+every Table operation, so a transaction of "put item, append event, bump the counter" would
+be three full rewrites and not atomic. Instead each write builds the next document
+copy-on-write (new dicts for the changed tables; unchanged records are shared, never mutated)
+and hands it to the storage once. The files keep TinyDB's layout, so
+``TinyDB(path, storage=SafeJSONStorage, kind="ledger")`` opens them for ad-hoc queries.
+
+Concurrency: writes to one ledger are serialised by that ledger's lock (R6), registry writes by
+the registry's lock; each reads the latest state inside its lock, so no update is lost. Reads
+take no lock: they see the last committed document, which is never mutated. Every write is
+durable before its call returns; from async code call through ``await store.run(fn, ...)`` so
+the fsync happens on a worker thread, not the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar
+
+from ledger.errors import InvalidValue, UnknownUnit
+from ledger.model import (
+    Event,
+    Item,
+    Person,
+    Role,
+    Unit,
+    event_from_dict,
+    item_from_dict,
+    make_item_id,
+    person_from_dict,
+    require_aware,
+    split_item_id,
+    to_dict,
+    unit_from_dict,
+)
+from storage.errors import (
+    AlreadyExists,
+    CorruptFile,
+    EventOutOfOrder,
+    InviteRejected,
+    MissingFile,
+    ReadOnlyStore,
+    StorageError,
+)
+from storage.layout import Layout
+from storage.lock import DirLock
+from storage.records import (
+    AlertRecord,
+    Invite,
+    alert_from_dict,
+    alert_to_dict,
+    hash_invite_code,
+    invite_from_dict,
+    invite_to_dict,
+)
+from storage.safe import (
+    META_ID,
+    META_TABLE,
+    OS_FILE_OPS,
+    Document,
+    DocumentStorage,
+    FileOps,
+    MemoryDocumentStorage,
+    SafeJSONStorage,
+    document_meta,
+    fsync_dir,
+    new_document,
+    remove_temp_files,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+LEDGER = "ledger"
+REGISTRY = "registry"
+ITEMS = "items"
+EVENTS = "events"
+UNITS = "units"
+PEOPLE = "people"
+INVITES = "invites"
+ALERTS = "alerts"
+META = "meta"
+
+
+def _jsonable(record: dict[str, Any], what: str) -> dict[str, Any]:
+    """``record`` exactly as it will read back from disk (tuples become lists, keys strings).
+
+    Normalising each new record here keeps the cached document equal to the file, and makes
+    the in-memory twin refuse what the file would refuse.
+    """
+    try:
+        result: dict[str, Any] = json.loads(
+            json.dumps(record, ensure_ascii=False, allow_nan=False)
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} is not JSON-compatible: {exc}") from exc
+    return result
+
+
+def _corrupt(storage: DocumentStorage, what: str, exc: Exception) -> CorruptFile:
+    return CorruptFile(Path(storage.name), f"{what} does not decode ({exc!r})")
+
+
+# =========================================================================== ledgers
+
+
+@dataclass
+class _LedgerView:
+    """Derived, cached facts about one committed ledger document (never about a staged one).
+
+    ``doc`` is the document they were derived from; the view is rebuilt when the storage's
+    document is a different object. ``decoded`` fills lazily; Items are immutable, so sharing
+    them between callers is safe.
+    """
+
+    doc: Document
+    next_seq: int
+    last_event_id: int
+    events_by_item: dict[str, list[str]]  # item id -> event doc ids in seq order
+    decoded: dict[str, Item] = field(default_factory=dict)  # item doc id -> Item
+
+
+class Ledger:
+    """One unit's ledger: items (keyed by their number, ``HZ-007`` -> document ``7``) and the
+    append-only event history. Obtain it from ``Store.ledger(unit)``.
+
+    Reads return the last committed state and never block. Writes go through
+    ``transaction()``; ``allocate_item_id()`` is a one-line transaction.
+    """
+
+    def __init__(self, unit: str, storage: DocumentStorage) -> None:
+        self.unit = unit
+        self._storage = storage
+        self._write_lock = threading.Lock()
+        self._writer: int | None = None  # thread id inside transaction(), to refuse nesting
+        self._view: _LedgerView | None = None
+        self._empty = new_document(LEDGER, unit=unit, next_seq=1)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.unit!r}, {self._storage.name!r})"
+
+    # ------------------------------------------------------------------ reads
+
+    def get_item(self, item_id: str) -> Item | None:
+        """The item with exactly this id, or ``None`` — also for a malformed id or another
+        unit's id (so callers cannot tell "elsewhere" from "nowhere", R22)."""
+        return self._item(self._current(), item_id)
+
+    def items(self) -> list[Item]:
+        """Every item, in id order (withdrawn ones included; items are never deleted)."""
+        view = self._current()
+        ids = sorted(view.doc.get(ITEMS, {}), key=int)
+        return [self._decode_item(view, doc_id) for doc_id in ids]
+
+    def events(self, item_id: str) -> list[Event]:
+        """The item's history, oldest first (``seq`` 1..n); ``[]`` for an unknown item."""
+        view = self._current()
+        return [self._decode_event(view, e) for e in view.events_by_item.get(item_id, [])]
+
+    def __len__(self) -> int:
+        """Number of items."""
+        return len(self._current().doc.get(ITEMS, {}))
+
+    @property
+    def next_item_id(self) -> str:
+        """The id the next allocation will return (a peek; allocating is a write)."""
+        return make_item_id(self.unit, self._current().next_seq)
+
+    # ------------------------------------------------------------------ writes
+
+    def allocate_item_id(self) -> str:
+        """Reserve the next item id durably and return it. Ids are never reused, even if no
+        item is ever written under this one. Inside a transaction use ``tx.new_item_id()``."""
+        with self.transaction() as tx:
+            return tx.new_item_id()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Read-modify-write several items and append events; the ledger file is written once,
+        when the ``with`` block ends without an exception, and is durable before the block
+        returns. An exception discards every staged change and is re-raised.
+
+        Transactions on one ledger run one at a time (other threads wait); opening one inside
+        another on the same ledger and thread raises ``StorageError`` instead of deadlocking.
+        """
+        me = threading.get_ident()
+        if self._writer == me:
+            raise StorageError(f"nested transaction on ledger {self.unit}")
+        with self._write_lock:
+            self._writer = me
+            tx = Transaction(self, self._current())
+            try:
+                yield tx
+                tx._commit()
+            finally:
+                tx._over = True
+                self._writer = None
+
+    # ------------------------------------------------------------------ internals
+
+    def _current(self) -> _LedgerView:
+        doc = self._storage.read()
+        if doc is None:
+            doc = self._empty
+        view = self._view
+        if view is None or view.doc is not doc:
+            view = self._build_view(doc)
+            self._view = view
+        return view
+
+    def _build_view(self, doc: Document) -> _LedgerView:
+        by_item: dict[str, list[tuple[int, str]]] = {}
+        last = 0
+        for doc_id, raw in doc.get(EVENTS, {}).items():
+            item_id, seq = raw.get("item_id"), raw.get("seq")
+            if not isinstance(item_id, str) or not isinstance(seq, int):
+                raise CorruptFile(
+                    Path(self._storage.name), f"event record {doc_id} has no item_id/seq"
+                )
+            by_item.setdefault(item_id, []).append((seq, doc_id))
+            last = max(last, int(doc_id))
+        next_seq = document_meta(doc).get("next_seq")
+        if not isinstance(next_seq, int) or next_seq < 1:
+            raise CorruptFile(Path(self._storage.name), f"_meta next_seq is {next_seq!r}")
+        return _LedgerView(
+            doc=doc,
+            next_seq=next_seq,
+            last_event_id=last,
+            events_by_item={k: [d for _, d in sorted(v)] for k, v in by_item.items()},
+        )
+
+    def _item(self, view: _LedgerView, item_id: str) -> Item | None:
+        try:
+            unit, seq = split_item_id(item_id)
+        except InvalidValue:
+            return None
+        if unit != self.unit or str(seq) not in view.doc.get(ITEMS, {}):
+            return None
+        item = self._decode_item(view, str(seq))
+        return item if item.id == item_id else None
+
+    def _decode_item(self, view: _LedgerView, doc_id: str) -> Item:
+        item = view.decoded.get(doc_id)
+        if item is None:
+            try:
+                item = item_from_dict(view.doc[ITEMS][doc_id])
+            except Exception as exc:  # any failure to decode means a damaged record
+                raise _corrupt(self._storage, f"item record {doc_id}", exc) from exc
+            view.decoded[doc_id] = item
+        return item
+
+    def _decode_event(self, view: _LedgerView, doc_id: str) -> Event:
+        raw = view.doc[EVENTS][doc_id]
+        try:
+            # Deep-copy ``data``: Event is frozen but its dict is not, and callers must not be
+            # able to change the committed document through it.
+            return event_from_dict({**raw, "data": copy.deepcopy(raw.get("data", {}))})
+        except Exception as exc:  # any failure to decode means a damaged record
+            raise _corrupt(self._storage, f"event record {doc_id}", exc) from exc
+
+
+class Transaction:
+    """Staged changes to one ledger; see ``Ledger.transaction()``. Reads through the
+    transaction see its own staged changes. Not usable after its ``with`` block."""
+
+    def __init__(self, ledger: Ledger, base: _LedgerView) -> None:
+        self.unit = ledger.unit
+        self._ledger = ledger
+        self._base = base
+        self._next_seq = base.next_seq
+        self._items: dict[str, tuple[Item, dict[str, Any]]] = {}  # doc id -> (item, record)
+        self._events: list[tuple[Event, dict[str, Any]]] = []
+        self._event_counts: dict[str, int] = {}
+        self._dirty = False
+        self._over = False
+
+    def get_item(self, item_id: str) -> Item | None:
+        """As ``Ledger.get_item``, including items put in this transaction."""
+        self._check_open()
+        staged = self._staged_item(item_id)
+        return staged if staged is not None else self._ledger._item(self._base, item_id)
+
+    def items(self) -> list[Item]:
+        """Every item in id order, staged versions included."""
+        self._check_open()
+        merged = {int(d): self._ledger._decode_item(self._base, d) for d in self._base_ids()}
+        merged.update({int(d): item for d, (item, _) in self._items.items()})
+        return [merged[k] for k in sorted(merged)]
+
+    def events(self, item_id: str) -> list[Event]:
+        """The item's history including events appended in this transaction."""
+        self._check_open()
+        committed = [
+            self._ledger._decode_event(self._base, doc_id)
+            for doc_id in self._base.events_by_item.get(item_id, [])
+        ]
+        return committed + [e for e, _ in self._events if e.item_id == item_id]
+
+    def next_event_seq(self, item_id: str) -> int:
+        """The ``seq`` the item's next event must carry."""
+        self._check_open()
+        return self._event_count(item_id) + 1
+
+    def new_item_id(self) -> str:
+        """Allocate the next item id; it is consumed when the transaction commits (even if no
+        item is put under it), and not if the transaction fails."""
+        self._check_open()
+        item_id = make_item_id(self.unit, self._next_seq)
+        self._next_seq += 1
+        self._dirty = True
+        return item_id
+
+    def put(self, item: Item) -> None:
+        """Insert or replace ``item``. Its id must belong to this unit. Putting an id the
+        counter has not reached yet (e.g. an import keeping its own numbers) moves the counter
+        past it, so ids are still never reused.
+
+        Raises ``ValueError`` for another unit's item and ``InvalidValue`` for values the codec
+        refuses (naive datetimes).
+        """
+        self._check_open()
+        unit, seq = split_item_id(item.id)
+        if unit != self.unit or item.unit != self.unit:
+            raise ValueError(f"item {item.id} (unit {item.unit}) is not in ledger {self.unit}")
+        record = _jsonable(to_dict(item), f"item {item.id}")
+        self._items[str(seq)] = (item, record)
+        self._next_seq = max(self._next_seq, seq + 1)
+        self._dirty = True
+
+    def append(self, event: Event) -> None:
+        """Append ``event`` to its item's history. The item must exist (committed or put in
+        this transaction) and ``event.seq`` must be ``next_event_seq(item_id)``; otherwise
+        ``ValueError`` / ``EventOutOfOrder`` and nothing is staged."""
+        self._check_open()
+        if self.get_item(event.item_id) is None:
+            raise ValueError(f"event for {event.item_id}, which is not in ledger {self.unit}")
+        expected = self._event_count(event.item_id) + 1
+        if event.seq != expected:
+            raise EventOutOfOrder(
+                f"event {event.seq} for {event.item_id} in ledger {self.unit}; expected {expected}"
+            )
+        record = _jsonable(to_dict(event), f"event {event.item_id}#{event.seq}")
+        self._events.append((event, record))
+        self._event_counts[event.item_id] = expected
+        self._dirty = True
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_open(self) -> None:
+        if self._over:
+            raise StorageError(f"transaction on ledger {self.unit} is over")
+
+    def _base_ids(self) -> list[str]:
+        return list(self._base.doc.get(ITEMS, {}))
+
+    def _staged_item(self, item_id: str) -> Item | None:
+        for item, _ in self._items.values():
+            if item.id == item_id:
+                return item
+        return None
+
+    def _event_count(self, item_id: str) -> int:
+        count = self._event_counts.get(item_id)
+        if count is None:
+            count = len(self._base.events_by_item.get(item_id, []))
+        return count
+
+    def _commit(self) -> None:
+        if not self._dirty:
+            return
+        base = self._base
+        doc = base.doc
+        items = dict(doc.get(ITEMS, {}))
+        for doc_id, (_, record) in self._items.items():
+            items[doc_id] = record
+        events = dict(doc.get(EVENTS, {}))
+        by_item = dict(base.events_by_item)
+        last = base.last_event_id
+        for event, record in self._events:
+            last += 1
+            events[str(last)] = record
+            by_item[event.item_id] = [*by_item.get(event.item_id, []), str(last)]
+        meta = {**document_meta(doc), "next_seq": self._next_seq}
+        new_doc: Document = {**doc, META_TABLE: {META_ID: meta}, ITEMS: items, EVENTS: events}
+        self._ledger._storage.write(new_doc)
+        # Carry the derived facts forward instead of rebuilding them from 5,000 events.
+        decoded = {k: v for k, v in base.decoded.items() if k not in self._items}
+        self._ledger._view = _LedgerView(new_doc, self._next_seq, last, by_item, decoded)
+
+
+# =========================================================================== registry
+
+
+@dataclass
+class _Index:
+    records: dict[str, dict[str, Any]]  # the table object the index was built from
+    ids: dict[str, str]  # key -> doc id
+    last_id: int
+
+
+class Registry:
+    """Units, people, invites, the alert log and free meta values (``registry.json``).
+
+    Each write method is one durable write of the registry file, done under the registry's
+    lock after reading the latest state, so concurrent writers lose nothing. Units are added
+    with ``Store.add_unit`` (which also creates the unit's ledger file).
+    """
+
+    def __init__(self, storage: DocumentStorage) -> None:
+        self._storage = storage
+        self._lock = threading.RLock()
+        self._indexes: dict[str, _Index] = {}
+        self._empty = new_document(REGISTRY)
+
+    # ------------------------------------------------------------------ units
+
+    def get_unit(self, code: str) -> Unit | None:
+        doc = self._doc()
+        doc_id = self._index(doc, UNITS, "code").ids.get(code)
+        return None if doc_id is None else self._decode(unit_from_dict, doc, UNITS, doc_id)
+
+    def list_units(self) -> list[Unit]:
+        """Every unit, sorted by code."""
+        doc = self._doc()
+        units = [self._decode(unit_from_dict, doc, UNITS, d) for d in doc.get(UNITS, {})]
+        return sorted(units, key=lambda u: u.code)
+
+    def _insert_unit(self, unit: Unit) -> None:
+        """Store.add_unit's registry half (the ledger file must exist already)."""
+        with self._lock:
+            doc = self._doc()
+            if self._index(doc, UNITS, "code").ids.get(unit.code) is not None:
+                raise AlreadyExists(f"unit {unit.code} already exists")
+            self._put_keyed(doc, UNITS, "code", unit.code, to_dict(unit))
+
+    # ------------------------------------------------------------------ people
+
+    def get_person(self, user_id: int) -> Person | None:
+        doc = self._doc()
+        if str(user_id) not in doc.get(PEOPLE, {}):
+            return None
+        return self._decode(person_from_dict, doc, PEOPLE, str(user_id))
+
+    def list_people(self, *, unit: str | None = None, role: Role | None = None) -> list[Person]:
+        """People sorted by user id, optionally only one unit's and/or one role's."""
+        doc = self._doc()
+        people = [self._decode(person_from_dict, doc, PEOPLE, d) for d in doc.get(PEOPLE, {})]
+        return sorted(
+            (
+                p
+                for p in people
+                if (unit is None or p.unit == unit) and (role is None or p.role is role)
+            ),
+            key=lambda p: p.user_id,
+        )
+
+    def upsert_person(self, person: Person) -> None:
+        """Insert or replace the person with ``person.user_id``. ``UnknownUnit`` if their unit
+        is not registered."""
+        with self._lock:
+            doc = self._doc()
+            self._require_unit(doc, person.unit)
+            people = {**doc.get(PEOPLE, {}), str(person.user_id): self._person_record(person)}
+            self._commit(doc, {PEOPLE: people})
+
+    def remove_person(self, user_id: int) -> bool:
+        """Forget a person; ``False`` if there was no such person (nothing is written)."""
+        with self._lock:
+            doc = self._doc()
+            people = dict(doc.get(PEOPLE, {}))
+            if people.pop(str(user_id), None) is None:
+                return False
+            self._commit(doc, {PEOPLE: people})
+            return True
+
+    # ------------------------------------------------------------------ invites
+
+    def add_invite(
+        self,
+        code: str,
+        *,
+        role: Role,
+        unit: str | None,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> Invite:
+        """Store an invite under the SHA-256 of ``code`` (the code itself is not kept).
+
+        Generating the code (≥ 128 random bits) and checking its format are the caller's job.
+        ``unit`` must be ``None`` for inspectors and a registered unit otherwise
+        (``InvalidValue`` / ``UnknownUnit``); a code already stored raises ``AlreadyExists``.
+        """
+        require_aware(now, "now")
+        require_aware(expires_at, "expires_at")
+        if (role is Role.INSPECTOR) != (unit is None):
+            raise InvalidValue("inspector invites have no unit; others need one", field="unit")
+        invite = Invite(hash_invite_code(code), role, unit, created_by, now, expires_at)
+        with self._lock:
+            doc = self._doc()
+            self._require_unit(doc, unit)
+            if self._index(doc, INVITES, "code_hash").ids.get(invite.code_hash) is not None:
+                raise AlreadyExists("invite code already exists")
+            self._put_keyed(doc, INVITES, "code_hash", invite.code_hash, invite_to_dict(invite))
+        return invite
+
+    def get_invite(self, code: str) -> Invite | None:
+        """The invite for a (plain) code, or ``None``."""
+        doc = self._doc()
+        doc_id = self._index(doc, INVITES, "code_hash").ids.get(hash_invite_code(code))
+        return None if doc_id is None else self._decode(invite_from_dict, doc, INVITES, doc_id)
+
+    def list_invites(self) -> list[Invite]:
+        """Every invite, newest first."""
+        doc = self._doc()
+        invites = [self._decode(invite_from_dict, doc, INVITES, d) for d in doc.get(INVITES, {})]
+        return sorted(invites, key=lambda i: i.created_at, reverse=True)
+
+    def redeem_invite(
+        self, code: str, *, user_id: int, name: str, now: datetime, language: str | None = None
+    ) -> tuple[Invite, Person]:
+        """Use an invite once, atomically: mark it used by ``user_id`` at ``now`` and bind that
+        user as a Person with the invite's role and unit, in one registry write.
+
+        An existing Person record for ``user_id`` is replaced (role, unit, name), keeping their
+        ``language`` unless one is given and resetting ``reachable``; whether that is allowed
+        (e.g. an inspector redeeming a contact invite) is the caller's decision, made before.
+        Raises ``InviteRejected`` with reason ``"unknown"``, ``"used"`` (also for the same
+        user: single use) or ``"expired"`` (from ``expires_at`` on); nothing is written then.
+        """
+        require_aware(now, "now")
+        code_hash = hash_invite_code(code)
+        with self._lock:
+            doc = self._doc()
+            doc_id = self._index(doc, INVITES, "code_hash").ids.get(code_hash)
+            if doc_id is None:
+                raise InviteRejected("unknown")
+            invite = self._decode(invite_from_dict, doc, INVITES, doc_id)
+            if invite.used:
+                raise InviteRejected("used", invite)
+            if invite.expired(now):
+                raise InviteRejected("expired", invite)
+            used = replace(invite, used_by=user_id, used_at=now)
+            old = self.get_person(user_id)
+            person = Person(
+                user_id=user_id,
+                name=name,
+                role=invite.role,
+                unit=invite.unit,
+                language=language if language is not None else (old.language if old else None),
+            )
+            self._require_unit(doc, person.unit)
+            invites = {**doc[INVITES], doc_id: _jsonable(invite_to_dict(used), "invite")}
+            people = {**doc.get(PEOPLE, {}), str(user_id): self._person_record(person)}
+            self._commit(doc, {INVITES: invites, PEOPLE: people})
+        return used, person
+
+    # ------------------------------------------------------------------ alert log
+
+    def get_alert(self, key: str) -> AlertRecord | None:
+        doc = self._doc()
+        doc_id = self._index(doc, ALERTS, "key").ids.get(key)
+        return None if doc_id is None else self._decode(alert_from_dict, doc, ALERTS, doc_id)
+
+    def list_alerts(self, state: str | None = None) -> list[AlertRecord]:
+        """Alert records (all, or those in ``state``), in the order they were first put."""
+        doc = self._doc()
+        records = doc.get(ALERTS, {})
+        return [
+            self._decode(alert_from_dict, doc, ALERTS, d)
+            for d in sorted(records, key=int)
+            if state is None or records[d].get("state") == state
+        ]
+
+    def put_alert(self, record: AlertRecord) -> None:
+        """Insert or replace the record with ``record.key``; ``data`` must be JSON-compatible
+        (``ValueError`` otherwise, nothing written)."""
+        self.put_alerts([record])
+
+    def put_alerts(self, records: Iterable[AlertRecord]) -> None:
+        """``put_alert`` for many records in one registry write (a sweep's worth). Later
+        records with the same key win."""
+        batch = [(r.key, self._alert_record(r)) for r in records]
+        if not batch:
+            return
+        with self._lock:
+            doc = self._doc()
+            self._put_keyed_many(doc, ALERTS, "key", batch)
+
+    def swap_alert(self, key: str, expect_state: str | None, record: AlertRecord) -> bool:
+        """Compare-and-set: store ``record`` (whose key must be ``key``) only if the current
+        state is ``expect_state`` (``None``: no record yet). Returns whether it was stored.
+        Lets a sender claim ``pending -> sending`` exactly once across concurrent sweeps."""
+        if record.key != key:
+            raise ValueError(f"record key {record.key!r} is not {key!r}")
+        new = self._alert_record(record)
+        with self._lock:
+            doc = self._doc()
+            doc_id = self._index(doc, ALERTS, "key").ids.get(key)
+            current = None if doc_id is None else doc[ALERTS][doc_id].get("state")
+            if current != expect_state:
+                return False
+            self._put_keyed_many(doc, ALERTS, "key", [(key, new)])
+            return True
+
+    # ------------------------------------------------------------------ meta
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """A value stored with ``set_meta``, or ``default``. Returns a copy."""
+        doc = self._doc()
+        doc_id = self._index(doc, META, "key").ids.get(key)
+        return default if doc_id is None else copy.deepcopy(doc[META][doc_id].get("value"))
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store any JSON-compatible ``value`` under ``key`` (``ValueError`` otherwise)."""
+        record = _jsonable({"key": key, "value": value}, f"meta {key!r}")
+        with self._lock:
+            doc = self._doc()
+            self._put_keyed_many(doc, META, "key", [(key, record)])
+
+    # ------------------------------------------------------------------ internals
+
+    def _doc(self) -> Document:
+        doc = self._storage.read()
+        return self._empty if doc is None else doc
+
+    def _commit(self, doc: Document, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        self._storage.write({**doc, **tables})
+
+    def _index(self, doc: Document, table: str, key_field: str) -> _Index:
+        """Key -> doc id for a table keyed by a string field, cached per table object (tables
+        are replaced, never mutated, so identity tells whether the index is current)."""
+        records = doc.get(table, {})
+        index = self._indexes.get(table)
+        if index is None or index.records is not records:
+            ids: dict[str, str] = {}
+            for doc_id, record in records.items():
+                key = record.get(key_field)
+                if not isinstance(key, str):
+                    raise CorruptFile(
+                        Path(self._storage.name), f"{table} record {doc_id} has no {key_field}"
+                    )
+                ids[key] = doc_id
+            index = _Index(records, ids, max((int(d) for d in records), default=0))
+            self._indexes[table] = index
+        return index
+
+    def _put_keyed(
+        self, doc: Document, table: str, key_field: str, key: str, record: dict[str, Any]
+    ) -> None:
+        self._put_keyed_many(doc, table, key_field, [(key, _jsonable(record, table))])
+
+    def _put_keyed_many(
+        self,
+        doc: Document,
+        table: str,
+        key_field: str,
+        batch: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Upsert records (already normalised) by key in one write; keep the index current."""
+        index = self._index(doc, table, key_field)
+        records = dict(index.records)
+        ids = dict(index.ids)
+        last = index.last_id
+        for key, record in batch:
+            doc_id = ids.get(key)
+            if doc_id is None:
+                last += 1
+                doc_id = ids[key] = str(last)
+            records[doc_id] = record
+        self._commit(doc, {table: records})
+        self._indexes[table] = _Index(records, ids, last)
+
+    def _require_unit(self, doc: Document, unit: str | None) -> None:
+        if unit is not None and self._index(doc, UNITS, "code").ids.get(unit) is None:
+            raise UnknownUnit(f"no unit {unit!r}", unit=unit)
+
+    @staticmethod
+    def _person_record(person: Person) -> dict[str, Any]:
+        return _jsonable(to_dict(person), f"person {person.user_id}")
+
+    def _alert_record(self, record: AlertRecord) -> dict[str, Any]:
+        if not record.key or not record.state:
+            raise ValueError("an alert record needs a non-empty key and state")
+        return _jsonable(alert_to_dict(record), f"alert {record.key!r}")
+
+    def _decode(
+        self, decode: Callable[[dict[str, Any]], T], doc: Document, table: str, doc_id: str
+    ) -> T:
+        try:
+            return decode(doc[table][doc_id])
+        except Exception as exc:  # any failure to decode means a damaged record
+            raise _corrupt(self._storage, f"{table} record {doc_id}", exc) from exc
+
+
+# =========================================================================== the store
+
+
+class Store:
+    """A data directory (or its in-memory twin): the registry plus one ledger per unit.
+
+    Open with ``Store.open(data_dir)`` (or ``Store.memory()``) and ``close()`` when done, or use
+    it as a context manager. Safe to share between threads; from async code call blocking
+    methods through ``await store.run(fn, *args)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry_storage: DocumentStorage,
+        ledger_storage: Callable[[str], DocumentStorage],
+        layout: Layout | None = None,
+        lock: DirLock | None = None,
+        read_only: bool = False,
+    ) -> None:
+        """Internal: use ``open()`` or ``memory()``."""
+        self.layout = layout
+        self.read_only = read_only
+        self.registry = Registry(registry_storage)
+        self._registry_storage = registry_storage
+        self._ledger_storage = ledger_storage
+        self._lock = lock
+        self._ledgers: dict[str, Ledger] = {}
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | os.PathLike[str],
+        *,
+        lock: bool = True,
+        file_ops: FileOps = OS_FILE_OPS,
+    ) -> Store:
+        """Open a data directory, creating it (and an empty registry) if needed.
+
+        ``lock=True`` (the bot, ``import``): take the directory lock first — another holder
+        raises ``DataDirInUse`` at once — and remove temp files a killed writer left behind.
+        ``lock=False`` (``check``, ``backup``, ``export``): read-only; nothing is created,
+        locked, quarantined or written, and writes raise ``ReadOnlyStore``. A missing
+        directory then reads as empty.
+
+        Every registered unit's ledger is read and validated now, so a damaged file stops the
+        start-up: ``CorruptFile`` names the first one (the locked opener quarantines a copy),
+        ``MissingFile`` a registered unit whose ledger is gone, or a registry that is gone
+        while ledgers remain. ``file_ops`` is the durable-write test seam (R2).
+        """
+        layout = Layout(Path(data_dir))
+        dir_lock: DirLock | None = None
+        if lock:
+            _make_dir(layout.root, file_ops)
+            dir_lock = DirLock(layout.root)
+            dir_lock.acquire()
+        try:
+            if lock:
+                for directory in (layout.root, layout.ledgers_dir):
+                    remove_temp_files(directory)
+                _make_dir(layout.ledgers_dir, file_ops)
+            quarantine_dir = layout.quarantine_dir if lock else None
+
+            def ledger_storage(unit: str) -> DocumentStorage:
+                return SafeJSONStorage(
+                    layout.ledger(unit),
+                    kind=LEDGER,
+                    expect={"unit": unit},
+                    read_only=not lock,
+                    copy_on_write=True,
+                    quarantine_dir=quarantine_dir,
+                    file_ops=file_ops,
+                )
+
+            registry_storage = SafeJSONStorage(
+                layout.registry,
+                kind=REGISTRY,
+                read_only=not lock,
+                copy_on_write=True,
+                quarantine_dir=quarantine_dir,
+                file_ops=file_ops,
+            )
+            if registry_storage.read() is None:
+                orphans = layout.ledger_files()
+                if orphans:
+                    raise MissingFile(
+                        layout.registry,
+                        f"the registry is missing but ledgers/ holds {len(orphans)} ledger "
+                        f"file(s) ({', '.join(orphans)}); restore registry.json from a backup",
+                    )
+                if lock:
+                    registry_storage.write(new_document(REGISTRY))
+            store = cls(
+                registry_storage=registry_storage,
+                ledger_storage=ledger_storage,
+                layout=layout,
+                lock=dir_lock,
+                read_only=not lock,
+            )
+            store._load_ledgers()
+        except BaseException:
+            if dir_lock is not None:
+                dir_lock.release()
+            raise
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """The in-memory twin: same API and contracts, no files, no lock."""
+
+        def ledger_storage(unit: str) -> DocumentStorage:
+            return MemoryDocumentStorage(kind=LEDGER, expect={"unit": unit}, copy_on_write=True)
+
+        registry_storage = MemoryDocumentStorage(kind=REGISTRY, copy_on_write=True)
+        registry_storage.write(new_document(REGISTRY))
+        return cls(registry_storage=registry_storage, ledger_storage=ledger_storage)
+
+    # ------------------------------------------------------------------ ledgers
+
+    def ledger(self, unit: str) -> Ledger:
+        """The ledger of a registered unit; ``UnknownUnit`` otherwise."""
+        ledger = self._ledgers.get(unit)
+        if ledger is None:
+            raise UnknownUnit(f"no unit {unit!r}", unit=unit)
+        return ledger
+
+    def ledgers(self) -> list[Ledger]:
+        """Every unit's ledger, sorted by unit code."""
+        return [self._ledgers[code] for code in sorted(self._ledgers)]
+
+    def add_unit(self, unit: Unit) -> Ledger:
+        """Register a unit and create its empty ledger file; ``AlreadyExists`` if the code is
+        taken. The ledger file is written first: a crash in between leaves an unregistered
+        ledger file, which a later ``add_unit`` of the same code adopts (a registered unit
+        without a ledger would refuse to open)."""
+        if self.read_only:
+            raise ReadOnlyStore("the store is open read-only")
+        with self.registry._lock:
+            if self.registry.get_unit(unit.code) is not None:
+                raise AlreadyExists(f"unit {unit.code} already exists")
+            storage = self._ledger_storage(unit.code)
+            if storage.read() is None:
+                storage.write(new_document(LEDGER, unit=unit.code, next_seq=1))
+            ledger = Ledger(unit.code, storage)
+            self.registry._insert_unit(unit)
+            self._ledgers[unit.code] = ledger
+        return ledger
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking store call on a worker thread (``asyncio.to_thread``), so a durable
+        write's fsync never blocks the event loop. Context variables are propagated."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Refuse further writes and release the directory lock. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._registry_storage.close()
+        for ledger in self._ledgers.values():
+            ledger._storage.close()
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _load_ledgers(self) -> None:
+        for unit in self.registry.list_units():
+            storage = self._ledger_storage(unit.code)
+            if storage.read() is None:
+                path = self.layout.ledger(unit.code) if self.layout else Path(storage.name)
+                raise MissingFile(
+                    path,
+                    f"unit {unit.code} is registered but its ledger file is missing; restore "
+                    "it from a backup (a new empty ledger would reuse item ids)",
+                )
+            self._ledgers[unit.code] = Ledger(unit.code, storage)
+
+
+def _make_dir(directory: Path, ops: FileOps) -> None:
+    """Create ``directory`` if missing and make its entry in the parent durable."""
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    fsync_dir(directory.parent, ops)
