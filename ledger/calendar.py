@@ -156,9 +156,11 @@ class WorkCalendar:
     def add_workdays(self, start: date, n: int) -> WorkdayDate:
         """The day ``n`` working days after ``start`` (before it if ``n`` < 0).
 
-        ``start`` itself is never counted, so ``add_workdays(d, 0)`` is ``d`` (even on a holiday)
-        and ``add_workdays(d, 1)`` is the next working day after ``d``. ``estimated`` covers every
-        day stepped over, from the day after ``start`` to the result.
+        ``start`` itself is never counted, so ``add_workdays(d, 0)`` is ``d`` (even on a holiday),
+        ``add_workdays(d, 1)`` is the next working day after ``d`` and ``add_workdays(d, -1)`` the
+        last one before it. ``estimated`` covers every day stepped over: ``(start, result]``
+        forwards, ``[result, start)`` backwards. A result beyond year 9999 raises
+        ``InvalidValue(field="n", problem="out_of_range")``.
         """
         require_date(start, "start")
         if not isinstance(n, int):
@@ -179,7 +181,8 @@ class WorkCalendar:
     def workdays_between(self, a: date, b: date) -> WorkdayCount:
         """Working days in the half-open span ``(a, b]``; negative (``-(b, a]``) when ``b < a``.
 
-        Inverse of :meth:`add_workdays`: ``workdays_between(d, add_workdays(d, n).date) == n``.
+        Antisymmetric, and the inverse of :meth:`add_workdays` for ``n >= 0``:
+        ``workdays_between(d, add_workdays(d, n).date) == n`` with the same ``estimated``.
         """
         require_date(a, "a")
         require_date(b, "b")

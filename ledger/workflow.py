@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from ledger.access import PERMISSIONS, Action, authorize
+from ledger.access import PERMISSIONS, Action, authorize, require_visible
 from ledger.calendar import require_date
 from ledger.errors import (
     AlreadyDone,
@@ -190,9 +190,11 @@ def decide(
 ) -> Event:
     """Validate ``actor`` taking ``action`` on ``item`` at ``now``; return the event.
 
-    Raises, in this order: ``InvalidValue`` for a naive ``now`` or a bad ``seq``; what
-    ``ledger.access.authorize`` raises (``UnknownItem(item_id)`` for another unit's item,
-    ``NotAllowed``, ``AlreadyDone``, ``InvalidTransition``); then the input checks below.
+    Raises, in this order: ``InvalidValue`` for a naive ``now`` or a bad ``seq``;
+    ``UnknownItem(item_id)`` if ``actor`` may not see the item (whatever the action, R22);
+    ``InvalidValue(field="action")`` for an unknown action or ``create``; what
+    ``ledger.access.authorize`` raises (``NotAllowed``, ``AlreadyDone``,
+    ``InvalidTransition``); then the input checks below.
     Parameters that an action does not use are ignored.
 
     Per action (inputs → ``Event.data``):
@@ -221,6 +223,7 @@ def decide(
     """
     require_aware(now, "now")
     seq = _check_seq(seq)
+    require_visible(item, actor, item.id)  # R22: before anything else can tell items apart
     try:
         act_ = Action(action)
     except ValueError as exc:

@@ -78,7 +78,8 @@ def track(
 
 
 def drive(t: Track, status: Status, now: datetime, rules: Rules = RULES) -> Track:
-    """Move ``t`` from open to ``status`` by the shortest legal path, one minute per step."""
+    """Move ``t`` from open to ``status`` by the shortest legal path, one minute per step,
+    acting as the item's own unit (HZ or NB)."""
     step = timedelta(minutes=1)
     clock = now
 
@@ -87,20 +88,21 @@ def drive(t: Track, status: Status, now: datetime, rules: Rules = RULES) -> Trac
         t.do(actor, action, clock, rules, **kw)
         clock += step
 
+    contact, leader = (CONTACT, LEADER) if t.item.unit == "HZ" else (OTHER_CONTACT, OTHER_LEADER)
     if status is Status.OPEN:
         return t
     if status is Status.WITHDRAWN:
         do(INSPECTOR, Action.WITHDRAW, reason="重复问题")
         return t
-    do(CONTACT, Action.PROGRESS, text="已制定方案")
+    do(contact, Action.PROGRESS, text="已制定方案")
     if status is Status.IN_PROGRESS:
         return t
-    do(CONTACT, Action.ADD_EVIDENCE, evidence=evidence(len(t.item.evidence) + 1))
-    do(CONTACT, Action.SUBMIT)
+    do(contact, Action.ADD_EVIDENCE, evidence=evidence(len(t.item.evidence) + 1))
+    do(contact, Action.SUBMIT)
     if status is Status.SUBMITTED:
         return t
     if t.item.status is Status.SUBMITTED:
-        do(LEADER, Action.ENDORSE)
+        do(leader, Action.ENDORSE)
     if status is Status.ENDORSED:
         return t
     do(INSPECTOR, Action.APPROVE, text="核验通过")
