@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledger.rules import DEFAULT_CATEGORIES, Rules
 
-LANGUAGES = ("zh-CN", "en")
+LANGUAGES = ("zh-CN", "en", "auto")  # auto: follow each user's Telegram language_code
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TELEGRAM_MAX_DOWNLOAD_MB = 20
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -121,7 +121,8 @@ class Config:
     token: str | None = None  # from the environment or token_file; never printed (see __repr__)
 
     def __repr__(self) -> str:  # the token must never reach a log line (R26)
-        return f"Config(path={self.path!s}, data_dir={self.data_dir!s}, token={'set' if self.token else 'unset'})"
+        token = "set" if self.token else "unset"
+        return f"Config(path={self.path!s}, data_dir={self.data_dir!s}, token={token})"
 
     @property
     def data_dir(self) -> Path:
@@ -327,8 +328,9 @@ _SCHEMA: dict[str, dict[str, Checker]] = {
 
 def _calendar(path: Path, raw: Any) -> CalendarConfig:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: [calendar] must be a table with [calendar.holidays] / "
-                          "[calendar.workdays]")
+        raise ConfigError(
+            f"{path}: [calendar] must be a table with [calendar.holidays] / [calendar.workdays]"
+        )
     result: dict[str, dict[int, frozenset[date]]] = {"holidays": {}, "workdays": {}}
     for section, years in raw.items():
         if section not in result:
@@ -386,7 +388,9 @@ def _section(path: Path, name: str, raw: Any) -> dict[str, Any]:
         try:
             out[key] = schema[key](value)
         except _Bad as bad:
-            raise ConfigError(f"{path}: [{name}] {key} = {value!r}: expected {bad.expected}") from None
+            raise ConfigError(
+                f"{path}: [{name}] {key} = {value!r}: expected {bad.expected}"
+            ) from None
     return out
 
 
@@ -401,7 +405,9 @@ def _read_token(base: Path, token_file: str, env: Mapping[str, str]) -> str | No
     try:
         token = p.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError(f"{p}: cannot read the token file ([bot] token_file): {exc.strerror}") from None
+        raise ConfigError(
+            f"{p}: cannot read the token file ([bot] token_file): {exc.strerror}"
+        ) from None
     if not token:
         raise ConfigError(f"{p}: the token file ([bot] token_file) is empty")
     return token
@@ -448,9 +454,7 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
         try:
             b["api_url"] = _url(api_url)
         except _Bad as bad:
-            raise ConfigError(
-                f"TELEGRAM_API_URL = {api_url!r}: expected {bad.expected}"
-            ) from None
+            raise ConfigError(f"TELEGRAM_API_URL = {api_url!r}: expected {bad.expected}") from None
     token = _read_token(base, b.get("token_file", ""), env)
     b["data_dir"] = resolve(b.get("data_dir", "data"))
     b["token_file"] = resolve(b["token_file"]) if b.get("token_file") else None

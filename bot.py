@@ -1,0 +1,182 @@
+"""整改通 entry point: the command line and ``build_app``. It only wires; nothing runs at import.
+
+    python bot.py [--config PATH] run        the bot (no token: the offline sandbox instead)
+    python bot.py [--config PATH] sandbox    the local Bot API emulator + bot + terminal chat
+    python bot.py [--config PATH] check      validate every data file and report
+    python bot.py [--config PATH] backup     write a consistent snapshot, keep the newest N
+
+``build_app(config, services)`` returns the PTB Application with every handler registered in a
+fixed order; production, the sandbox and the end-to-end tests all call it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram.ext import Application, ApplicationBuilder
+
+from config import Config, ConfigError, load_config
+from handlers import errors as error_handlers
+from handlers.clock import Clock, SystemClock
+from handlers.services import Services
+from locales import Catalog
+from storage.errors import StorageError
+from storage.maintenance import backup, check
+from storage.repo import Store
+
+log = logging.getLogger("zgt")
+
+
+# --------------------------------------------------------------------------- logging (R26)
+
+
+class TokenFilter(logging.Filter):
+    """Masks the bot token wherever it would appear in a log line (URLs carry ``bot<token>``)."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self._pattern = re.compile(re.escape(token)) if token else None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        message = record.getMessage()
+        if self._pattern.search(message):
+            record.msg = self._pattern.sub("<token>", message)
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Formatted tracebacks can carry the URL too: format now, mask, and drop exc_info.
+            formatter = logging.Formatter()
+            text = formatter.formatException(record.exc_info)
+            record.msg = f"{record.msg}\n{self._pattern.sub('<token>', text)}"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def setup_logging(token: str | None, level: int = logging.INFO) -> None:
+    """Root logging to stderr with the token mask; httpx/httpcore only from WARNING (R26)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(TokenFilter(token))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# --------------------------------------------------------------------------- the application
+
+
+def build_app(config: Config, services: Services) -> Application:
+    """The bot: PTB Application against ``config.bot.api_url`` with every handler registered.
+
+    The caller owns ``services.store`` (opened with the data-directory lock before this call,
+    closed after the application has shut down).
+    """
+    if not config.token:
+        raise ConfigError("no bot token: set TELEGRAM_BOT_TOKEN or [bot] token_file")
+    api = config.bot.api_url
+    app = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .build()
+    )
+    app.bot_data["services"] = services
+    # Handler order matters: PTB tries groups in ascending order and, within a group, the first
+    # matching handler wins. Feature modules are registered here, most specific first.
+    error_handlers.register(app)
+    return app
+
+
+def open_services(config: Config, clock: Clock | None = None) -> Services:
+    """Open the data directory (taking its lock) and assemble the long-lived services."""
+    store = Store.open(config.data_dir)
+    return Services.create(config, store, clock or SystemClock(), Catalog.load())
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cmd_run(config: Config, args: argparse.Namespace) -> int:
+    if not config.token:
+        print("No TELEGRAM_BOT_TOKEN set: starting the offline sandbox instead.", file=sys.stderr)
+        return _cmd_sandbox(config, args)
+    services = open_services(config)
+    try:
+        app = build_app(config, services)
+        log.info("starting; data in %s", config.data_dir)
+        app.run_polling(allowed_updates=None, drop_pending_updates=False)
+    finally:
+        services.store.close()
+    return 0
+
+
+def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
+    from sandbox.console import main as sandbox_main
+
+    return sandbox_main(config)
+
+
+def _cmd_check(config: Config, args: argparse.Namespace) -> int:
+    report = check(config.data_dir)
+    print(report.text)
+    return 0 if report.ok else 1
+
+
+def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    path = backup(
+        config.data_dir, config.backup_dir, keep=config.backup.keep, now=datetime.now(UTC)
+    )
+    print(path)
+    return 0
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "sandbox": _cmd_sandbox,
+    "check": _cmd_check,
+    "backup": _cmd_backup,
+}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bot.py", description="整改通 · Rectification Ledger Bot"
+    )
+    parser.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
+    parser.add_argument("--debug", action="store_true", help="log at DEBUG")
+    parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = load_config(args.config, env=os.environ)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.token, logging.DEBUG if args.debug else logging.INFO)
+    try:
+        return COMMANDS[args.command](config, args)
+    except (StorageError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

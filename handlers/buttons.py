@@ -1,0 +1,63 @@
+"""Inline-button callback data: one compact, versioned format for every feature.
+
+``callback_data`` is ``<verb>:<arg>[:<arg>…]`` and at most 64 bytes (Telegram's limit). It is
+never trusted: a handler decodes it with :func:`parse` and then re-checks who may do what
+exactly as for a typed command (R22). Anything that does not parse — a stale button from an
+older version, or forged data — yields ``None`` and the user is told the button has expired.
+
+Verbs in use (the module that handles each is in brackets):
+
+- ``card:<ITEM>`` open an item card (queries; alert messages carry these too)
+- ``page:<list>:<scope>:<page>`` move a paged list (queries)
+- ``do:<action>:<ITEM>`` an action button on a card (workflow)
+- ``ev:<ITEM>:<n>`` re-send evidence n of an item (workflow)
+- ``ok:<token>`` / ``no:<token>`` confirm or cancel a pending operation (import, add)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton
+
+MAX_BYTES = 64
+_PART = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    verb: str
+    args: tuple[str, ...]
+
+
+def encode(verb: str, *args: str | int) -> str:
+    """``encode("card", "HZ-007")`` -> ``"card:HZ-007"``; refuses parts that would not parse."""
+    parts = [verb, *(str(a) for a in args)]
+    for part in parts:
+        if not _PART.match(part):
+            raise ValueError(f"bad callback part {part!r}")
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """Decode callback data; ``None`` for anything malformed (never raises)."""
+    if not data or len(data.encode("utf-8", "replace")) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if not all(_PART.match(p) for p in parts):
+        return None
+    return Callback(parts[0], tuple(parts[1:]))
+
+
+def button(label: str, verb: str, *args: str | int) -> InlineKeyboardButton:
+    """An inline button whose label is plain text (Telegram does not parse HTML there)."""
+    return InlineKeyboardButton(label, callback_data=encode(verb, *args))
+
+
+def card_button(label: str, item_id: str) -> InlineKeyboardButton:
+    """The button that opens an item's card — used by lists, alerts and digests alike."""
+    return button(label, "card", item_id)
