@@ -272,8 +272,11 @@ class _Sink:
         self.by: dict[tuple[int, Group], list[Entry]] = defaultdict(list)
         self.language: dict[int, str | None] = {}
         self.seen: set[str] = set()
+        self.order: dict[str, tuple[int, int, date, str, int, int, int]] = {}
 
     def add(self, recipients: Iterable[Person], group: Group, entry: Entry) -> None:
+        if entry.key not in self.order:  # computed once per entry, not once per recipient
+            self.order[entry.key] = _entry_key(entry)
         for p in recipients:
             dk = delivery_key(entry.key, p.user_id)
             if dk in self.seen or entry.key in self.sent or dk in self.sent:
@@ -287,7 +290,7 @@ class _Sink:
         for (user_id, group), entries in sorted(
             self.by.items(), key=lambda kv: (kv[0][0], _GROUP_RANK[kv[0][1]])
         ):
-            entries.sort(key=_entry_key)
+            entries.sort(key=lambda e: self.order[e.key])
             out.append(Outgoing(user_id, group, tuple(entries), self.language[user_id]))
         return out
 

@@ -108,6 +108,7 @@ class WorkCalendar:
             )
         self._config_years = frozenset(extra_holidays or {}) | frozenset(extra_workdays or {})
         self._cache: dict[date, tuple[bool, DaySource]] = {}
+        self._years: dict[int, tuple[list[int], bool]] = {}
 
     @staticmethod
     def _dates(by_year: Mapping[int, Collection[date]], name: str) -> frozenset[date]:
@@ -187,14 +188,36 @@ class WorkCalendar:
         require_date(a, "a")
         require_date(b, "b")
         sign, lo, hi = (1, a, b) if a <= b else (-1, b, a)
-        count, estimated = 0, False
-        d = lo
-        while d < hi:
-            d += timedelta(days=1)
-            workday, source = self.classify(d)
-            estimated = estimated or source is DaySource.FALLBACK
-            count += workday
+        if lo == hi:
+            return WorkdayCount(0, False)
+        # (lo, hi] = the rest of lo's year after lo, whole years between, hi's year up to hi
+        lo_prefix, _ = self._year(lo.year)
+        count = -lo_prefix[lo.timetuple().tm_yday]
+        estimated = False
+        first_year = lo.year if lo != date(lo.year, 12, 31) else lo.year + 1
+        for year in range(lo.year, hi.year + 1):
+            prefix, fallback = self._year(year)
+            count += prefix[-1] if year < hi.year else prefix[hi.timetuple().tm_yday]
+            estimated = estimated or (fallback and year >= first_year)
         return WorkdayCount(sign * count, estimated)
+
+    def _year(self, year: int) -> tuple[list[int], bool]:
+        """``(prefix, fallback)``: ``prefix[i]`` = working days among the year's first ``i``
+        days; ``fallback`` if the year's days are Monday–Friday estimates (a year is either
+        wholly estimated or not: config dates make their year configured)."""
+        cached = self._years.get(year)
+        if cached is not None:
+            return cached
+        day, prefix, fallback = date(year, 1, 1), [0], False
+        while day.year == year:
+            workday, source = self.classify(day)
+            prefix.append(prefix[-1] + workday)
+            fallback = fallback or source is DaySource.FALLBACK
+            if day == date.max:
+                break
+            day += timedelta(days=1)
+        self._years[year] = (prefix, fallback)
+        return prefix, fallback
 
     def today(self, now: datetime) -> date:
         """The local date of ``now`` in this calendar's zone."""

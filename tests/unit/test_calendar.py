@@ -155,3 +155,24 @@ def test_add_months_clamps_to_month_end() -> None:
 def test_far_dates_overflow_cleanly() -> None:
     with pytest.raises(InvalidValue):
         CAL.add_workdays(date.max - timedelta(days=2), 5)
+
+
+CONFIGURED = WorkCalendar(
+    TZ, extra_holidays={2027: {date(2027, 1, 1), date(2027, 2, 10)}}, extra_workdays={2027: set()}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.dates(min_value=date(2025, 11, 1), max_value=date(2029, 2, 1)),
+    b=st.dates(min_value=date(2025, 11, 1), max_value=date(2029, 2, 1)),
+    configured=st.booleans(),
+)
+def test_workdays_between_matches_counting_day_by_day(a: date, b: date, configured: bool) -> None:
+    cal = CONFIGURED if configured else CAL
+    lo, hi = min(a, b), max(a, b)
+    days = [lo + timedelta(days=i) for i in range(1, (hi - lo).days + 1)]
+    expected = sum(cal.is_workday(d) for d in days)
+    estimated = any(cal.is_estimated(d) for d in days)
+    sign = 1 if a <= b else -1
+    assert cal.workdays_between(a, b) == WorkdayCount(sign * expected, estimated)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ledger.alerts import AlertKind, decide_alerts
 from ledger.calendar import WorkCalendar
-from ledger.errors import LedgerError, UnknownItem
+from ledger.errors import InvalidValue, LedgerError, UnknownItem
 from ledger.light import light
 from ledger.model import (
     Endorsement,
@@ -314,3 +314,28 @@ def test_decide_alerts_is_idempotent_and_coalesced(
                     assert e.light is Light.RED or e.kind is AlertKind.DUE_SOON
         sent |= {k for o in out for k in o.delivery_keys}
         assert sweep(instant, sent) == []  # the same sweep again sends nothing
+
+
+# --------------------------------------------------------------------------- R15
+
+NAIVE = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1))  # noqa: DTZ001
+
+
+@settings(max_examples=50, deadline=None)
+@given(naive=NAIVE)
+def test_naive_instants_are_refused_everywhere(naive: datetime) -> None:
+    t = track()
+    calls = [
+        lambda: light(t.item, naive, TZ, Rules()),
+        lambda: decide_alerts(naive, TZ, [t.item], UNITS, [], set(), Rules(), CAL),
+        lambda: t.do(CONTACT, Action.PROGRESS, naive, text="x"),
+        lambda: CAL.today(naive),
+    ]
+    for call in calls:
+        try:
+            call()
+        except InvalidValue as exc:
+            assert exc.params.get("field") == "now"
+        else:
+            raise AssertionError("naive datetime accepted")
+    assert t.item.status is S.OPEN and len(t.events) == 1
