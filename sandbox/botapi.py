@@ -24,6 +24,10 @@ DOWNLOAD_LIMIT = 20 << 20
 UPLOAD_LIMIT = 50 * 1024 * 1024  # multipart uploads by bots
 DELETE_WINDOW = timedelta(hours=48)  # "message can't be deleted" after that
 
+FORBIDDEN_BLOCKED = "Forbidden: bot was blocked by the user"
+FORBIDDEN_KICKED = "Forbidden: bot was kicked from the group chat"
+FORBIDDEN_NOT_STARTED = "Forbidden: bot can't initiate conversation with a user"
+
 # What getUpdates delivers until allowed_updates says otherwise: every update type except
 # chat_member, message_reaction and message_reaction_count, which must be asked for.
 DEFAULT_ALLOWED_UPDATES = frozenset(
@@ -179,11 +183,12 @@ class Params:
             raise bad_request(f"can't parse {what or name} JSON object") from None
 
     def loggable(self) -> dict[str, Any]:
-        """The parameters as recorded in ``Emulator.calls``: JSON fields decoded, uploads
-        replaced by ``{"upload": filename, "size": n}``."""
+        """The parameters as recorded in ``Emulator.calls``: form values decoded to what
+        they mean (``"1001"`` → 1001, ``"true"`` → True, JSON objects and arrays), free-text
+        and id fields kept as strings, uploads shown as ``{"upload": filename, "size": n}``."""
         out: dict[str, Any] = {}
         for key, value in self.values.items():
-            if isinstance(value, str) and value[:1] in "{[":
+            if isinstance(value, str) and key not in _STRING_FIELDS:
                 try:
                     out[key] = json.loads(value)
                     continue
@@ -193,3 +198,22 @@ class Params:
         for key, upload in self.uploads.items():
             out[key] = {"upload": upload.filename, "size": len(upload.data)}
         return out
+
+
+# Parameters whose value is a string even when it looks like JSON ("123", "[x]").
+_STRING_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "file_id",
+        "document",
+        "photo",
+        "url",
+        "action",
+        "language_code",
+        "secret_token",
+    }
+)

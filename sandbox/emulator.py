@@ -65,7 +65,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from aiohttp import web
 
@@ -76,6 +76,8 @@ from sandbox.botapi import (
     CONFLICT_WEBHOOK,
     DEFAULT_ALLOWED_UPDATES,
     DELETE_WINDOW,
+    FORBIDDEN_BLOCKED,
+    FORBIDDEN_NOT_STARTED,
     NOT_MODIFIED,
     QUERY_INVALID,
     TEXT_LIMIT,
@@ -105,6 +107,14 @@ __all__ = ["ApiCall", "Emulator", "FloodLimits"]
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@runtime_checkable
+class HasNow(Protocol):
+    """The project's clock shape (``handlers.clock.Clock``): ``now()`` → aware datetime."""
+
+    def now(self) -> datetime: ...
+
 
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
@@ -175,8 +185,10 @@ class Emulator:
     Args:
         token: the bot token; default ``"<bot_id>:<random>"`` (random so a grep of logs for
             it is meaningful, R26).
-        clock: callable returning an aware ``datetime``; gives message ``date`` and the
-            48-hour delete window. Default: the system clock in UTC.
+        clock: where message ``date``, ``edit_date`` and the 48-hour delete window come
+            from — a callable returning an aware ``datetime`` or an object with ``now()``
+            (``handlers.clock.FakeClock``, so one clock moves the bot and the emulator).
+            Default: the system clock in UTC.
         port: TCP port on 127.0.0.1; 0 lets the OS choose (read ``url`` after ``start``).
         bot_id, bot_username, bot_name: what ``getMe`` answers.
         strict_html: refuse bare ``&`` and unknown entities too (see :mod:`sandbox.htmlcheck`).
@@ -189,7 +201,7 @@ class Emulator:
         self,
         *,
         token: str | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Callable[[], datetime] | HasNow | None = None,
         port: int = 0,
         bot_id: int = 7_000_000_001,
         bot_username: str = "zgt_sandbox_bot",
@@ -199,7 +211,7 @@ class Emulator:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token or f"{bot_id}:{secrets.token_urlsafe(26)}"
-        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.clock = clock
         self.port = port
         self.strict_html = strict_html
         self.flood_limits = flood_limits
@@ -262,6 +274,25 @@ class Emulator:
                 "close": self._harmless,
             }.items()
         }
+
+    @property
+    def clock(self) -> Callable[[], datetime] | HasNow | None:
+        """The clock given to the constructor; assignable (e.g. to share the bot's)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime] | HasNow | None) -> None:
+        self._clock = clock
+        if clock is None:
+            self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        elif isinstance(clock, HasNow):
+            self._now = clock.now
+        else:
+            self._now = clock
+
+    def now(self) -> datetime:
+        """The emulator's current instant (from ``clock``)."""
+        return self._now()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -354,7 +385,7 @@ class Emulator:
             chat_api["last_name"] = last_name
         if username:
             chat_api["username"] = username
-        forbidden = None if started else "Forbidden: bot can't initiate conversation with a user"
+        forbidden = None if started else FORBIDDEN_NOT_STARTED
         self._chats[user_id] = _Chat(user_id, "private", chat_api, forbidden=forbidden)
         return person
 
@@ -378,9 +409,7 @@ class Emulator:
         self._chats[chat_id] = _Chat(chat_id, group.type, chat_api)
         return group
 
-    def block(
-        self, chat_id: int, description: str = "Forbidden: bot was blocked by the user"
-    ) -> None:
+    def block(self, chat_id: int, description: str = FORBIDDEN_BLOCKED) -> None:
         """Make every send to ``chat_id`` answer 403 ``description`` (no update is sent; the
         users' ``block_bot()`` also tells the bot through ``my_chat_member``)."""
         self._chat(chat_id).forbidden = description
@@ -422,7 +451,7 @@ class Emulator:
             description = {
                 400: "Bad Request: injected failure",
                 401: "Unauthorized",
-                403: "Forbidden: bot was blocked by the user",
+                403: FORBIDDEN_BLOCKED,
                 404: "Not Found",
                 409: CONFLICT_POLL,
                 429: f"Too Many Requests: retry after {retry_after}",
@@ -606,7 +635,7 @@ class Emulator:
                 description=error.description if error else None,
                 retry_after=retry_after,
                 chat_id=chat_id,
-                at=self.clock(),
+                at=self.now(),
             )
         )
         self._notify()
@@ -783,7 +812,7 @@ class Emulator:
             {
                 "chat": chat.api,
                 "from": by.to_api(),
-                "date": _ts(self.clock()),
+                "date": _ts(self.now()),
                 "old_chat_member": old_member,
                 "new_chat_member": new_member,
             },
@@ -853,7 +882,7 @@ class Emulator:
         self._flood.check(self.flood_limits, chat.id)
         message_id = chat.next_message_id
         chat.next_message_id += 1
-        now = self.clock()
+        now = self.now()
         raw: dict[str, Any] = {
             "message_id": message_id,
             "from": self.bot_user,
@@ -954,7 +983,7 @@ class Emulator:
     ) -> dict[str, Any]:
         """Store an edit: ``raw_changes`` are Message fields (``None`` removes one),
         ``fields`` the BotMessage fields that change."""
-        now = self.clock()
+        now = self.now()
         raw = {k: v for k, v in chat.wire[current.message_id].items() if k not in raw_changes}
         raw.update({k: v for k, v in raw_changes.items() if v is not None})
         raw["edit_date"] = _ts(now)
@@ -1030,7 +1059,7 @@ class Emulator:
         if raw is None or message_id in chat.deleted:
             raise bad_request("message to delete not found")
         sent_at = datetime.fromtimestamp(raw["date"], UTC)
-        if self.clock() - sent_at > DELETE_WINDOW:
+        if self.now() - sent_at > DELETE_WINDOW:
             raise bad_request("message can't be deleted")
         chat.deleted.add(message_id)
         current = chat.bot_messages.get(message_id)
@@ -1090,18 +1119,20 @@ class Emulator:
         payload: dict[str, Any],
         text: str,
         *,
-        reply_to: int | None = None,
+        reply_to: int | BotMessage | None = None,
     ) -> UserMessage:
         chat = self._chat(chat_id)
+        if isinstance(reply_to, BotMessage):
+            reply_to = reply_to.message_id
         if chat.type == "private" and chat_id != user.id:
             raise ValueError(f"{user!r} cannot write in another user's private chat {chat_id}")
-        if chat.forbidden and chat.forbidden.startswith("Forbidden: bot was blocked"):
+        if chat.forbidden == FORBIDDEN_NOT_STARTED:
+            chat.forbidden = None  # writing to the bot is what lets it answer
+        elif chat.forbidden and chat.type == "private":
             raise RuntimeError(f"{user!r} has blocked the bot: await unblock_bot() first")
-        if chat.type == "private" and chat.forbidden:
-            chat.forbidden = None  # writing to the bot is what lets it answer (started)
-        if chat.type != "private" and chat.forbidden:
+        elif chat.forbidden:
             raise RuntimeError(f"the bot is not in {chat_id}: await group.add_bot() first")
-        now = self.clock()
+        now = self.now()
         message_id = chat.next_message_id
         chat.next_message_id += 1
         message: dict[str, Any] = {

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from sandbox.botapi import FORBIDDEN_BLOCKED, FORBIDDEN_KICKED
 from sandbox.htmlcheck import utf16_len
 
 if TYPE_CHECKING:
@@ -299,12 +300,17 @@ class EmulatedUser(ChatView):
     @property
     def blocked_bot(self) -> bool:
         """True while this user has the bot blocked (sends to them answer 403)."""
-        return self.emulator._chat(self.id).forbidden is not None
+        return self.emulator._chat(self.id).forbidden == FORBIDDEN_BLOCKED
 
     async def send(
-        self, text: str, *, chat: int | ChatView | None = None, reply_to: int | None = None
+        self,
+        text: str,
+        *,
+        chat: int | ChatView | None = None,
+        reply_to: int | BotMessage | None = None,
     ) -> UserMessage:
-        """Write ``text`` to the bot (in the private chat unless ``chat`` names a group).
+        """Write ``text`` to the bot (in the private chat unless ``chat`` names a group),
+        optionally as a reply to a message (id or :class:`BotMessage`).
 
         Commands get ``bot_command`` entities as Telegram gives them (``/start CODE`` has one
         of length 6 at offset 0). Returns once the update is queued for ``getUpdates``.
@@ -323,7 +329,7 @@ class EmulatedUser(ChatView):
         chat: int | ChatView | None = None,
     ) -> UserMessage:
         """Send a file. ``content`` is its bytes, or just a declared size (an ``int``) for
-        files too big to bother with: the bot sees ``file_size`` and getFile refuses > 20 MB."""
+        files too big to bother with: the bot sees ``file_size``; getFile refuses > 20 MiB."""
         return self.emulator._user_file(
             self, _chat_id(chat, self.id), "document", name, content, mime_type, caption
         )
@@ -386,9 +392,7 @@ class EmulatedUser(ChatView):
     async def block_bot(self) -> None:
         """Block the bot: sends to this user answer 403 "bot was blocked by the user"; the bot
         gets a ``my_chat_member`` update (member → kicked)."""
-        self.emulator._set_forbidden(
-            self.id, "Forbidden: bot was blocked by the user", by=self, status="kicked"
-        )
+        self.emulator._set_forbidden(self.id, FORBIDDEN_BLOCKED, by=self, status="kicked")
 
     async def unblock_bot(self) -> None:
         """Unblock the bot (``my_chat_member`` kicked → member)."""
@@ -437,9 +441,7 @@ class EmulatedGroup(ChatView):
     async def remove_bot(self, by: EmulatedUser | None = None) -> None:
         """Kick the bot: sends answer 403 "bot was kicked from the group chat"."""
         who = by or (self.members[0] if self.members else None)
-        self.emulator._set_forbidden(
-            self.id, "Forbidden: bot was kicked from the group chat", by=who, status="kicked"
-        )
+        self.emulator._set_forbidden(self.id, FORBIDDEN_KICKED, by=who, status="kicked")
 
     async def add_bot(self, by: EmulatedUser | None = None) -> None:
         """Add the bot back."""

@@ -12,7 +12,7 @@ import struct
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -48,9 +48,14 @@ from telegram.ext import (
     filters,
 )
 
-from sandbox.clock import FakeClock
+from handlers.clock import FakeClock
 from sandbox.emulator import Emulator, FloodLimits
 from sandbox.ptb import builder_for, polling
+
+# PTB's own RetryAfter.__init__ reads the deprecated int form of retry_after.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
 
 # The project refuses evidence over 20 MB (decimal, R25), stricter than Telegram's 20 MiB.
 MAX_EVIDENCE = 20_000_000
@@ -212,11 +217,11 @@ async def test_message_dates_follow_the_injected_clock(
     emulator: Emulator, emulator_clock: FakeClock, tiny: TinyBot
 ) -> None:
     alice = emulator.user(1001, "Alice")
-    emulator_clock.advance(days=3, hours=2)
+    emulator_clock.advance(timedelta(days=3, hours=2))
     await alice.send("/start")
     reply = await alice.next_reply()
-    assert reply.date == emulator_clock()
-    assert reply.raw["date"] == int(emulator_clock().timestamp())
+    assert reply.date == emulator_clock.now()
+    assert reply.raw["date"] == int(emulator_clock.now().timestamp())
 
 
 async def test_group_command_with_bot_username(emulator: Emulator, tiny: TinyBot) -> None:
@@ -275,6 +280,30 @@ async def test_edit_to_identical_content_is_not_modified(
         await tiny.bot.edit_message_text("x", 1001, 999)
 
 
+async def test_caption_and_markup_edits(emulator: Emulator, tiny: TinyBot) -> None:
+    alice = emulator.user(1001, "Alice")
+    sent = await tiny.bot.send_document(
+        1001, b"%PDF-1.4", filename="report.pdf", caption="<b>HZ-007</b> 佐证", parse_mode="HTML"
+    )
+    with pytest.raises(BadRequest, match="(?i)there is no text in the message to edit"):
+        await tiny.bot.edit_message_text("x", 1001, sent.message_id)
+    await tiny.bot.edit_message_caption(
+        1001, sent.message_id, caption="<b>HZ-007</b> 已核验", parse_mode="HTML"
+    )
+    edited = await alice.next_edit()
+    assert (edited.kind, edited.text, edited.entities[0]["type"]) == (
+        "document",
+        "HZ-007 已核验",
+        "bold",
+    )
+    keyboard = _keyboard([("下载", "dl:HZ-007")])
+    await tiny.bot.edit_message_reply_markup(1001, sent.message_id, reply_markup=keyboard)
+    assert (await alice.next_edit()).button_texts == ["下载"]
+    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+        await tiny.bot.edit_message_reply_markup(1001, sent.message_id, reply_markup=keyboard)
+    assert alice.messages[sent.message_id].edits == 2
+
+
 async def test_delete_message_and_the_48_hour_window(
     emulator: Emulator, emulator_clock: FakeClock, tiny: TinyBot
 ) -> None:
@@ -285,7 +314,7 @@ async def test_delete_message_and_the_48_hour_window(
     with pytest.raises(BadRequest, match="(?i)message to delete not found"):
         await tiny.bot.delete_message(1001, first.message_id)
     second = await tiny.bot.send_message(1001, "two")
-    emulator_clock.advance(hours=49)
+    emulator_clock.advance(timedelta(hours=49))
     with pytest.raises(BadRequest, match="(?i)message can't be deleted"):
         await tiny.bot.delete_message(1001, second.message_id)
 
@@ -372,6 +401,20 @@ async def test_blocked_user_raises_forbidden_in_the_bot(emulator: Emulator, tiny
     await contact.unblock_bot()
     await tiny.bot.send_message(1002, "welcome back")
     assert (await contact.next_reply()).text == "welcome back"
+
+
+async def test_group_that_removed_the_bot(emulator: Emulator, tiny: TinyBot) -> None:
+    alice = emulator.user(1001, "Alice")
+    group = emulator.group(-200, "整改工作群", [alice])
+    await group.remove_bot(by=alice)
+    with pytest.raises(Forbidden, match="kicked from the group chat"):
+        await tiny.bot.send_message(group.id, "周报")
+    update = await emulator.wait_for(
+        lambda: tiny.seen.member_updates[0] if tiny.seen.member_updates else None
+    )
+    assert update.chat.id == group.id and update.from_user.id == alice.id
+    with pytest.raises(RuntimeError, match="not in"):
+        await alice.send("hello", chat=group)
 
 
 async def test_user_who_never_started_the_bot(emulator: Emulator, tiny: TinyBot) -> None:
@@ -580,6 +623,53 @@ async def test_commands_per_chat_scope(emulator: Emulator, bare_bot: Bot) -> Non
         await bare_bot.set_my_commands(everyone, language_code="zh-CN")
     with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
         await bare_bot.set_my_commands([BotCommand("Open", "大写")])
+
+
+async def test_webhook_blocks_polling_until_deleted(emulator: Emulator, bare_bot: Bot) -> None:
+    assert await bare_bot.set_webhook("https://example.org/hook")
+    with pytest.raises(Conflict, match="webhook is active"):
+        await bare_bot.get_updates()
+    assert await bare_bot.delete_webhook(drop_pending_updates=True)
+    assert await bare_bot.get_updates() == ()
+
+
+async def test_calls_are_recorded_for_assertions(emulator: Emulator, bare_bot: Bot) -> None:
+    emulator.user(1001, "Alice")
+    await bare_bot.send_document(1001, b"abc", filename="a.txt", disable_notification=True)
+    with pytest.raises(BadRequest):
+        await bare_bot.send_message(1001, "")
+    send_doc, send_msg = emulator.calls_of("sendDocument", "sendMessage")
+    assert send_doc.ok and send_doc.chat_id == 1001
+    assert send_doc.params["document"] == {"upload": "a.txt", "size": 3}
+    assert send_doc.params["disable_notification"] is True
+    assert send_doc.params["chat_id"] == 1001
+    assert send_doc.result["document"]["file_name"] == "a.txt"
+    assert (send_msg.ok, send_msg.error_code) == (False, 400)
+    assert send_msg.description == "Bad Request: message text is empty"
+    assert emulator.errors() == [send_msg]
+
+
+async def test_listeners_see_every_bot_action_in_order(emulator: Emulator, bare_bot: Bot) -> None:
+    emulator.user(1001, "Alice")
+    seen: list[tuple[str, int]] = []
+    emulator.add_listener(lambda event: seen.append((event.kind, event.chat_id)))
+    await bare_bot.send_chat_action(1001, "typing")
+    sent = await bare_bot.send_message(1001, "a")
+    await bare_bot.edit_message_text("b", 1001, sent.message_id)
+    await bare_bot.delete_message(1001, sent.message_id)
+    assert seen == [("action", 1001), ("sent", 1001), ("edited", 1001), ("deleted", 1001)]
+
+
+async def test_emulator_accepts_a_plain_callable_clock() -> None:
+    moment = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+    async with Emulator(clock=lambda: moment) as emu:
+        emu.user(1001, "Alice")
+        async with Bot(emu.token, base_url=emu.base_url) as bot:
+            sent = await bot.send_message(1001, "x")
+        assert sent.date == moment
+        assert emu.url.startswith("http://127.0.0.1:")
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.url
 
 
 async def test_wrong_token_and_unknown_method(emulator: Emulator, bare_bot: Bot) -> None:
