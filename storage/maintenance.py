@@ -25,6 +25,7 @@ from ledger.model import (
     Role,
     event_from_dict,
     item_from_dict,
+    make_item_id,
     person_from_dict,
     require_aware,
     split_item_id,
@@ -139,7 +140,7 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         files += 1
         units = _check_registry(layout, found)
     ledger_files = layout.ledger_files()
-    if units is None and ledger_files:
+    if not layout.registry.is_file() and ledger_files:
         found.add(
             "registry.json",
             f"missing, but ledgers/ holds {_count(len(ledger_files), 'ledger file')}",
@@ -250,10 +251,14 @@ def _check_ledger(layout: Layout, unit: str, path: Path, found: _Findings) -> tu
     item_ids: set[str] = set()
     raw_items = doc.get("items", {})
     for doc_id, raw in raw_items.items():
+        # Known ids: the record's own and the one its number implies, so that one damaged
+        # item record is one line, not one more for each of its events.
+        item_ids.add(make_item_id(unit, int(doc_id)))
+        if isinstance(raw.get("id"), str):
+            item_ids.add(raw["id"])
         item = _decodes(file, found, f"item record {doc_id}", item_from_dict, raw)
         if item is None:
             continue
-        item_ids.add(item.id)
         try:
             id_unit, seq = split_item_id(item.id)
         except InvalidValue:

@@ -86,7 +86,6 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.xml.functions import iterparse
 
 from ledger.dates import AddWorkdays, normalise_item_id, normalise_text, parse_deadline
 from ledger.errors import InvalidValue
@@ -161,7 +160,10 @@ _TITLE_SUFFIXES: tuple[str, ...] = ("台账", "清单", "一览表", "表", "整
 _TITLE_SUFFIXES += ("巡察", "巡视", "工作", "落实", "情况", "的", "关于")
 _TITLE_EN = re.compile(r"(?P<name>.+?)\s*[-—–]+\s*inspection rectification ledger", re.I)
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
-_CELL_REF = re.compile(r"[A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7}")
+_MERGE_CELL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']"
+    rb"([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})[\"']"
+)
 
 
 class IssueCode(StrEnum):
@@ -606,23 +608,26 @@ class _Reader:
     def _vertical_merges(self, ws: Any, header_row: int) -> dict[int, list[tuple[int, int]]]:
         """Column index → (first row, last row) of each vertical merge below the header.
 
-        read-only worksheets do not expose merged ranges, so they are read from the sheet's
-        XML (through openpyxl's defused iterparse)."""
+        Read-only worksheets do not expose merged ranges, so the ``<mergeCell ref=…>``
+        elements are picked out of the sheet's XML with a pattern: a second full XML parse
+        would double the import time. Markup cannot hide in cell text (``<`` is escaped
+        there), and a forged element could only make a value repeat down a column."""
         path = getattr(ws, "_worksheet_path", None)
         archive = getattr(self.wb, "_archive", None)
         merges: dict[int, list[tuple[int, int]]] = {}
         if path is None or archive is None:
             return merges
+        tail = b""
         with archive.open(path) as src:
-            for _event, element in iterparse(src):
-                tag = element.tag.rsplit("}", 1)[-1]
-                if tag == "mergeCell":
-                    ref = element.get("ref", "")
-                    if _CELL_REF.fullmatch(ref):
-                        min_col, min_row, _max_col, max_row = range_boundaries(ref)
-                        if max_row > min_row and min_row > header_row and min_col <= MAX_COLUMNS:
-                            merges.setdefault(min_col - 1, []).append((min_row, max_row))
-                element.clear()
+            while chunk := src.read(1 << 20):
+                buffer = tail + chunk
+                end = 0
+                for m in _MERGE_CELL.finditer(buffer):
+                    end = m.end()
+                    min_col, min_row, _max_col, max_row = range_boundaries(m[1].decode())
+                    if max_row > min_row and min_row > header_row and min_col <= MAX_COLUMNS:
+                        merges.setdefault(min_col - 1, []).append((min_row, max_row))
+                tail = buffer[max(end, len(buffer) - 256) :]
         return merges
 
     def _cells(

@@ -1,0 +1,185 @@
+"""R2: a write is durable before it is acknowledged — temp file in the same directory, write,
+fsync, close, os.replace, fsync of the directory — and a failure on the way leaves the old
+file whole. Also: the incremental encoder writes exactly what json.dumps would, and stock
+TinyDB can open our files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tinydb import TinyDB
+
+from ledger.model import Unit
+from storage import Store
+from storage.safe import (
+    FileOps,
+    FragmentSerializer,
+    SafeJSONStorage,
+    atomic_write,
+    is_temp_file,
+    new_document,
+    serialize,
+)
+from tests.storage.storage_helpers import Recorder, add_item
+
+
+def _names(recorder: Recorder, target: Path) -> list[str]:
+    """The recorded calls, with paths abstracted to tmp / target / dir."""
+    out = []
+    for call, where in recorder.calls:
+        if call == "replace":
+            src, dst = where.split(" -> ")
+            assert Path(src).parent == target.parent, "temp file must be in the same directory"
+            assert is_temp_file(Path(src))
+            assert dst == str(target)
+            out.append("replace(tmp->target)")
+            continue
+        kind = (
+            "dir" if where == str(target.parent) else "tmp" if is_temp_file(Path(where)) else where
+        )
+        out.append(f"{call}({kind})")
+    return out
+
+
+def test_call_order(tmp_path: Path, recorder: Recorder) -> None:
+    target = tmp_path / "x.json"
+    atomic_write(target, b'{"a": 1}', recorder.ops())
+    assert _names(recorder, target) == [
+        "open(tmp)",
+        "write(tmp)",
+        "fsync(tmp)",
+        "close(tmp)",
+        "replace(tmp->target)",
+        "open(dir)",
+        "fsync(dir)",
+        "close(dir)",
+    ]
+    assert target.read_bytes() == b'{"a": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_partial_writes_are_completed(tmp_path: Path) -> None:
+    def dribble(fd: int, data: bytes) -> int:
+        return os.write(fd, data[:3])  # the kernel may accept less than asked
+
+    target = tmp_path / "x.json"
+    atomic_write(target, b"0123456789" * 5, FileOps(write=dribble))
+    assert target.read_bytes() == b"0123456789" * 5
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "close", "replace"])
+def test_failure_before_the_rename_leaves_the_old_file(
+    tmp_path: Path, recorder: Recorder, failing: str
+) -> None:
+    target = tmp_path / "x.json"
+    target.write_bytes(b"old")
+    recorder.fail[failing] = OSError(28, "No space left on device")
+    with pytest.raises(OSError, match="No space"):
+        atomic_write(target, b"new", recorder.ops())
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # temp file removed
+    assert ("replace" in [c for c, _ in recorder.calls]) == (failing == "replace")
+
+
+def test_store_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder) -> None:
+    """The ledger write of a real transaction makes the R2 calls, in order."""
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir, file_ops=recorder.ops()) as store:
+        store.add_unit(Unit("HZ", "杭州"))
+        recorder.calls.clear()
+        add_item(store)
+    target = data_dir / "ledgers" / "HZ.json"
+    assert _names(recorder, target) == [
+        "open(tmp)",
+        "write(tmp)",
+        "fsync(tmp)",
+        "close(tmp)",
+        "replace(tmp->target)",
+        "open(dir)",
+        "fsync(dir)",
+        "close(dir)",
+    ]
+
+
+def test_failed_directory_fsync_is_not_acknowledged_and_the_cache_rereads(
+    tmp_path: Path,
+) -> None:
+    """The rename happened but is not known durable: the write raises, and the storage
+    re-reads the file (the only truth) instead of trusting its cache."""
+    path = tmp_path / "l.json"
+    storage = SafeJSONStorage(path, kind="ledger")
+    storage.write(new_document("ledger", n=1))
+    fsyncs = 0
+
+    def fsync(fd: int) -> None:
+        nonlocal fsyncs
+        fsyncs += 1
+        if fsyncs == 2:  # the first is the temp file's, the second the directory's
+            raise OSError(5, "I/O error")
+        os.fsync(fd)
+
+    storage.file_ops = FileOps(fsync=fsync)
+    with pytest.raises(OSError, match="I/O"):
+        storage.write(new_document("ledger", n=2))
+    assert storage._doc is None
+    assert storage.read() == new_document("ledger", n=2)
+
+
+def test_write_refuses_documents_it_could_not_read_back(tmp_path: Path) -> None:
+    storage = SafeJSONStorage(tmp_path / "l.json", kind="ledger", copy_on_write=True)
+    with pytest.raises(ValueError, match="schema"):
+        storage.write({"_meta": {"1": {"schema": 99, "kind": "ledger"}}})
+    with pytest.raises(ValueError, match="non-numeric"):
+        storage.write({**new_document("ledger"), "items": {"x": {}}})
+    assert not (tmp_path / "l.json").exists()
+
+
+def test_stock_tinydb_opens_our_files(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir) as store:
+        store.add_unit(Unit("HZ", "杭州"))
+        add_item(store)
+    db = TinyDB(data_dir / "ledgers" / "HZ.json", storage=SafeJSONStorage, kind="ledger")
+    assert [doc["id"] for doc in db.table("items").all()] == ["HZ-001"]
+    # and TinyDB's own writes through our storage stay readable
+    db.table("notes").insert({"text": "ad hoc"})
+    db.close()
+    again = SafeJSONStorage(data_dir / "ledgers" / "HZ.json", kind="ledger").read()
+    assert again is not None and again["notes"] == {"1": {"text": "ad hoc"}}
+
+
+# ------------------------------------------------------------------ incremental encoder
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_records = st.dictionaries(
+    st.integers(0, 30).map(str),
+    st.dictionaries(st.text(max_size=4), _json, max_size=3),
+    max_size=6,
+)
+_docs = st.dictionaries(st.sampled_from(["_meta", "items", "events", "x"]), _records, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=_docs, second=_docs)
+def test_fragment_encoder_equals_json_dumps(first: dict[str, Any], second: dict[str, Any]) -> None:
+    enc = FragmentSerializer()
+    payload, fragments = enc.encode(first)
+    assert payload == serialize(first)
+    enc.commit(fragments)
+    # copy-on-write successor: some records shared with ``first``, others new
+    merged = {t: {**first.get(t, {}), **recs} for t, recs in second.items()}
+    payload, _ = enc.encode(merged)
+    assert payload == serialize(merged)
+    assert json.loads(payload) == merged
