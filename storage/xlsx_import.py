@@ -85,6 +85,7 @@ from enum import StrEnum
 from typing import Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from ledger.dates import AddWorkdays, normalise_item_id, normalise_text, parse_deadline
@@ -376,12 +377,17 @@ def _check_zip(data: bytes, max_unpacked: int) -> ImportIssue | None:
     return None
 
 
-def _unreadable(exc: Exception) -> ImportIssue:
+def _unreadable(exc: BaseException) -> ImportIssue:
     log.info("workbook refused as unreadable", exc_info=exc)
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"DefusedXmlException", "EntitiesForbidden", "DTDForbidden"}:
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:  # openpyxl wraps parser errors
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, DefusedXmlException) for e in chain):
         return _not_xlsx("unsafe_xml")
-    if isinstance(exc, KeyError) or type(exc).__name__ == "InvalidFileException":
+    # a zip without a workbook part: openpyxl says so with one of these
+    if isinstance(exc, KeyError | OSError) or type(exc).__name__ == "InvalidFileException":
         return _not_xlsx("not_workbook")
     return _not_xlsx("damaged")
 
