@@ -62,8 +62,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """What ``check`` found. ``text()`` is the human report; ``ok`` is true when there is
-    nothing wrong (a fresh, empty data directory is ok)."""
+    """What ``check`` found. ``text`` is the human report; ``ok`` is true when there is
+    nothing wrong (a fresh, empty data directory is ok). ``str(report)`` is ``report.text``."""
 
     data_dir: Path
     files: int  # files examined: the registry (if present) and every ledger file
@@ -76,6 +76,7 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
     def text(self) -> str:
         """One line per problem and a summary line; or a single plain line when all is well.
 
@@ -101,7 +102,7 @@ class CheckReport:
         )
 
     def __str__(self) -> str:
-        return self.text()
+        return self.text
 
 
 def _count(n: int, noun: str) -> str:

@@ -318,14 +318,19 @@ class Transaction:
         self._check_open()
         return self._event_count(item_id) + 1
 
-    def new_item_id(self) -> str:
-        """Allocate the next item id; it is consumed when the transaction commits (even if no
-        item is put under it), and not if the transaction fails."""
+    def new_item_seq(self) -> int:
+        """Allocate the next item number (``7`` for ``HZ-007``; what
+        ``ledger.workflow.create_item`` takes). It is consumed when the transaction commits,
+        even if no item is put under it, and not if the transaction fails."""
         self._check_open()
-        item_id = make_item_id(self.unit, self._next_seq)
+        seq = self._next_seq
         self._next_seq += 1
         self._dirty = True
-        return item_id
+        return seq
+
+    def new_item_id(self) -> str:
+        """``new_item_seq()`` as an id (``HZ-007``)."""
+        return make_item_id(self.unit, self.new_item_seq())
 
     def put(self, item: Item) -> None:
         """Insert or replace ``item``. Its id must belong to this unit. Putting an id the

@@ -217,7 +217,7 @@ def _run(tmp_path: Path, kills: int) -> None:
     assert figures.kills == kills
     assert figures.mid_write > 0, "no kill landed inside a write: the test proves nothing"
     report = check(tmp_path / "data")
-    assert report.ok, report.text()
+    assert report.ok, report.text
 
 
 def test_kill_during_ledger_writes(tmp_path: Path) -> None:

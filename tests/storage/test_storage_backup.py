@@ -156,4 +156,4 @@ def test_backup_while_the_bot_writes(populated: Path, tmp_path: Path) -> None:
         restored = tmp_path / archive.name
         _restore(archive, restored)
         report = check(restored)
-        assert report.ok, report.text()
+        assert report.ok, report.text

@@ -46,27 +46,27 @@ def test_missing_data_dir_is_reported_plainly(tmp_path: Path) -> None:
     report = check(tmp_path / "nowhere")
     assert report.ok
     assert (
-        report.text()
+        report.text
         == f"no ledgers yet: {tmp_path / 'nowhere'} holds no registry and no ledger files"
     )
     assert not (tmp_path / "nowhere").exists()
 
 
 def test_empty_data_dir_is_reported_plainly(tmp_path: Path) -> None:
-    assert check(tmp_path).text().startswith("no ledgers yet")
+    assert check(tmp_path).text.startswith("no ledgers yet")
 
 
 def test_fresh_store_has_a_registry_and_no_ledgers(tmp_path: Path) -> None:
     Store.open(tmp_path).close()
     report = check(tmp_path)
     assert report.ok
-    assert report.text() == "all 1 file OK (registry only; no ledgers yet)"
+    assert report.text == "all 1 file OK (registry only; no ledgers yet)"
 
 
 def test_all_ok(populated: Path) -> None:
     report = check(populated)
-    assert report.ok, report.text()
-    assert report.text() == "all 3 files OK (1 registry, 2 ledgers, 3 items, 4 events)"
+    assert report.ok, report.text
+    assert report.text == "all 3 files OK (1 registry, 2 ledgers, 3 items, 4 events)"
 
 
 def test_check_writes_nothing_and_runs_beside_the_bot(populated: Path) -> None:
@@ -137,7 +137,7 @@ def test_each_problem_gets_one_line(populated: Path, case: str) -> None:
         _edit(path, change)
     report = check(populated)
     assert not report.ok
-    lines = report.text().splitlines()
+    lines = report.text.splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith(expected), lines
     assert lines[1] == "1 problem in 1 of 3 files"
@@ -146,7 +146,7 @@ def test_each_problem_gets_one_line(populated: Path, case: str) -> None:
 def test_registry_and_ledgers_must_agree(populated: Path) -> None:
     (populated / "ledgers" / "NB.json").rename(populated / "ledgers" / "SH.json")
     (populated / "ledgers" / "notes.json").write_text("{}")
-    lines = check(populated).text().splitlines()
+    lines = check(populated).text.splitlines()
     assert lines == [
         "ledgers/SH.json: its _meta unit is 'NB', expected 'SH'",
         "ledgers/SH.json: unit SH is not registered in registry.json",
@@ -158,7 +158,7 @@ def test_registry_and_ledgers_must_agree(populated: Path) -> None:
 
 def test_lost_registry(populated: Path) -> None:
     os.unlink(populated / "registry.json")
-    assert check(populated).text().splitlines()[0] == (
+    assert check(populated).text.splitlines()[0] == (
         "registry.json: missing, but ledgers/ holds 2 ledger files"
     )
 
@@ -169,6 +169,6 @@ def test_a_file_broken_everywhere_does_not_flood_the_report(populated: Path) -> 
             d["events"][str(k)] = {"item_id": "HZ-001"}
 
     _edit(populated / "ledgers" / "HZ.json", many_bad_events)
-    lines = check(populated).text().splitlines()
+    lines = check(populated).text.splitlines()
     assert len(lines) == 20 + 2
     assert lines[-2] == "ledgers/HZ.json: … more problems not listed"

@@ -72,6 +72,10 @@ def test_allocated_ids_are_never_reused(store: Store) -> None:
     ledger = store.ledger("HZ")
     assert ledger.allocate_item_id() == "HZ-001"  # allocated, no item written
     assert add_item(store).id == "HZ-002"
+    with ledger.transaction() as tx:
+        assert tx.new_item_seq() == 3
+        assert tx.new_item_id() == "HZ-004"
+    assert ledger.next_item_id == "HZ-005"
 
 
 def test_failed_transaction_consumes_nothing(store: Store) -> None:
