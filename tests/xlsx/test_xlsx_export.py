@@ -1,0 +1,326 @@
+"""storage/xlsx_export.py: the workbook's shape, the light fills, the summary figures, and the
+round trip through the importer."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from ledger.model import (
+    Endorsement,
+    Evidence,
+    Item,
+    Light,
+    ProgressNote,
+    Status,
+    Unit,
+    Verification,
+)
+from ledger.rules import Rules
+from storage.xlsx_export import (
+    ITEM_COLUMNS,
+    LIGHT_FILLS,
+    UnitStats,
+    display_width,
+    export_ledger,
+    total_stats,
+    unit_stats,
+    weekly_closed,
+)
+from storage.xlsx_import import ImportPlan
+from tests.xlsx.xlsx_helpers import CATEGORIES, NOW, TZ, make_item, plan_of, read
+
+RULES = Rules(categories=CATEGORIES)
+JB = Unit("JB", "江北市局党组")
+HX = Unit("HX", "河西市局党组")
+HEADERS = [c[1] for c in ITEM_COLUMNS]
+
+
+def col(name: str) -> int:
+    return HEADERS.index(name) + 1
+
+
+def ledger() -> dict[str, list[Item]]:
+    """JB: one of each light and a long-term item; HX: one closed, one withdrawn."""
+    evidence = Evidence("f1", "佐证.pdf", 10, "0" * 64, NOW - timedelta(days=2), 11)
+    return {
+        "JB": [
+            make_item(seq=1, deadline=date(2026, 11, 20)),  # overdue → red
+            make_item(seq=2, deadline=date(2026, 11, 30)),  # due within 7 days → yellow
+            make_item(
+                seq=3,
+                problem="很长的问题描述，" * 12,
+                deadline=date(2027, 3, 1),
+                progress=(ProgressNote(NOW - timedelta(days=1), 11, "已召开专题会议"),),
+            ),  # green
+            make_item(
+                seq=4,
+                status=Status.CLOSED,
+                deadline=date(2026, 11, 10),
+                evidence=(evidence,),
+                endorsement=Endorsement(12, NOW - timedelta(days=2)),
+                verification=Verification(1, NOW - timedelta(days=1), "approved", "材料齐全"),
+                closed_at=NOW - timedelta(days=1),
+            ),
+            make_item(seq=5, deadline=None, long_term=True, category="全面从严治党"),
+            make_item(seq=10, problem='=HYPERLINK("http://x")\x07', measures="多行\n措施"),
+        ],
+        "HX": [
+            make_item("HX", 1, status=Status.CLOSED, closed_at=NOW - timedelta(days=9)),
+            make_item("HX", 2, status=Status.WITHDRAWN, withdrawn_reason="重复"),
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def exported() -> bytes:
+    return export_ledger([JB, HX], ledger(), now=NOW, tz=TZ, rules=RULES)
+
+
+@pytest.fixture(scope="module")
+def wb(exported: bytes) -> Any:
+    return load_workbook(io.BytesIO(exported))
+
+
+def test_sheets_summary_first_then_units(wb: Any) -> None:
+    assert wb.sheetnames == ["汇总", "JB", "HX"]
+
+
+def test_unit_sheet_shape(wb: Any) -> None:
+    ws = wb["JB"]
+    assert ws["A1"].value == "中共江北市局党组巡察反馈问题整改台账"
+    assert "A1:P1" in {str(r) for r in ws.merged_cells.ranges}
+    assert [c.value for c in ws[2]] == HEADERS
+    assert HEADERS[:8] == ["序号", "问题类别", "问题描述", "整改措施", "责任领导", "责任部门"] + [
+        "责任人",
+        "整改时限",
+    ]
+    assert ws.freeze_panes == "B3"
+    assert ws.auto_filter.ref == "A2:P8"
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.page_setup.orientation == "landscape"
+    assert [ws.cell(r, 1).value for r in range(3, 9)] == [
+        f"JB-{n:03d}" for n in (1, 2, 3, 4, 5, 10)
+    ]
+
+
+def test_light_fills_and_labels(wb: Any) -> None:
+    ws = wb["JB"]
+    light = col("预警灯")
+    fills = [ws.cell(r, light).fill.fgColor.rgb[-6:] for r in range(3, 8)]
+    assert fills == [
+        LIGHT_FILLS[Light.RED],
+        LIGHT_FILLS[Light.YELLOW],
+        LIGHT_FILLS[Light.GREEN],
+        LIGHT_FILLS[Light.CLOSED],
+        LIGHT_FILLS[Light.GREEN],
+    ]
+    assert [ws.cell(r, light).value for r in range(3, 8)] == ["红", "黄", "绿", "已销号", "绿"]
+    assert ws.cell(3, col("超期天数")).value == 6
+    assert ws.cell(4, col("超期天数")).value is None
+
+
+def test_cells_are_typed(wb: Any) -> None:
+    ws = wb["JB"]
+    deadline = ws.cell(3, col("整改时限"))
+    assert deadline.value == datetime(2026, 11, 20)  # noqa: DTZ001 - Excel dates are naive
+    assert deadline.number_format == "yyyy-mm-dd"
+    assert ws.cell(7, col("整改时限")).value == "长期坚持"
+    assert ws.cell(3, col("状态")).value == "整改中"
+    assert ws.cell(6, col("状态")).value == "已销号"
+    assert ws.cell(5, col("最新进展")).value == "2026-11-25 已召开专题会议"
+    assert ws.cell(6, col("佐证数量")).value == 1
+    endorsed = ws.cell(6, col("签字背书"))
+    assert endorsed.value == datetime(2026, 11, 24, 10, 0)  # noqa: DTZ001 - local, naive
+    assert endorsed.number_format == "yyyy-mm-dd hh:mm"
+    assert ws.cell(6, col("核验")).value == "通过 2026-11-25 材料齐全"
+    assert ws.cell(6, col("销号时间")).value == datetime(2026, 11, 25, 10, 0)  # noqa: DTZ001
+
+
+def test_user_text_is_never_a_formula(wb: Any) -> None:
+    cell = wb["JB"].cell(8, col("问题描述"))
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x")'  # the control character is dropped
+
+
+def test_withdrawn_items_are_left_out_unless_asked() -> None:
+    data = export_ledger([HX], ledger(), now=NOW, tz=TZ, rules=RULES, include_withdrawn=True)
+    ws = load_workbook(io.BytesIO(data))["HX"]
+    assert [ws.cell(r, 1).value for r in (3, 4)] == ["HX-001", "HX-002"]
+    assert ws.cell(4, col("状态")).value == "已撤销"
+    assert ws.cell(4, col("预警灯")).value is None
+
+
+def test_column_widths_count_chinese_as_two(wb: Any) -> None:
+    ws = wb["JB"]
+    assert ws.column_dimensions["C"].width == 50 + 2  # long problem text: capped
+    assert ws.column_dimensions["E"].width == 8 + 2  # 责任领导 = 4 CJK characters
+    assert ws.column_dimensions["A"].width == 6 + 2  # "JB-001"
+    assert display_width("江北 JB") == 7
+    assert display_width("ＡＢ") == 4  # full-width
+    assert display_width("短\n很长的一行") == 10
+
+
+def test_summary_sheet(wb: Any) -> None:
+    ws = wb["汇总"]
+    assert ws["A1"].value == "巡察整改汇总（截至 2026-11-26）"
+    assert [c.value for c in ws[2]] == [
+        "单位代码",
+        "单位名称",
+        "问题总数",
+        "已销号",
+        "整改中",
+        "超期",
+        "整改完成率",
+        "销号率",
+    ]
+    values = [[c.value for c in r] for r in ws.iter_rows(min_row=3, max_row=5)]
+    # JB: 6 items, 1 closed, 1 overdue; due = closed + the overdue one → 销号率 1/2
+    assert values[0] == ["JB", "江北市局党组", 6, 1, 4, 1, pytest.approx(1 / 6), 0.5]
+    assert values[1] == ["HX", "河西市局党组", 1, 1, 0, 0, 1, 1]  # withdrawn not counted
+    assert values[2] == [None, "合计", 7, 2, 4, 1, pytest.approx(2 / 7), pytest.approx(2 / 3)]
+    assert ws.cell(3, 7).number_format == "0.0%"
+    assert ws.freeze_panes == "C3"
+    assert ws.auto_filter.ref == "A2:H4"  # the units, not the 合计 line
+    assert ws.print_title_rows == "$1:$2"
+
+
+def test_unit_stats_definitions() -> None:
+    items = ledger()["JB"]
+    stats = unit_stats(JB, items, now=NOW, tz=TZ, rules=RULES)
+    assert stats == UnitStats("JB", "江北市局党组", 6, 1, 4, 1, 2)
+    assert stats.completion_rate == pytest.approx(1 / 6)
+    assert stats.closeout_rate == 0.5
+    empty = unit_stats(JB, [], now=NOW, tz=TZ, rules=RULES)
+    assert (empty.completion_rate, empty.closeout_rate) == (None, None)
+    # submitted past the deadline: not red (waiting for review), but due
+    waiting = make_item(status=Status.SUBMITTED, deadline=date(2026, 11, 1))
+    s = unit_stats(JB, [waiting], now=NOW, tz=TZ, rules=RULES)
+    assert (s.overdue, s.in_progress, s.due, s.closeout_rate) == (0, 1, 1, 0.0)
+    monitoring = make_item(status=Status.MONITORING, long_term=True, deadline=None)
+    assert unit_stats(JB, [monitoring], now=NOW, tz=TZ, rules=RULES).closeout_rate == 1.0
+    assert total_stats([stats, stats]).total == 12
+
+
+def test_weekly_closed_counts_by_local_monday() -> None:
+    closed = [
+        make_item(seq=n, status=Status.CLOSED, closed_at=NOW - timedelta(days=d))
+        for n, d in enumerate((0, 1, 3, 7, 8, 30, 100), start=1)
+    ]
+    late_sunday = make_item(
+        seq=9, status=Status.CLOSED, closed_at=datetime(2026, 11, 22, 16, 30, tzinfo=TZ)
+    )
+    reopened = make_item(seq=10, status=Status.IN_PROGRESS, closed_at=None)
+    weeks = weekly_closed([*closed, late_sunday, reopened], now=NOW, tz=TZ, weeks=6)
+    assert [d for d, _ in weeks] == [date(2026, 10, 19) + timedelta(weeks=k) for k in range(6)]
+    assert [n for _, n in weeks] == [0, 1, 0, 0, 3, 3]
+
+
+def test_english_labels() -> None:
+    data = export_ledger([JB], ledger(), now=NOW, tz=TZ, rules=RULES, lang="en")
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Summary", "JB"]
+    ws = wb["JB"]
+    assert ws["A1"].value == "江北市局党组 — inspection rectification ledger"
+    assert [c.value for c in ws[2]][:8] == [c[2] for c in ITEM_COLUMNS][:8]
+    assert ws.cell(7, col("整改时限")).value == "long-term"
+    assert ws.cell(3, col("预警灯")).value == "red"
+    with pytest.raises(ValueError):
+        export_ledger([JB], {}, now=NOW, tz=TZ, rules=RULES, lang="fr")
+
+
+def test_a_unit_without_items_gets_an_empty_sheet() -> None:
+    data = export_ledger([JB], {}, now=NOW, tz=TZ, rules=RULES)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb["JB"].max_row == 2
+    assert wb["汇总"]["G3"].value == "—"
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def ledger_fields(item: Item) -> tuple[object, ...]:
+    return (
+        item.unit,
+        item.id,
+        item.category,
+        item.problem,
+        item.measures,
+        item.leader,
+        item.department,
+        item.owner,
+        item.deadline,
+        item.long_term,
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_round_trip_reproduces_the_ledger_fields(lang: str) -> None:
+    items = ledger()
+    data = export_ledger([JB, HX], items, now=NOW, tz=TZ, rules=RULES, lang=lang)
+    plan = plan_of(read(data))
+    assert [(u.code, u.name) for u in plan.units] == [("JB", JB.name), ("HX", HX.name)]
+    skipped = [s.title for s in plan.summary.skipped_sheets]
+    assert skipped == ["Summary" if lang == "en" else "汇总"]
+    expected = [
+        ledger_fields(i)
+        for unit in ("JB", "HX")
+        for i in items[unit]
+        if i.status is not Status.WITHDRAWN
+    ]
+    got = [
+        (
+            d.unit,
+            d.item_id,
+            d.category,
+            d.problem,
+            d.measures,
+            d.leader,
+            d.department,
+            d.owner,
+            d.deadline,
+            d.long_term,
+        )
+        for d in plan.drafts
+    ]
+    expected[5] = (*expected[5][:3], '=HYPERLINK("http://x")', *expected[5][4:])  # \x07 dropped
+    assert got == expected
+    assert all(d.source_ref == d.item_id for d in plan.drafts)
+    long_term = [d for d in plan.drafts if d.long_term]
+    assert [d.item_id for d in long_term] == ["JB-005"]
+
+
+def test_round_trip_keeps_the_light_fills_on_reexport() -> None:
+    """Export, import, rebuild items from the drafts, export again: same 台账 and lights."""
+    items = ledger()["JB"]
+    first = export_ledger([JB], {"JB": items}, now=NOW, tz=TZ, rules=RULES)
+    plan = read(first)
+    assert isinstance(plan, ImportPlan)
+    by_id = {i.id: i for i in items}
+    rebuilt = [
+        replace(by_id[d.item_id], problem=d.problem, deadline=d.deadline, long_term=d.long_term)
+        for d in plan.drafts
+        if d.item_id
+    ]
+    second = export_ledger([JB], {"JB": rebuilt}, now=NOW, tz=TZ, rules=RULES)
+    a, b = (load_workbook(io.BytesIO(x))["JB"] for x in (first, second))
+    light = col("预警灯")
+    assert [a.cell(r, light).fill.fgColor.rgb for r in range(3, 9)] == [
+        b.cell(r, light).fill.fgColor.rgb for r in range(3, 9)
+    ]
+    assert [[c.value for c in r] for r in a.iter_rows(min_row=3, max_col=8)] == [
+        [c.value for c in r] for r in b.iter_rows(min_row=3, max_col=8)
+    ]
+
+
+def test_today_is_taken_in_the_zone() -> None:
+    # 2026-11-26 01:00 in Shanghai is still 11-25 in UTC: the deadline day counts in Shanghai
+    late = make_item(deadline=date(2026, 11, 25))
+    early = datetime(2026, 11, 26, 1, 0, tzinfo=TZ)
+    data = export_ledger([JB], {"JB": [late]}, now=early, tz=TZ, rules=RULES)
+    assert load_workbook(io.BytesIO(data))["JB"].cell(3, col("超期天数")).value == 1
