@@ -3,10 +3,10 @@
 It speaks the Bot API wire format over HTTP on 127.0.0.1 only, so the bot talks to it through
 its real networking stack (python-telegram-bot → httpx)::
 
-    emu = Emulator(clock=FakeClock(start))
+    emu = Emulator(clock=FakeClock(start))        # handlers.clock.FakeClock or a callable
     await emu.start()
-    app = (ApplicationBuilder().token(emu.token)
-           .base_url(emu.base_url).base_file_url(emu.base_file_url).build())
+    app = sandbox.ptb.builder_for(emu).build()      # token + base_url + base_file_url
+    alice = emu.user(1001, "Alice")
     ...
     await emu.stop()
 
@@ -31,13 +31,15 @@ What is emulated, and how (descriptions are Telegram's own unless marked *approx
   getUpdates request; …". ``setWebhook`` makes ``getUpdates`` answer 409 until
   ``deleteWebhook`` (which can ``drop_pending_updates``).
 * Messages: ids increase per chat; ``date`` comes from ``clock``. HTML parse mode goes through
-  :mod:`sandbox.htmlcheck` ("can't parse entities: …"); text is 1–4096 characters after
-  parsing ("message text is empty" / "message is too long"), captions ≤ 1024 ("message caption
-  is too long"); inline keyboards are checked (callback_data 1–64 bytes else
-  "BUTTON_DATA_INVALID"; url buttons need http(s)/tg links else "BUTTON_URL_INVALID"; a
-  button needs an action, *approximate* wording). Editing to identical text, entities and
-  markup answers "message is not modified: …"; editMessageText without ``reply_markup`` drops
-  the keyboard, as on Telegram. Messages older than 48 h cannot be deleted.
+  :mod:`sandbox.htmlcheck` ("can't parse entities: …"; with ``strict_html``, the default, a
+  bare ``&`` or unknown entity is refused too, which Telegram shows garbled instead). Text is
+  1–4096 characters after parsing ("message text is empty" / "message is too long"),
+  captions ≤ 1024 ("message caption is too long"). Inline keyboards are checked
+  (callback_data 1–64 bytes else "BUTTON_DATA_INVALID"; url buttons need http(s)/tg links
+  else "BUTTON_URL_INVALID"; a button needs an action, *approximate* wording). Editing to
+  identical text, entities and markup answers "message is not modified: …";
+  editMessageText without ``reply_markup`` drops the keyboard, as on Telegram. Messages
+  older than 48 h cannot be deleted.
 * Chats: unknown ids answer "chat not found"; a user who blocked the bot 403 "Forbidden: bot
   was blocked by the user"; a group that removed it 403 "Forbidden: bot was kicked from the
   group chat"; a user created with ``started=False`` 403 "Forbidden: bot can't initiate
@@ -47,7 +49,11 @@ What is emulated, and how (descriptions are Telegram's own unless marked *approx
   too big") — Telegram's limit is 20 MiB (20,971,520 bytes), ``files.download_limit`` changes it;
   an URL as file cannot be fetched offline ("failed to get HTTP URL content");
   photos must be PNG, JPEG or GIF ("IMAGE_PROCESS_FAILED").
-* Flood control (off unless ``flood_limits`` is set): see :class:`FloodLimits`.
+* Commands: per scope (default, all_private_chats, all_group_chats, chat, chat_member …) and
+  two-letter language code; ``visible_commands`` / ``EmulatedUser.commands()`` resolve the
+  menu a client shows. Errors for bad commands, scopes and language codes are *approximate*.
+* Flood control (off unless ``flood_limits`` is set): see :class:`FloodLimits`; windows are
+  measured with ``monotonic``.
 * Fault injection: :meth:`fail_next`, :meth:`stall_next`, :meth:`drop_next`.
 """
 

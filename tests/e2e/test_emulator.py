@@ -590,6 +590,25 @@ async def test_allowed_updates_filter(emulator: Emulator, bare_bot: Bot) -> None
     assert update.callback_query is not None and update.callback_query.data == "go"
 
 
+async def test_user_photo_and_forged_callback_reach_the_bot(
+    emulator: Emulator, bare_bot: Bot
+) -> None:
+    alice = emulator.user(1001, "Alice")
+    await alice.send_photo(_png(12, 8), caption="现场照片 HZ-007")
+    with pytest.raises(ValueError, match="IMAGE_PROCESS_FAILED"):
+        await alice.send_photo(b"not an image")
+    card = await bare_bot.send_message(1001, "card", reply_markup=_keyboard([("ok", "ok")]))
+    await alice.forge_callback(card.message_id, "approve:OTHER-001")
+    photo_update, callback_update = await bare_bot.get_updates()
+    assert photo_update.message is not None
+    assert photo_update.message.caption == "现场照片 HZ-007"
+    assert (photo_update.message.photo[-1].width, photo_update.message.photo[-1].height) == (12, 8)
+    query = callback_update.callback_query
+    assert query is not None and query.data == "approve:OTHER-001"
+    assert query.message is not None and query.message.message_id == card.message_id
+    assert emulator.unfetched_updates == []
+
+
 async def test_second_poller_conflicts(emulator: Emulator, bare_bot: Bot) -> None:
     first = asyncio.create_task(bare_bot.get_updates(timeout=10))
     await emulator.wait_for(lambda: emulator.waiting_polls or None)
