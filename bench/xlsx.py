@@ -1,0 +1,107 @@
+"""Benchmark of the spreadsheet layer: export and re-import of a province-sized ledger.
+
+Prints JSON: seconds to export and to read back 200 units × 50 items (10,000 rows), the file
+size, and the time to render the /stats chart for the same units. Not a test: nothing is
+asserted. Run: python bench/xlsx.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ledger.model import Item, ProgressNote, Status, Unit
+from ledger.rules import Rules
+from storage.charts import render_stats_png
+from storage.xlsx_export import export_ledger, unit_stats, weekly_closed
+from storage.xlsx_import import ImportPlan, read_ledger
+
+UNITS = 200
+ITEMS = 50
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
+STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.CLOSED)
+
+
+def make_ledger(rules: Rules) -> tuple[list[Unit], dict[str, list[Item]]]:
+    units = [Unit(f"U{i:03d}", f"第{i}市局党组") for i in range(1, UNITS + 1)]
+    items: dict[str, list[Item]] = {}
+    for unit in units:
+        rows = []
+        for k in range(1, ITEMS + 1):
+            status = STATUSES[k % len(STATUSES)]
+            created = NOW - timedelta(days=90)
+            rows.append(
+                Item(
+                    id=f"{unit.code}-{k:03d}",
+                    unit=unit.code,
+                    category=rules.categories[k % len(rules.categories)],
+                    problem="党内组织生活不规范，“三会一课”记录不全，批评与自我批评流于形式",
+                    created_at=created,
+                    leader="张某某",
+                    department="机关党委",
+                    owner="陈某",
+                    measures="开展支部标准化建设，规范“三会一课”记录，上级党组派员列席组织生活会",
+                    deadline=None if k % 10 == 0 else date(2026, 9, 1) + timedelta(days=3 * k),
+                    long_term=k % 10 == 0,
+                    status=status,
+                    progress=(ProgressNote(created + timedelta(days=k), 1, "已召开专题会议"),),
+                    closed_at=NOW - timedelta(days=k) if status is Status.CLOSED else None,
+                )
+            )
+        items[unit.code] = rows
+    return units, items
+
+
+def main() -> None:
+    rules = Rules()
+    units, items = make_ledger(rules)
+
+    t0 = time.perf_counter()
+    data = export_ledger(units, items, now=NOW, tz=TZ, rules=rules)
+    export_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    plan = read_ledger(
+        data,
+        today=NOW.date(),
+        add_workdays=lambda d, n: (d + timedelta(days=n), True),
+        categories=rules.categories,
+        max_rows=UNITS * ITEMS,
+        max_sheets=UNITS + 1,
+    )
+    import_s = time.perf_counter() - t0
+    if not isinstance(plan, ImportPlan) or len(plan.drafts) != UNITS * ITEMS:
+        raise SystemExit(f"re-import failed: {plan!r:.500}")
+
+    t0 = time.perf_counter()
+    stats = [unit_stats(u, items[u.code], now=NOW, tz=TZ, rules=rules) for u in units]
+    every_item = [i for rows in items.values() for i in rows]
+    png = render_stats_png(
+        stats, weekly_closed(every_item, now=NOW, tz=TZ), title="巡察整改统计", lang="zh-CN"
+    )
+    chart_s = time.perf_counter() - t0
+
+    print(
+        json.dumps(
+            {
+                "units": UNITS,
+                "items": UNITS * ITEMS,
+                "export_s": round(export_s, 3),
+                "import_s": round(import_s, 3),
+                "xlsx_bytes": len(data),
+                "chart_s": round(chart_s, 3),
+                "png_bytes": len(png),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
