@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from handlers.clock import FakeClock
 from sandbox.emulator import Emulator
+from tests.e2e.harness import BotUnderTest, running_bot
 
 EMULATOR_EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -36,3 +38,18 @@ async def emulator(emulator_clock: FakeClock) -> AsyncIterator[Emulator]:
         yield emu
     finally:
         await emu.stop()
+
+
+# --------------------------------------------------------------------------- the real bot
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, emulator: Emulator, emulator_clock: FakeClock
+) -> AsyncIterator[BotUnderTest]:
+    """The production bot (``bot.build_app``) polling the emulator, on a fresh data directory,
+    with inspectors 100 and 101 from config. Fails the test if the bot's error handler saw
+    any exception."""
+    async with running_bot(tmp_path, emulator, emulator_clock) as under_test:
+        yield under_test
+        under_test.check_clean()
