@@ -1,7 +1,9 @@
 """Message catalogs (zh-CN, en) and HTML-safe formatting.
 
-Each catalog is a TOML file of ``key = "template"`` (dotted keys are flattened: ``[error]``
-``unknown_item = ...`` is ``error.unknown_item``). Templates use ``str.format`` named fields and
+Each language is a folder (``locales/zh-CN/``, ``locales/en/``) of TOML files, one per feature
+(``core.toml``, ``queries.toml`` …), each of ``key = "template"`` (dotted keys are flattened:
+``[error]`` ``unknown_item = ...`` is ``error.unknown_item``). The files of a language are
+merged; a key defined in two files is an error, so features cannot overwrite each other. Templates use ``str.format`` named fields and
 may contain Telegram-HTML tags of their own. Every value passed in is HTML-escaped unless it is
 wrapped in ``Html`` (already-safe markup built from other escaped pieces), so a stored or typed
 string can never break a message (R24).
@@ -66,8 +68,15 @@ class Catalog:
     def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
         messages: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
-            with (directory / f"{lang}.toml").open("rb") as fh:
-                messages[lang] = _flatten(tomllib.load(fh))
+            merged: dict[str, str] = {}
+            for path in sorted((directory / lang).glob("*.toml")):
+                with path.open("rb") as fh:
+                    table = _flatten(tomllib.load(fh))
+                clash = sorted(set(table) & set(merged))
+                if clash:
+                    raise ValueError(f"{path}: keys already defined in another file: {clash}")
+                merged.update(table)
+            messages[lang] = merged
         return cls(messages)
 
     def normalise(self, lang: str | None) -> str:
