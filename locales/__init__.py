@@ -16,12 +16,14 @@ same keys and placeholders, so this cannot happen in a release).
 from __future__ import annotations
 
 import html
+import logging
 import string
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGES = ("zh-CN", "en")
@@ -101,10 +103,25 @@ class Catalog:
         return self.messages[DEFAULT_LANGUAGE][key]
 
     def t(self, lang: str, key: str, **params: Any) -> Html:
-        """Render ``key`` in ``lang`` with every parameter HTML-escaped (unless ``Html``)."""
+        """Render ``key`` in ``lang`` with every parameter HTML-escaped (unless ``Html``).
+
+        A placeholder without a value renders as "…" and is logged, never raised: a wording
+        slip must not turn a user's answer into an error."""
         template = self.raw(lang, key)
-        return Html(template.format(**{k: escape(v) for k, v in params.items()}))
+        values = _Values(key, {k: escape(v) for k, v in params.items()})
+        return Html(template.format_map(values))
 
     def plain(self, lang: str, key: str, **params: Any) -> str:
-        """Render for a non-HTML destination (terminal, button label, log for the operator)."""
-        return self.raw(lang, key).format(**{k: str(v) for k, v in params.items()})
+        """Render for a non-HTML destination (terminal, button label, toast)."""
+        values = _Values(key, {k: str(v) for k, v in params.items()})
+        return self.raw(lang, key).format_map(values)
+
+
+class _Values(dict[str, Any]):
+    def __init__(self, key: str, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.key = key
+
+    def __missing__(self, name: str) -> str:
+        log.error("message %s rendered without a value for {%s}", self.key, name)
+        return "…"

@@ -77,6 +77,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -269,6 +270,22 @@ class _TooManyRows(Exception):
         self.sheet, self.row = sheet, row
 
 
+class _Unreadable(Exception):
+    """openpyxl or zipfile failed on the file's content (the cause is chained): a bad file,
+    not a bug here — only calls into them are wrapped, so our own errors still surface."""
+
+
+def _guarded(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    while True:
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # any parser failure on hostile XML
+            raise _Unreadable from exc
+        yield values
+
+
 def xml_is_defused() -> bool:
     """True when openpyxl parses through defusedxml (installed, not switched off by the
     ``OPENPYXL_DEFUSEDXML`` environment variable)."""
@@ -324,8 +341,9 @@ def read_ledger(
                 IssueCode.TOO_MANY_ROWS, stop.sheet, stop.row, params={"limit": max_rows}
             )
             return ImportErrors((issue,))
-        except Exception as exc:  # damaged sheet XML surfaces while rows are streamed
-            return ImportErrors((_unreadable(exc),))
+        except _Unreadable as exc:  # damaged sheet XML surfaces while rows are streamed
+            assert exc.__cause__ is not None
+            return ImportErrors((_unreadable(exc.__cause__),))
     finally:
         wb.close()
     return reader.result()
@@ -364,7 +382,8 @@ def _check_zip(data: bytes, max_unpacked: int) -> ImportIssue | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    # RuntimeError: NotImplementedError for a zip version or compression zipfile lacks
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError):
         return _not_xlsx("not_zip")
     if len(infos) > MAX_MEMBERS:
         return _not_xlsx("damaged")
@@ -509,7 +528,7 @@ class _Reader:
             self.skipped.append(SkippedSheet(title, "hidden"))
             return
         ws.reset_dimensions()  # never trust the declared size: it may hide rows
-        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        rows = _guarded(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS))
         header, above = self._find_header(rows)
         if header is None:
             self.skipped.append(SkippedSheet(title, "no_header" if above else "empty"))
@@ -624,16 +643,20 @@ class _Reader:
         if path is None or archive is None:
             return merges
         tail = b""
-        with archive.open(path) as src:
-            while chunk := src.read(1 << 20):
-                buffer = tail + chunk
-                end = 0
-                for m in _MERGE_CELL.finditer(buffer):
-                    end = m.end()
-                    min_col, min_row, _max_col, max_row = range_boundaries(m[1].decode())
-                    if max_row > min_row and min_row > header_row and min_col <= MAX_COLUMNS:
-                        merges.setdefault(min_col - 1, []).append((min_row, max_row))
-                tail = buffer[max(end, len(buffer) - 256) :]
+        try:
+            with archive.open(path) as src:
+                while chunk := src.read(1 << 20):
+                    buffer = tail + chunk
+                    end = 0
+                    for m in _MERGE_CELL.finditer(buffer):
+                        end = m.end()
+                        min_col, min_row, _max_col, max_row = range_boundaries(m[1].decode())
+                        if max_row > min_row and min_row > header_row and min_col <= MAX_COLUMNS:
+                            merges.setdefault(min_col - 1, []).append((min_row, max_row))
+                    tail = buffer[max(end, len(buffer) - 256) :]
+        # zipfile: CRC/inflate errors; RuntimeError covers unsupported versions and encryption
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError) as exc:
+            raise _Unreadable from exc
         return merges
 
     def _cells(

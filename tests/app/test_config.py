@@ -118,15 +118,22 @@ def test_token_file(tmp_path: Path) -> None:
         ("[alerts]\nescalate_days = [1, 1]\n", ["[alerts] escalate_days", "distinct"]),
         ("[alerts]\nquiet = 'yes'\n", ["[alerts] quiet = 'yes'", "true or false"]),
         ("[alerts]\nsweep_times = ['9am']\n", ["[alerts] sweep_times", "HH:MM"]),
-        ("[alerts]\nwork_hours = ['18:00', '08:00']\n", ["[alerts] work_hours", "start before end"]),
+        (
+            "[alerts]\nwork_hours = ['18:00', '08:00']\n",
+            ["[alerts] work_hours", "start before end"],
+        ),
         ("[alerts]\nweekly_digest_day = 'someday'\n", ["weekly_digest_day", "fri"]),
-        ("[workflow]\nevidence_max_mb = 50\n", ["[workflow] evidence_max_mb = 50", "between 1 and 20"]),
+        (
+            "[workflow]\nevidence_max_mb = 50\n",
+            ["[workflow] evidence_max_mb = 50", "between 1 and 20"],
+        ),
         ("[backup]\nkeep = 0\n", ["[backup] keep = 0", "between 1 and 1000"]),
         ("[calendar.holidays]\n'2027' = ['2026-01-01']\n", ["2026-01-01", "in 2027"]),
         ("[calendar.holidays]\n'2027' = ['tomorrow']\n", ["'tomorrow'", "YYYY-MM-DD"]),
         ("[calendar.workdays]\nnext = ['2027-01-01']\n", ["four-digit year"]),
         (
-            "[calendar.holidays]\n'2027' = ['2027-01-01']\n[calendar.workdays]\n'2027' = ['2027-01-01']\n",
+            "[calendar.holidays]\n'2027' = ['2027-01-01']\n"
+            "[calendar.workdays]\n'2027' = ['2027-01-01']\n",
             ["both as a holiday and as a workday"],
         ),
         ("[alerts\n", ["not valid TOML"]),
