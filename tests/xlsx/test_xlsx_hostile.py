@@ -51,10 +51,19 @@ def test_openpyxl_parses_through_defusedxml() -> None:
     assert openpyxl.xml.functions.fromstring.__module__.startswith("defusedxml")
 
 
+def future_zip() -> bytes:
+    """A zip whose directory asks for a zip version Python cannot read (NotImplementedError)."""
+    data = bytearray(zip_of({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<w/>"}))
+    at = data.index(b"PK\x01\x02")
+    data[at + 6 : at + 8] = (230).to_bytes(2, "little")  # "version needed to extract" 23.0
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
         (b"", "not_zip"),
+        (future_zip(), "not_zip"),
         (b"hello, this is a csv\n1,2,3\n", "not_zip"),
         ("序号,问题描述\n1,问题\n".encode(), "not_zip"),
         (b"PK\x03\x04 truncated zip", "not_zip"),
