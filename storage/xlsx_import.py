@@ -40,33 +40,36 @@ unpacked size, which zipfile enforces while inflating); then openpyxl opens it w
 the value Excel cached for it (none: the cell is empty) — and parses XML through defusedxml
 (entity expansion and external references are refused; see :func:`xml_is_defused`). Sheets
 and data rows are capped. Whatever the bytes, the result is an ``ImportErrors``, never an
-exception (apart from a missing defusedxml, a deployment fault).
+exception; only a path that cannot be opened (OSError) or a missing defusedxml (a
+deployment fault) raise. A sheet with a header but no rows still names its unit.
 
 Issue codes (``ImportIssue.code``) and their ``params``
 -------------------------------------------------------
-=================  ==================================================================
-``too_big``         ``size``, ``limit`` (bytes), ``what``: ``file`` | ``unpacked``
-``not_xlsx``        ``reason``: ``not_zip`` | ``xls_or_encrypted`` (an OLE file: old .xls
-                    or a password-protected workbook) | ``not_workbook`` (a zip, but not
-                    a spreadsheet) | ``unsafe_xml`` | ``damaged``
-``too_many_sheets`` ``count``, ``limit``
-``too_many_rows``   ``limit`` (data rows in the whole workbook); sheet and row where hit
-``no_ledger``       ``skipped``: the titles of the sheets that had no header
-``missing_column``  ``field``, ``header`` (the standard name), ``aliases``; sheet and row of
-                    the header
-``duplicate_column`` ``field``, ``first_column`` (header text of the other one)
-``bad_unit``        ``value`` (the sheet title, or the unit cell)
-``missing``         ``field`` — a required cell is empty
-``bad_date``        ``value``, ``example``, ``problem`` (as ``InvalidValue`` from
-                    parse_deadline: ``format`` | ``no_such_date`` | ``out_of_range``)
-``bad_category``    ``value``, ``allowed`` (list)
-``duplicate_ref``   ``value``, ``first_sheet``, ``first_row`` — the same 序号 twice in a unit
-``too_long``        ``field``, ``length``, ``limit`` (characters)
-=================  ==================================================================
+====================  ===============================================================
+``too_big``           ``size``, ``limit`` (bytes), ``what``: ``file`` | ``unpacked``
+``not_xlsx``          ``reason``: ``not_zip`` | ``xls_or_encrypted`` (an OLE file: old
+                      .xls or a password-protected workbook) | ``not_workbook`` (a zip,
+                      but not a spreadsheet) | ``unsafe_xml`` | ``damaged``
+``too_many_sheets``   ``count``, ``limit``
+``too_many_rows``     ``limit`` (data rows in the whole workbook); sheet and row where hit
+``no_ledger``         ``skipped``: the titles of the sheets that had no header
+``missing_column``    ``field``, ``header`` (the standard name), ``aliases``; the sheet and
+                      row of the header
+``duplicate_column``  ``field``, ``first_column`` (header text of the other one)
+``bad_unit``          ``value``: the sheet title (no row), or a 单位 cell (+ ``field``)
+``missing``           ``field``: a required cell is empty
+``bad_date``          ``field``, ``value``, ``example``, ``problem`` (as parse_deadline's
+                      ``InvalidValue``: ``format`` | ``no_such_date`` | ``out_of_range``)
+``bad_category``      ``field``, ``value``, ``allowed`` (list)
+``duplicate_ref``     ``field``, ``value``, ``first_sheet``, ``first_row``: the same 序号
+                      twice in one unit
+``too_long``          ``field``, ``length``, ``limit`` (characters)
+====================  ===============================================================
 
-Every issue names ``sheet``, ``row`` (1-based, as Excel shows it), ``column`` (the header
-text as found in the file; the standard name for a missing column) and ``column_letter``
-where they apply.
+``field`` is a :class:`Field` value (``source_ref``, ``category``, ``problem``,
+``deadline`` …). Every issue names ``sheet``, ``row`` (1-based, as Excel shows it),
+``column`` (the header text as found in the file; the standard name for a missing column)
+and ``column_letter`` where they apply.
 """
 
 from __future__ import annotations
