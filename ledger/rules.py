@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ledger.errors import InvalidValue
 
-DEFAULT_CATEGORIES = ("党的领导", "党的建设", "全面从严治党", "选人用人", "其他")
+DEFAULT_CATEGORIES = ("党的领导", "党的建设", "全面从严治党", "选人用人", "作风建设", "其他")
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 Each language is a folder (``locales/zh-CN/``, ``locales/en/``) of TOML files, one per feature
 (``core.toml``, ``queries.toml`` …), each of ``key = "template"`` (dotted keys are flattened:
 ``[error]`` ``unknown_item = ...`` is ``error.unknown_item``). The files of a language are
-merged; a key defined in two files is an error, so features cannot overwrite each other. Templates use ``str.format`` named fields and
-may contain Telegram-HTML tags of their own. Every value passed in is HTML-escaped unless it is
-wrapped in ``Html`` (already-safe markup built from other escaped pieces), so a stored or typed
-string can never break a message (R24).
+merged; a key defined in two files is an error, so features cannot overwrite each other.
+Templates use ``str.format`` named fields and may contain Telegram-HTML tags of their own.
+Every value passed in is HTML-escaped unless it is wrapped in ``Html`` (already-safe markup
+built from other escaped pieces), so a stored or typed string can never break a message (R24).
 
 A key missing from the requested language falls back to zh-CN; a key missing everywhere is a
 programming error and raises KeyError (tests/app/test_locales.py checks both catalogs have the

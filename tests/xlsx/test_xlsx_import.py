@@ -69,10 +69,14 @@ def test_sample_imports_three_units_of_six(sample: Path) -> None:
     assert all(d.deadline is None for d in long_term)
 
 
-def test_sample_with_the_default_categories_is_refused_where_作风建设_is_used(
-    sample: Path,
-) -> None:
-    errors = errors_of(read(sample, categories=DEFAULT_CATEGORIES))
+def test_sample_imports_with_the_default_categories(sample: Path) -> None:
+    plan = plan_of(read(sample, categories=DEFAULT_CATEGORIES))
+    assert {d.category for d in plan.drafts} >= {"作风建设"}
+
+
+def test_a_category_outside_the_configured_list_is_refused_with_the_list(sample: Path) -> None:
+    narrow = tuple(c for c in DEFAULT_CATEGORIES if c != "作风建设")
+    errors = errors_of(read(sample, categories=narrow))
     assert {(i.sheet, i.row) for i in errors.issues} == {
         ("HX 河西市局党组", 7),
         ("HX 河西市局党组", 8),
@@ -83,7 +87,7 @@ def test_sample_with_the_default_categories_is_refused_where_作风建设_is_use
     assert issue.code is IssueCode.BAD_CATEGORY
     assert (issue.column, issue.column_letter) == ("问题类别", "B")
     assert issue.params["value"] == "作风建设"
-    assert issue.params["allowed"] == list(DEFAULT_CATEGORIES)
+    assert issue.params["allowed"] == list(narrow)
 
 
 # --------------------------------------------------------------------------- layouts
