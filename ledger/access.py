@@ -33,6 +33,7 @@ class Action(StrEnum):
     SET_DEADLINE = "set_deadline"  # 调整时限
     URGE = "urge"  # 催办
     WITHDRAW = "withdraw"  # 撤销
+    EDIT = "edit"  # 修改台账内容 (问题描述、整改措施、责任人 …), e.g. by a re-imported ledger
 
 
 _ACTIVE = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.ENDORSED})
@@ -64,6 +65,7 @@ PERMISSIONS: Mapping[Action, Mapping[Role, frozenset[Status]]] = {
     Action.SET_DEADLINE: {Role.INSPECTOR: _ACTIVE},
     Action.URGE: {Role.INSPECTOR: _ACTIVE | {Status.MONITORING}},
     Action.WITHDRAW: {Role.INSPECTOR: _ACTIVE},
+    Action.EDIT: {Role.INSPECTOR: _ACTIVE | {Status.MONITORING}},
 }
 
 # Statuses in which repeating the action means "someone already did it" (AlreadyDone), rather

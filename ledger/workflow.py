@@ -25,8 +25,12 @@ Status edges (:data:`EDGES`, ``before → after``)::
 
 Actions that keep the status (``before == after``) but still write an event: ``progress`` on
 in_progress / submitted / monitoring, ``add_evidence`` (not on closed/withdrawn),
-``set_deadline`` and ``urge`` (inspector). Who may act from which status is
+``set_deadline`` and ``urge`` (inspector), ``edit`` (inspector; the 台账 text fields of an
+active or monitoring item, e.g. from a re-imported ledger). Who may act from which status is
 ``ledger.access.PERMISSIONS``.
+
+:func:`import_progress` records the 完成情况 of an imported row as the first progress note of
+the item just created from it (a ``progress`` event by the importer, open → in_progress).
 
 ``Event.data`` is JSON-compatible (dates as ISO strings) so an event survives storage's
 ``to_dict``/``event_from_dict`` unchanged; its contents per action are listed at
@@ -36,7 +40,7 @@ in_progress / submitted / monitoring, ``add_evidence`` (not on closed/withdrawn)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -46,6 +50,7 @@ from ledger.calendar import require_date
 from ledger.errors import (
     AlreadyDone,
     InconsistentEvent,
+    InvalidTransition,
     InvalidValue,
     LedgerError,
     MissingEvidence,
@@ -71,6 +76,8 @@ from ledger.rules import Rules
 SYSTEM_ACTOR_ID = 0  # ``Event.by`` of items created by the shell import (no Telegram user)
 MAX_TEXT_LEN = 2000  # progress notes, reasons, notes; longer input raises InvalidValue
 MAX_FIELD_LEN = 4000  # item fields (problem, measures …)
+EDITABLE_FIELDS = ("category", "problem", "measures", "leader", "department", "owner")
+"""The 台账 text fields an ``edit`` event may change (the deadline has ``set_deadline``)."""
 
 _S = Status
 EDGES: frozenset[tuple[Action, Status | None, Status]] = frozenset(
@@ -90,7 +97,13 @@ EDGES: frozenset[tuple[Action, Status | None, Status]] = frozenset(
         # status-keeping actions: from every status PERMISSIONS lets anyone take them
         *(
             (action, s, s)
-            for action in (Action.PROGRESS, Action.ADD_EVIDENCE, Action.SET_DEADLINE, Action.URGE)
+            for action in (
+                Action.PROGRESS,
+                Action.ADD_EVIDENCE,
+                Action.SET_DEADLINE,
+                Action.URGE,
+                Action.EDIT,
+            )
             for statuses in PERMISSIONS[action].values()
             for s in statuses
             if not (action is Action.PROGRESS and s is _S.OPEN)
@@ -187,6 +200,7 @@ def decide(
     deadline: date | None = None,
     long_term: bool = False,
     evidence: NewEvidence | None = None,
+    changes: Mapping[str, str] | None = None,
 ) -> Event:
     """Validate ``actor`` taking ``action`` on ``item`` at ``now``; return the event.
 
@@ -217,6 +231,13 @@ def decide(
       unchanged deadline raises ``InvalidValue(field="deadline", problem="unchanged")``.
     - ``urge``: ``text`` optional → ``{"text"}``.
     - ``withdraw``: ``reason`` required → ``{"reason"}``.
+    - ``edit``: ``changes`` maps fields of :data:`EDITABLE_FIELDS` to their new text →
+      ``{field: {"old", "new"}}`` for each field whose stripped text differs (the others are
+      dropped). A field outside that list → ``InvalidValue(field, problem="unknown")``; an
+      empty ``problem``/``category`` → ``problem="empty"``; a ``category`` not in
+      ``rules.categories`` → ``problem="unknown"``; texts over :data:`MAX_FIELD_LEN` →
+      ``problem="too_long"``; no change at all (or ``changes`` missing) →
+      ``InvalidValue(field="changes", problem="unchanged" | "missing")``.
 
     Texts are stripped; over :data:`MAX_TEXT_LEN` characters → ``InvalidValue(problem=
     "too_long", max)``.
@@ -274,6 +295,8 @@ def decide(
     elif act_ is Action.WITHDRAW:
         data["reason"] = _reason(reason, act_)
         after = _S.WITHDRAWN
+    elif act_ is Action.EDIT:
+        data = _edit_data(item, changes, rules)
     return Event(
         item_id=item.id,
         seq=seq,
@@ -308,6 +331,25 @@ def _evidence_data(item: Item, evidence: NewEvidence | None) -> dict[str, Any]:
         "file_unique_id": unique,
         "stored_path": _text(evidence.stored_path, "stored_path", required=False),
     }
+
+
+def _edit_data(item: Item, changes: Mapping[str, str] | None, rules: Rules) -> dict[str, Any]:
+    if not isinstance(changes, Mapping):
+        raise InvalidValue("changes missing", field="changes", problem="missing")
+    data: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            raise InvalidValue("not an editable field", field=str(name), problem="unknown")
+        required = name in ("problem", "category")
+        new = _text(value, name, required=required, limit=MAX_FIELD_LEN)
+        if name == "category" and new not in rules.categories:
+            raise InvalidValue("unknown category", field=name, value=new, problem="unknown")
+        old = getattr(item, name)
+        if new != old:
+            data[name] = {"old": old, "new": new}
+    if not data:
+        raise InvalidValue("nothing changes", field="changes", problem="unchanged")
+    return data
 
 
 # --------------------------------------------------------------------------- create
@@ -394,7 +436,8 @@ def apply_event(item: Item | None, event: Event) -> Item:
       ``verification = (by, at, "rejected", reason)``;
     - reopen: ``verification = (by, at, "reopened", reason)``, ``endorsement`` and ``closed_at``
       cleared;
-    - set_deadline: ``deadline``/``long_term`` = new; withdraw: ``withdrawn_reason``.
+    - set_deadline: ``deadline``/``long_term`` = new; withdraw: ``withdrawn_reason``;
+    - edit: each field = its ``new`` text (its ``old`` text must be the item's).
     """
     try:
         action = Action(event.action)
@@ -466,6 +509,15 @@ def _apply(item: Item | None, action: Action, event: Event) -> Item:
         changes["long_term"] = bool(d["new_long_term"])
     elif action is Action.WITHDRAW:
         changes["withdrawn_reason"] = d["reason"]
+    elif action is Action.EDIT:
+        if not d:
+            raise ValueError("an edit changes nothing")
+        for name, change in d.items():
+            if name not in EDITABLE_FIELDS or getattr(item, name) != change["old"]:
+                raise ValueError(f"edit of {name!r} does not fit the item")
+            if not isinstance(change["new"], str):
+                raise TypeError(f"edit of {name!r}: new value is not text")
+            changes[name] = change["new"]
     return replace(item, **changes)
 
 
@@ -482,6 +534,7 @@ def act(
     deadline: date | None = None,
     long_term: bool = False,
     evidence: NewEvidence | None = None,
+    changes: Mapping[str, str] | None = None,
 ) -> tuple[Item, Event]:
     """:func:`decide` then :func:`apply_event`: ``(new item, event)``; raises as ``decide``."""
     event = decide(
@@ -496,6 +549,39 @@ def act(
         deadline=deadline,
         long_term=long_term,
         evidence=evidence,
+        changes=changes,
+    )
+    return apply_event(item, event), event
+
+
+def import_progress(
+    item: Item, text: str, *, actor: Person | None, now: datetime, seq: int
+) -> tuple[Item, Event]:
+    """The 完成情况 an imported row reports, as the first progress note of the item just
+    created from it: a ``progress`` event (open → in_progress) by the importer, with
+    ``data = {"text", "via": "import"}``.
+
+    An import never closes an item — closing needs evidence, endorsement and verification —
+    so a row reported 已完成 becomes an item in progress whose note says so. ``actor`` is an
+    inspector or ``None`` (the shell import, :data:`SYSTEM_ACTOR_ID`); anyone else raises
+    ``NotAllowed(action="progress", role)``. Only for an open item without progress notes
+    (``InvalidTransition(action, status)`` otherwise); ``text`` as for ``progress``.
+    """
+    require_aware(now, "now")
+    seq = _check_seq(seq)
+    if actor is not None and actor.role is not Role.INSPECTOR:
+        raise NotAllowed(action=str(Action.PROGRESS), role=str(actor.role))
+    if item.status is not _S.OPEN or item.progress:
+        raise InvalidTransition(action=str(Action.PROGRESS), status=str(item.status))
+    event = Event(
+        item_id=item.id,
+        seq=seq,
+        at=now,
+        by=SYSTEM_ACTOR_ID if actor is None else actor.user_id,
+        action=str(Action.PROGRESS),
+        before=item.status,
+        after=_S.IN_PROGRESS,
+        data={"text": _text(text, "text", required=True), "via": "import"},
     )
     return apply_event(item, event), event
 
@@ -527,6 +613,7 @@ def status_since(events: Sequence[Event]) -> datetime | None:
 
 __all__ = [
     "EDGES",
+    "EDITABLE_FIELDS",
     "MAX_FIELD_LEN",
     "MAX_TEXT_LEN",
     "SYSTEM_ACTOR_ID",
@@ -536,6 +623,7 @@ __all__ = [
     "apply_event",
     "create_item",
     "decide",
+    "import_progress",
     "replay",
     "status_since",
 ]

@@ -48,7 +48,7 @@ def test_visibility() -> None:
 CARD = {
     (Status.OPEN, "contact"): {A.PROGRESS, A.ADD_EVIDENCE},
     (Status.OPEN, "leader"): {A.PROGRESS, A.ADD_EVIDENCE},
-    (Status.OPEN, "inspector"): {A.ADD_EVIDENCE, A.SET_DEADLINE, A.URGE, A.WITHDRAW},
+    (Status.OPEN, "inspector"): {A.ADD_EVIDENCE, A.SET_DEADLINE, A.URGE, A.WITHDRAW, A.EDIT},
     (Status.IN_PROGRESS, "contact"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT},
     (Status.IN_PROGRESS, "leader"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT},
     (Status.SUBMITTED, "contact"): {A.PROGRESS, A.ADD_EVIDENCE},
@@ -59,6 +59,7 @@ CARD = {
         A.SET_DEADLINE,
         A.URGE,
         A.WITHDRAW,
+        A.EDIT,
     },
     (Status.ENDORSED, "contact"): {A.ADD_EVIDENCE},
     (Status.ENDORSED, "leader"): {A.ADD_EVIDENCE},
@@ -69,6 +70,7 @@ CARD = {
         A.SET_DEADLINE,
         A.URGE,
         A.WITHDRAW,
+        A.EDIT,
     },
     (Status.CLOSED, "contact"): set(),
     (Status.CLOSED, "inspector"): {A.REOPEN},
@@ -86,7 +88,7 @@ def test_card_buttons(status: Status, role: str) -> None:
 def test_monitoring_card() -> None:
     item = item_in(Status.MONITORING, long_term=True)
     assert allowed_actions(item, CONTACT, RULES) == {A.PROGRESS, A.ADD_EVIDENCE}
-    assert allowed_actions(item, INSPECTOR, RULES) == {A.ADD_EVIDENCE, A.URGE, A.REOPEN}
+    assert allowed_actions(item, INSPECTOR, RULES) == {A.ADD_EVIDENCE, A.URGE, A.REOPEN, A.EDIT}
 
 
 @pytest.mark.parametrize("status", list(Status))

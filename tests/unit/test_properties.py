@@ -66,6 +66,7 @@ KEEPS = {
     "add_evidence": ACTIVE | {S.MONITORING},
     "set_deadline": ACTIVE,
     "urge": ACTIVE | {S.MONITORING},
+    "edit": ACTIVE | {S.MONITORING},
 }
 WHO = {
     "progress": {Role.CONTACT, Role.LEADER},
@@ -78,8 +79,10 @@ WHO = {
     "set_deadline": {Role.INSPECTOR},
     "urge": {Role.INSPECTOR},
     "withdraw": {Role.INSPECTOR},
+    "edit": {Role.INSPECTOR},
 }
 NEEDS_REASON = {"reject", "reopen", "withdraw", "set_deadline"}
+EDITABLE = {"category", "problem", "measures", "leader", "department", "owner"}
 
 ACTORS = [INSPECTOR, INSPECTOR2, CONTACT, LEADER, OTHER_CONTACT, OTHER_LEADER]
 TEXTS = st.one_of(
@@ -97,6 +100,18 @@ EVIDENCE = st.one_of(
         size=st.integers(min_value=-1, max_value=10**6),
         sha256=st.sampled_from(["", "a" * 64, "b" * 64, "c" * 64]),
         file_unique_id=st.sampled_from(["", "u1", "u2"]),
+    ),
+)
+# ``edit`` inputs: mostly real fields (some unchanged, some blank), sometimes a field that is
+# not editable, or no mapping at all.
+CHANGES_IN = st.one_of(
+    st.none(),
+    st.dictionaries(
+        st.sampled_from(
+            ["problem", "measures", "leader", "department", "owner", "category", "status"]
+        ),
+        st.one_of(TEXTS, st.sampled_from(["党的建设", "其他", "不存在的类别"])),
+        max_size=3,
     ),
 )
 DEADLINES = st.one_of(
@@ -126,6 +141,16 @@ def _check_event(actor: Person, before: Item, after: Item, event: Any, rules: Ru
         assert event.data["reason"].strip()
     if action == "progress":
         assert event.data["text"].strip()
+    if action == "edit":
+        assert event.data and set(event.data) <= EDITABLE
+        for name, change in event.data.items():
+            assert getattr(before, name) == change["old"] != change["new"]
+            assert getattr(after, name) == change["new"]
+        if "category" in event.data:
+            assert after.category in rules.categories
+        assert after.problem.strip()
+    else:  # only an edit changes the 台账 text
+        assert all(getattr(before, f) == getattr(after, f) for f in EDITABLE)
 
 
 @settings(
@@ -165,6 +190,7 @@ def test_random_actions_walk_only_the_diagram_and_replay_exactly(
             "deadline": data.draw(DEADLINES, label="deadline"),
             "long_term": data.draw(st.booleans(), label="long_term"),
             "evidence": data.draw(EVIDENCE, label="evidence"),
+            "changes": data.draw(CHANGES_IN, label="changes"),
         }
         before = t.item
         try:
@@ -177,6 +203,7 @@ def test_random_actions_walk_only_the_diagram_and_replay_exactly(
             continue
         _check_event(actor, before, t.item, ev, rules)
         statuses.add(t.item.status)
+        event(f"did {ev.action}")
     for status in statuses:
         event(f"reached {status}")  # shown by --hypothesis-show-statistics
     assert [e.seq for e in t.events] == list(range(1, len(t.events) + 1))

@@ -22,6 +22,7 @@ from ledger.errors import (
 from ledger.model import Event, Person, Status, event_from_dict, to_dict
 from ledger.rules import Rules
 from ledger.workflow import (
+    EDITABLE_FIELDS,
     MAX_TEXT_LEN,
     SYSTEM_ACTOR_ID,
     Action,
@@ -29,6 +30,7 @@ from ledger.workflow import (
     apply_event,
     create_item,
     decide,
+    import_progress,
     replay,
     status_since,
 )
@@ -575,3 +577,116 @@ def test_status_since_is_the_last_status_change() -> None:
     assert status_since(t.events) == submitted_at
     assert status_since(t.events[:1]) == T0
     assert status_since([]) is None
+
+
+# --------------------------------------------------------------------------- edit
+
+
+def test_edit_changes_the_ledger_text_and_records_old_and_new() -> None:
+    t = drive(track(), Status.SUBMITTED, T0)
+    e = t.do(
+        INSPECTOR,
+        Action.EDIT,
+        T0,
+        changes={"measures": " 建立台账，按季度检查 ", "owner": "李四", "category": "其他"},
+    )
+    assert e.before == e.after == Status.SUBMITTED
+    assert e.data == {  # owner was already 李四: only real changes are kept
+        "measures": {"old": "建立台账，按月检查", "new": "建立台账，按季度检查"},
+        "category": {"old": "党的建设", "new": "其他"},
+    }
+    assert (t.item.measures, t.item.owner, t.item.category) == (
+        "建立台账，按季度检查",
+        "李四",
+        "其他",
+    )
+    json.dumps(e.data)
+    assert replay(t.events) == t.item
+
+
+def test_edit_fields_are_the_ledger_text_columns() -> None:
+    assert set(EDITABLE_FIELDS) == {
+        "category",
+        "problem",
+        "measures",
+        "leader",
+        "department",
+        "owner",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        (None, "changes", "missing"),
+        ({}, "changes", "unchanged"),
+        ({"owner": "李四"}, "changes", "unchanged"),
+        ({"status": "closed"}, "status", "unknown"),
+        ({"deadline": "2026-12-31"}, "deadline", "unknown"),
+        ({"problem": "  "}, "problem", "empty"),
+        ({"category": "不存在"}, "category", "unknown"),
+        ({"measures": "x" * 4001}, "measures", "too_long"),
+    ],
+)
+def test_edit_refuses_bad_changes(changes: dict | None, field: str, problem: str) -> None:
+    t = track()
+    with pytest.raises(InvalidValue) as exc:
+        decide(t.item, INSPECTOR, Action.EDIT, now=T0, rules=RULES, seq=2, changes=changes)
+    assert (exc.value.params["field"], exc.value.params["problem"]) == (field, problem)
+
+
+@pytest.mark.parametrize("who", [CONTACT, LEADER])
+def test_only_inspectors_edit(who: Person) -> None:
+    with pytest.raises(NotAllowed):
+        decide(track().item, who, Action.EDIT, now=T0, rules=RULES, seq=2, changes={"owner": "x"})
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.WITHDRAWN])
+def test_finished_items_are_not_edited(status: Status) -> None:
+    t = drive(track(), status, T0)
+    with pytest.raises(InvalidTransition):
+        decide(t.item, INSPECTOR, Action.EDIT, now=T0, rules=RULES, seq=9, changes={"owner": "x"})
+
+
+def test_monitoring_items_may_be_edited() -> None:
+    t = drive(track(long_term=True), Status.MONITORING, T0)
+    t.do(INSPECTOR, Action.EDIT, T0, changes={"leader": "王五"})
+    assert t.item.leader == "王五" and t.item.status is Status.MONITORING
+
+
+def test_an_edit_that_does_not_fit_the_item_is_inconsistent() -> None:
+    t = track()
+    e = decide(t.item, INSPECTOR, Action.EDIT, now=T0, rules=RULES, seq=2, changes={"owner": "x"})
+    other = replace(t.item, owner="已被改过")
+    with pytest.raises(InconsistentEvent):
+        apply_event(other, e)
+    with pytest.raises(InconsistentEvent):
+        apply_event(t.item, replace(e, data={"status": {"old": "open", "new": "closed"}}))
+    with pytest.raises(InconsistentEvent):
+        apply_event(t.item, replace(e, data={}))
+
+
+# --------------------------------------------------------------------------- import notes
+
+
+@pytest.mark.parametrize("actor", [None, INSPECTOR])
+def test_import_progress_records_the_reported_state_without_closing(actor: Person | None) -> None:
+    t = track()
+    item, e = import_progress(t.item, " 已完成整改 ", actor=actor, now=T0, seq=2)
+    assert (e.action, e.before, e.after) == ("progress", Status.OPEN, Status.IN_PROGRESS)
+    assert e.data == {"text": "已完成整改", "via": "import"}
+    assert e.by == (SYSTEM_ACTOR_ID if actor is None else actor.user_id)
+    assert item.status is Status.IN_PROGRESS and item.last_progress is not None
+    assert item.last_progress.text == "已完成整改" and item.closed_at is None
+    assert replay([*t.events, e]) == item
+
+
+def test_import_progress_is_only_for_a_fresh_item_by_an_importer() -> None:
+    t = track()
+    with pytest.raises(NotAllowed):
+        import_progress(t.item, "已完成", actor=CONTACT, now=T0, seq=2)
+    with pytest.raises(InvalidValue):
+        import_progress(t.item, "  ", actor=None, now=T0, seq=2)
+    moved = drive(track(), Status.IN_PROGRESS, T0)
+    with pytest.raises(InvalidTransition):
+        import_progress(moved.item, "已完成", actor=None, now=T0, seq=3)
