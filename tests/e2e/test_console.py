@@ -1,0 +1,528 @@
+"""The sandbox's terminal chat: through a pseudo-terminal as a user meets it (``python bot.py
+sandbox``), and in-process against a small bot whose every reaction is known (rendering,
+numbered buttons, files both ways, personas, the clock and the scheduled jobs it runs)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import sys
+import time as wall
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pexpect
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from config import ConfigError, load_config
+from handlers.clock import OffsetClock
+from ledger.model import Role
+from locales import Catalog
+from sandbox.console import (
+    Console,
+    Outcome,
+    Persona,
+    SandboxPaths,
+    Screen,
+    Words,
+    load_clock,
+    parse_shift,
+    prepare_data,
+    terminal_text,
+)
+from sandbox.emulator import Emulator
+from sandbox.ptb import builder_for, polling
+from storage.errors import DataDirInUse
+from storage.repo import Store
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[2]
+INSPECTOR = Persona(10_001, "王建国", Role.INSPECTOR)
+CONTACT = Persona(20_101, "陈晓燕", Role.CONTACT, "HZ")
+LEADER = Persona(20_102, "周建华", Role.LEADER, "HZ")
+DEMO_START = datetime(2026, 3, 2, 8, 50, tzinfo=TZ)  # Monday, ten minutes before the 09:00 job
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 3, 2) + b"\x08\x02\x00\x00\x00"
+REFUSAL = Catalog.load().plain("zh-CN", "access.refused")
+
+# --------------------------------------------------------------------------- through a pty
+
+
+def spawn(config: Path) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(NO_COLOR="1", TERM="xterm", LANG="C.UTF-8")
+    return pexpect.spawn(
+        sys.executable,
+        ["bot.py", "--config", str(config), "sandbox"],
+        cwd=ROOT,
+        env=env,
+        encoding="utf-8",
+        timeout=10,
+        dimensions=(50, 200),
+    )
+
+
+def demo_time(text: str) -> datetime:
+    found = re.findall(r"(\d{4}-\d\d-\d\d \d\d:\d\d)", text)
+    assert found, text
+    return datetime.strptime(found[-1], "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
+
+
+def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
+    """First line, a working prompt within 10 s, personas, a refusal, a press, the clock, and
+    a clean exit; the second run keeps the demo data and resumes its clock."""
+    config = tmp_path / "config.toml"
+    config.write_text('[bot]\nlanguage = "zh-CN"\ndata_dir = "data"\n', encoding="utf-8")
+    started = wall.monotonic()
+    child = spawn(config)
+    try:
+        first = child.readline()
+        assert first.startswith("整改通 沙盒模式：未设置 TELEGRAM_BOT_TOKEN")
+        assert str(tmp_path / "sandbox-data") in first
+        child.expect("已生成演示台账：4 个单位、41 项整改事项")
+        child.expect(r"演示时间：(.+)。")
+        ready_at = demo_time(child.match.group(1))
+        child.expect_exact("巡察组 > ")
+        assert wall.monotonic() - started < 10
+
+        child.sendline("/as HZ contact")
+        child.expect_exact("已切换为 HZ 联络员（陈晓燕）")
+        child.expect_exact("HZ 联络员 > ")
+        child.sendline("/as 424242")
+        child.expect_exact("访客 424242 > ")
+        # Someone the bot does not know: the refusal that reveals nothing (R21) — or, while
+        # no handler answers /start, the console saying the bot stayed silent.
+        child.sendline("/start")
+        child.expect_exact([REFUSAL, "秒内没有收到机器人的回复"])
+        child.sendline("1")
+        child.expect_exact(["没有可按的按钮", "（按下 [1]"])
+        child.sendline("/clock +3d")
+        child.expect(r"时钟已拨到 (.+)（与真实时间相差 \+3 天")
+        moved = demo_time(child.match.group(1))
+        assert timedelta(days=3) <= moved - ready_at <= timedelta(days=3, minutes=1)
+        child.sendline("/quit")
+        child.expect_exact("已退出沙盒。")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+
+    again = spawn(config)
+    try:
+        again.expect_exact("沿用上次的演示数据：4 个单位、41 项整改事项")
+        again.expect(r"演示时间：(.+)。")
+        assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
+        again.expect_exact("巡察组 > ")
+        again.sendeof()  # Ctrl-D
+        again.expect_exact("已退出沙盒。")
+        again.expect(pexpect.EOF)
+    finally:
+        again.close()
+    assert again.exitstatus == 0
+    assert (tmp_path / "sandbox-data" / "bot.log").stat().st_size > 0
+    assert not (tmp_path / "data").exists()  # the production data directory is never touched
+
+
+# --------------------------------------------------------------------------- in process
+
+
+@dataclass
+class Chat:
+    console: Console
+    out: io.StringIO
+    emulator: Emulator
+    clock: OffsetClock
+    downloads: Path
+    ran: list[tuple[str, datetime]] = field(default_factory=list)
+
+    async def say(self, line: str) -> str:
+        """Type ``line``; return what the console printed until the bot reacted."""
+        mark = len(self.out.getvalue())
+        outcome = await self.console.handle(line)
+        assert outcome is None
+        await self.console.idle()
+        return self.out.getvalue()[mark:]
+
+    async def shows(self, text: str) -> str:
+        """Wait until the console has printed ``text``; return the whole output."""
+        await self.emulator.wait_for(
+            lambda: self.out.getvalue() if text in self.out.getvalue() else None,
+            what=lambda: f"{text!r} in the console output:\n{self.out.getvalue()}",
+        )
+        return self.out.getvalue()
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("下一页 ›", callback_data="page:2"),
+                InlineKeyboardButton("HZ-003", callback_data="card:HZ-003"),
+            ],
+            [InlineKeyboardButton("说明", url="https://example.org/help")],
+        ]
+    )
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        '<b>你好</b>，A &amp; B <a href="https://example.org">链接</a>',
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+    )
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    if query.data == "page:2":
+        await query.answer("已翻页")
+        back = InlineKeyboardButton("‹ 上一页", callback_data="page:1")
+        await query.edit_message_text("第 2 页", reply_markup=InlineKeyboardMarkup([[back]]))
+    else:
+        await query.answer(f"打开 {query.data}", show_alert=True)
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_document(b"PK\x03\x04ledger", filename="台账.xlsx")
+
+
+async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_photo(PNG, caption="统计图")
+
+
+async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    keyboard = ReplyKeyboardMarkup([["党的领导", "其他"]], one_time_keyboard=True)
+    await update.effective_chat.send_message("请选择问题类别", reply_markup=keyboard)
+
+
+async def received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    if message.document is not None:
+        doc = message.document
+        await message.reply_text(f"收到 {doc.file_name} {doc.file_size} {message.caption}")
+    elif message.photo:
+        photo = message.photo[-1]
+        await message.reply_text(f"收到图片 {photo.width}x{photo.height} {message.caption}")
+
+
+async def bot_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("机器人帮助")
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    """The console against a bot with known reactions and three scheduled jobs: a daily one
+    at 09:00 (it writes to the contact), an hourly wake-up, and a one-off retry in an hour.
+    The demo clock starts at Monday 08:50 (in the past: a negative offset)."""
+    clock = OffsetClock(DEMO_START - datetime.now(UTC))
+    emulator = Emulator(clock=clock)
+    await emulator.start()
+    app = builder_for(emulator).build()
+    out = io.StringIO()
+    words = Words(Catalog.load(), "zh-CN")
+    console = Console(
+        emulator=emulator,
+        app=app,
+        clock=clock,
+        tz=TZ,
+        personas=[INSPECTOR, CONTACT, LEADER],
+        units=["HZ", "NB"],
+        words=words,
+        screen=Screen(out, ansi=False, interactive=False),
+        downloads=tmp_path / "downloads",
+        user_language="zh-hans",
+        clock_file=tmp_path / "clock",
+        reset_dir=tmp_path / "data",
+        reply_wait=1.0,
+    )
+    under_test = Chat(console, out, emulator, clock, tmp_path / "downloads")
+
+    def job(
+        name: str, to: int
+    ) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+        async def callback(context: ContextTypes.DEFAULT_TYPE) -> None:
+            under_test.ran.append((name, clock.now()))
+            await context.bot.send_message(to, f"{name}：HZ-003 还有 3 天到期")
+
+        return callback
+
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", bot_help))
+    app.add_handler(CommandHandler("export", export))
+    app.add_handler(CommandHandler("chart", chart))
+    app.add_handler(CommandHandler("add", choose))
+    app.add_handler(CallbackQueryHandler(pressed))
+    app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, received))
+    assert app.job_queue is not None
+    app.job_queue.run_daily(job("sweep", CONTACT.user_id), time(9, 0, tzinfo=TZ), name="sweep")
+    app.job_queue.run_repeating(
+        job("wake", INSPECTOR.user_id), interval=3600, first=3600, name="wake"
+    )
+    app.job_queue.run_once(job("retry", INSPECTOR.user_id), when=3600, name="retry")
+    emulator.add_listener(console.on_event)
+    try:
+        async with polling(app):
+            yield under_test
+            await console.close()
+    finally:
+        await emulator.stop()
+
+
+async def test_messages_show_as_text_with_numbered_buttons_and_a_number_presses(
+    chat: Chat,
+) -> None:
+    shown = await chat.say("/start")
+    assert "整改通 ›\n  你好，A & B 链接 (https://example.org)\n" in shown
+    assert "  [1] 下一页 ›  [2] HZ-003\n  [3] 说明 (https://example.org/help)\n" in shown
+    assert "没有收到" not in shown
+
+    assert "链接按钮" in await chat.say("3")  # a link: nothing is sent to the bot
+    assert "没有按钮 [4]：最近一条带按钮的消息共有 3 个按钮。" in await chat.say("4")
+    await chat.say("2")
+    await chat.shows("（弹窗）打开 card:HZ-003")
+    await chat.say("1")
+    shown = await chat.shows("第 2 页")
+    assert "（按下 [1] 下一页 ›）" in shown
+    assert "整改通 › （已编辑）\n  第 2 页\n  [1] ‹ 上一页\n" in shown
+    await chat.shows("（提示）已翻页")
+
+
+async def test_pressing_without_buttons_and_silence_are_reported(chat: Chat) -> None:
+    assert "最近的消息里没有可按的按钮。" in await chat.say("1")
+    assert "（1 秒内没有收到机器人的回复）" in await chat.say("还有哪些没整改")
+
+
+async def test_help_shows_the_console_commands_and_asks_the_bot_too(chat: Chat) -> None:
+    shown = await chat.say("/help")
+    assert "控制台命令" in shown and "/clock" in shown and str(chat.downloads) in shown
+    await chat.shows("机器人帮助")
+
+
+async def test_reply_keyboards_are_listed(chat: Chat) -> None:
+    await chat.say("/add")
+    await chat.shows("⌨ 快捷回复：[党的领导]  [其他]")
+
+
+async def test_files_the_bot_sends_are_saved(chat: Chat) -> None:
+    await chat.say("/export")
+    await chat.shows(f"📎 文件已保存：{chat.downloads / '台账.xlsx'}")
+    assert (chat.downloads / "台账.xlsx").read_bytes() == b"PK\x03\x04ledger"
+    await chat.say("/export")
+    await chat.shows(f"{chat.downloads / '台账 (2).xlsx'}")
+    await chat.say("/chart")
+    shown = await chat.shows("统计图")
+    photos = list(chat.downloads.glob("photo-*.png"))
+    assert len(photos) == 1 and photos[0].read_bytes() == PNG
+    assert f"🖼 图片已保存：{photos[0]}" in shown
+
+
+async def test_send_uploads_files_as_the_persona(chat: Chat, tmp_path: Path) -> None:
+    plan = tmp_path / "整改 方案.pdf"
+    plan.write_bytes(b"%PDF-1.4 plan")
+    await chat.say("/as HZ contact")
+    shown = await chat.say(f'/send "{plan}" HZ-003 第一批')
+    assert "（已以 HZ 联络员 身份发送 整改 方案.pdf，13 字节）" in shown
+    await chat.shows("收到 整改 方案.pdf 13 HZ-003 第一批")
+
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(PNG)
+    await chat.say(f"/send {photo} HZ-004")
+    await chat.shows("收到图片 3x2 HZ-004")
+
+    big = tmp_path / "big.zip"
+    with big.open("wb") as fh:
+        fh.truncate(25 * 1024 * 1024)  # sparse: only its size is ever looked at
+    shown = await chat.say(f"/send {big}")
+    assert "只向机器人声明大小 26214400 字节" in shown
+    await chat.shows("收到 big.zip 26214400 None")
+
+    assert "找不到文件" in await chat.say(f"/send {tmp_path / 'nothing.pdf'}")
+    assert "用法：/send" in await chat.say("/send")
+    assert "用法：/send" in await chat.say('/send "unbalanced')
+
+
+async def test_personas_switch_and_strangers_can_be_played(chat: Chat) -> None:
+    assert chat.console.prompt == "巡察组 > "
+    assert "已切换为 HZ 联络员（陈晓燕）。" in await chat.say("/as HZ contact")
+    assert chat.console.prompt == "HZ 联络员 > "
+    await chat.say("/as 负责人 hz")
+    assert chat.console.prompt == "HZ 主要负责人 > "
+    assert "当前身份：HZ 主要负责人（周建华，用户 ID 20102）" in await chat.say("/who")
+    await chat.say("/as 20101")
+    assert chat.console.prompt == "HZ 联络员 > "
+    await chat.say("/as inspector")
+    assert chat.console.prompt == "巡察组 > "
+    await chat.say("/as 424242")
+    assert chat.console.prompt == "访客 424242 > "
+    await chat.say("/start")
+    await chat.shows("你好")  # the stranger's own chat: no recipient in the header
+
+    assert "没有单位 XX。现有单位：HZ NB。" in await chat.say("/as XX leader")
+    assert "NB 还没有联络员。" in await chat.say("/as NB contact")
+    assert "没有这个身份：HZ。" in await chat.say("/as HZ")
+    assert "没有这个身份：inspector contact。" in await chat.say("/as inspector contact")
+    listed = await chat.say("/as")
+    assert "/as HZ leader  —  HZ 主要负责人（周建华，ID 20102）" in listed
+    assert "/as inspector  —  巡察组（王建国，ID 10001）\n" in listed  # not the current one
+    assert chat.console.prompt == "访客 424242 > "
+
+
+async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Chat) -> None:
+    shown = await chat.say("/clock")
+    assert "演示时间：2026-03-02 08:50 周一 (Asia/Shanghai)（与真实时间相差 -" in shown
+
+    shown = await chat.say("/clock +5m")
+    assert "时钟已拨到 2026-03-02 08:55 周一" in shown and "补跑" not in shown
+    assert chat.ran == []
+
+    shown = await chat.say("/clock +10m")  # 09:05: the 09:00 job fell due, once
+    assert "已按新时间补跑到点的定时任务：sweep。" in shown
+    assert [name for name, _ in chat.ran] == ["sweep"]
+    assert chat.ran[0][1] >= DEMO_START + timedelta(minutes=15)  # it saw the new time
+    # Sent to the contact while the console plays the inspector: shown under their name,
+    # dated by the same clock.
+    await chat.shows("整改通 → HZ 联络员（陈晓燕）\n  sweep：HZ-003 还有 3 天到期")
+    contact = chat.emulator.user(CONTACT.user_id, CONTACT.name)
+    assert contact.replies[-1].date >= DEMO_START + timedelta(minutes=15)
+
+    shown = await chat.say("/clock +3d")  # three 09:00s and 72 wake-ups: each job once
+    assert "已按新时间补跑到点的定时任务：" in shown
+    assert sorted(name for name, _ in chat.ran) == ["sweep", "sweep", "wake"]
+    assert "2026-03-05 09:05 周四" in shown
+    saved = load_clock(chat.console.clock_file or Path("missing"))
+    assert abs(saved.now() - chat.clock.now()) < timedelta(seconds=5)
+
+    shown = await chat.say("/clock -1d")
+    assert "2026-03-04 09:05 周三" in shown and "补跑" not in shown
+    assert "时间写法不对：+3x" in await chat.say("/clock +3x")
+    shown = await chat.say("/clock now")  # months ahead, to real time: each job once more
+    assert "时钟已拨到" in shown and "与真实时间相差" not in shown
+    assert abs(chat.clock.offset) < timedelta(seconds=1)
+    assert sorted(name for name, _ in chat.ran) == ["sweep", "sweep", "sweep", "wake", "wake"]
+    # The one-off retry keeps its real-time schedule: never run early.
+
+
+async def test_quit_and_reset_end_the_session(chat: Chat) -> None:
+    shown = await chat.say("/reset")
+    assert "确认请输入 /reset yes" in shown
+    assert await chat.console.handle("/reset yes") is Outcome.RESET
+    assert await chat.console.handle("/reset 确认") is Outcome.RESET
+    assert await chat.console.handle("/quit") is Outcome.QUIT
+    assert await chat.console.handle("/EXIT") is Outcome.QUIT
+    assert await chat.console.handle("   ") is None
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def test_html_becomes_terminal_text() -> None:
+    markup = (
+        '<b>粗</b> &lt;x&gt; &amp; <a href="https://a.b/">文</a> '
+        '<a href="https://a.b/">https://a.b/</a> <span class="tg-spoiler">秘</span>'
+    )
+    assert terminal_text(markup, ansi=False) == "粗 <x> & 文 (https://a.b/) https://a.b/ 秘"
+    styled = terminal_text("<b>a<i>b</i>c</b>\nd", ansi=True)
+    assert "\x1b[1ma" in styled and "\x1b[1m\x1b[3mb" in styled and styled.endswith("\x1b[0m")
+    assert re.sub(r"\x1b\[\d*m", "", styled) == "abc\nd"
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("+3d", timedelta(days=3)),
+        ("+2h", timedelta(hours=2)),
+        ("+30m", timedelta(minutes=30)),
+        ("-1d", timedelta(days=-1)),
+        ("+1w", timedelta(weeks=1)),
+        ("+1d12h", timedelta(days=1, hours=12)),
+        (" +2H ", timedelta(hours=2)),
+        ("3d", None),
+        ("+3", None),
+        ("+3x", None),
+        ("++3d", None),
+        ("+99999d", None),
+        ("", None),
+    ],
+)
+def test_clock_shifts(text: str, delta: timedelta | None) -> None:
+    assert parse_shift(text) == delta
+
+
+def test_durations_and_times_read_naturally() -> None:
+    zh, en = Words(Catalog.load(), "zh-CN"), Words(Catalog.load(), "en")
+    assert zh.duration(timedelta(days=3)) == "+3 天"
+    assert zh.duration(-timedelta(days=1, hours=2, minutes=5)) == "-1 天 2 小时 5 分钟"
+    assert en.duration(timedelta(hours=2)) == "+2 h"
+    assert zh.duration(timedelta(0)) == "+0 分钟"
+    assert zh.time(DEMO_START, TZ) == "2026-03-02 08:50 周一 (Asia/Shanghai)"
+    assert en.time(DEMO_START, TZ) == "2026-03-02 08:50 Mon (Asia/Shanghai)"
+
+
+def config_in(tmp_path: Path, data_dir: str = "data") -> SandboxPaths:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[bot]\ndata_dir = "{data_dir}"\n', encoding="utf-8")
+    return SandboxPaths.for_config(load_config(path, env={}))
+
+
+def test_the_sandbox_never_uses_the_data_directory(tmp_path: Path) -> None:
+    assert config_in(tmp_path).root == tmp_path / "sandbox-data"
+    with pytest.raises(ConfigError, match="overlaps the data directory"):
+        config_in(tmp_path, "sandbox-data")
+
+
+def test_demo_data_is_seeded_once_kept_and_recreated_on_request(tmp_path: Path) -> None:
+    paths = config_in(tmp_path)
+    config = load_config(tmp_path / "config.toml", env={})
+    now = DEMO_START
+
+    def prepare(fresh: bool) -> object:
+        return prepare_data(paths, fresh=fresh, now=now, config=config, inspector=10_001)
+
+    assert prepare(False) is not None
+    assert not paths.staging.exists()
+    with Store.open(paths.data) as store:
+        store.registry.set_meta("played", True)
+    paths.clock.write_text(now.isoformat(), encoding="utf-8")
+    assert prepare(False) is None
+    with Store.open(paths.data) as store:
+        assert store.registry.get_meta("played") is True
+
+    with Store.open(paths.data), pytest.raises(DataDirInUse):
+        prepare(True)  # another sandbox holds it: nothing is deleted
+    with Store.open(paths.data) as store:
+        assert store.registry.get_meta("played") is True
+
+    assert prepare(True) is not None
+    with Store.open(paths.data) as store:
+        assert store.registry.get_meta("played") is None
+        assert len(store.registry.list_units()) == 4
+    assert not paths.clock.exists()  # a fresh demo starts at real time
+
+
+def test_the_demo_clock_resumes_where_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "clock"
+    assert load_clock(path).offset == timedelta(0)
+    path.write_text("2026-03-02T08:50:00+08:00", encoding="utf-8")
+    assert abs(load_clock(path).now() - DEMO_START) < timedelta(seconds=5)
+    path.write_text("garbage", encoding="utf-8")
+    assert load_clock(path).offset == timedelta(0)
+    path.write_text("2026-03-02T08:50:00", encoding="utf-8")  # naive: not trusted
+    assert load_clock(path).offset == timedelta(0)
