@@ -50,7 +50,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from telegram.ext import Application
 
@@ -540,18 +540,21 @@ async def on_clock_moved(
     now — coalesced, as APScheduler runs a job that missed several fire times with
     ``coalesce=True`` (three days ahead: one daily sweep, not three):
 
-    - a cron job (``run_daily``, ``run_monthly``, ``run_custom`` with a cron trigger: sweeps
-      at fixed times, digests, backups) when its schedule, read in demo time, has a fire time
-      in the window;
-    - an interval job (``run_repeating``: periodic wake-ups) when its interval fits in it.
+    - a job on a calendar trigger (``run_daily``, ``run_monthly``, ``run_custom`` with a cron
+      or any other trigger: wake-ups at the sweep and digest times, backups) when its
+      schedule, read in demo time, has a fire time in the window;
+    - an interval job (``run_repeating``: a periodic watch) when its interval fits in it.
 
-    One-off jobs (``run_once``: a retry after a delay) keep their real-time schedule, and
-    moving the clock back runs nothing. Jobs run one after the other; each reads "now" from
-    ``services.clock`` like any job, and its failures go to the error handler.
+    One-off jobs (``run_once``: a retry after a delay, a start-up job) keep their real-time
+    schedule, and moving the clock back runs nothing. Jobs run one after the other; each
+    reads "now" from ``services.clock`` like any job, and its failures go to the error
+    handler.
 
-    This is the hook for the alerts package: wake-up jobs scheduled with ``run_daily`` or
-    ``run_repeating`` that decide on ``services.clock`` whether a sweep or digest is due fire
-    here after every ``/clock`` that passes their time, with nothing sandbox-specific.
+    This is the hook for the alerts package: its wake-ups (``alerts.jobs``: ``DailyOnce`` at
+    the sweep and digest times, the minute watch), which ask ``alerts.schedule`` on the bot
+    clock whether a sweep or digest is due, fire here after every ``/clock`` that passes
+    their time — the catch-up sweep ``alerts.jobs.tick`` describes, with nothing
+    sandbox-specific.
     """
     queue = app.job_queue
     if queue is None or after <= before:
@@ -561,15 +564,15 @@ async def on_clock_moved(
         trigger = job.job.trigger
         if job.job.next_run_time is None:  # paused (PTB's ``Job.enabled`` starts out False)
             continue
-        if isinstance(trigger, CronTrigger):
+        if isinstance(trigger, DateTrigger):
+            due = False
+        elif isinstance(trigger, IntervalTrigger):
+            due = trigger.interval <= after - before
+        else:
             # ``before`` as the previous fire time asks for the first fire strictly after it,
             # whatever the trigger's own start date (real time, which the demo may predate).
             fire = trigger.get_next_fire_time(before, before)
             due = fire is not None and fire <= after
-        elif isinstance(trigger, IntervalTrigger):
-            due = trigger.interval <= after - before
-        else:
-            due = False
         if due:
             ran.append(job.name or "?")
             await job.run(app)

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pexpect
 import pytest
+from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -227,10 +229,22 @@ async def bot_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text("机器人帮助")
 
 
+class AtTime(BaseTrigger):
+    """A calendar trigger of our own (alerts uses one): daily at ``at`` in Asia/Shanghai."""
+
+    def __init__(self, at: time) -> None:
+        self._cron = CronTrigger(hour=at.hour, minute=at.minute, timezone=TZ)
+
+    def get_next_fire_time(self, previous: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = self._cron.get_next_fire_time(previous, now)
+        return fire
+
+
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
-    """The console against a bot with known reactions and three scheduled jobs: a daily one
-    at 09:00 (it writes to the contact), an hourly wake-up, and a one-off retry in an hour.
+    """The console against a bot with known reactions and four scheduled jobs: a daily one at
+    09:00 (it writes to the contact), a digest at 17:30 on a trigger of its own, an hourly
+    wake-up, and a one-off retry in an hour.
     The demo clock starts at Monday 08:50 (in the past: a negative offset)."""
     clock = OffsetClock(DEMO_START - datetime.now(UTC))
     emulator = Emulator(clock=clock)
@@ -273,6 +287,9 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
     app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, received))
     assert app.job_queue is not None
     app.job_queue.run_daily(job("sweep", CONTACT.user_id), time(9, 0, tzinfo=TZ), name="sweep")
+    app.job_queue.run_custom(
+        job("digest", INSPECTOR.user_id), {"trigger": AtTime(time(17, 30))}, name="digest"
+    )
     app.job_queue.run_repeating(
         job("wake", INSPECTOR.user_id), interval=3600, first=3600, name="wake"
     )
@@ -403,9 +420,9 @@ async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Cha
     contact = chat.emulator.user(CONTACT.user_id, CONTACT.name)
     assert contact.replies[-1].date >= DEMO_START + timedelta(minutes=15)
 
-    shown = await chat.say("/clock +3d")  # three 09:00s and 72 wake-ups: each job once
+    shown = await chat.say("/clock +3d")  # three 09:00s, 17:30s, 72 wake-ups: each job once
     assert "已按新时间补跑到点的定时任务：" in shown
-    assert sorted(name for name, _ in chat.ran) == ["sweep", "sweep", "wake"]
+    assert sorted(name for name, _ in chat.ran) == ["digest", "sweep", "sweep", "wake"]
     assert "2026-03-05 09:05 周四" in shown
     saved = load_clock(chat.console.clock_file or Path("missing"))
     assert abs(saved.now() - chat.clock.now()) < timedelta(seconds=5)
@@ -416,7 +433,8 @@ async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Cha
     shown = await chat.say("/clock now")  # months ahead, to real time: each job once more
     assert "时钟已拨到" in shown and "与真实时间相差" not in shown
     assert abs(chat.clock.offset) < timedelta(seconds=1)
-    assert sorted(name for name, _ in chat.ran) == ["sweep", "sweep", "sweep", "wake", "wake"]
+    ran = sorted(name for name, _ in chat.ran)
+    assert ran == ["digest", "digest", "sweep", "sweep", "sweep", "wake", "wake"]
     # The one-off retry keeps its real-time schedule: never run early.
 
 
