@@ -63,7 +63,7 @@ from locales import Catalog
 from sandbox.botapi import DOWNLOAD_LIMIT, ApiError
 from sandbox.demo import DEMO_INSPECTOR, SeedResult, seed
 from sandbox.emulator import Emulator
-from sandbox.files import FileKind, StoredFile
+from sandbox.files import FileKind, StoredFile, _image_format
 from sandbox.ptb import polling
 from sandbox.users import BotMessage, ChatEvent, EmulatedUser, FileInfo
 from storage.errors import StorageError
@@ -417,7 +417,7 @@ def terminal_text(markup: str, *, ansi: bool) -> str:
 
 def button_lines(message: BotMessage) -> list[str]:
     """Inline buttons numbered from 1 across rows, one line per row; link buttons show the
-    link; a reply keyboard is listed as the quick replies it offers."""
+    link they open."""
     lines = []
     for row in message.buttons:
         cells = []
@@ -920,7 +920,7 @@ class Console:
         is_photo = message.photo is not None
         name = Path(info.name or "").name or f"photo-{message.chat_id}-{message.message_id}"
         if is_photo and not Path(name).suffix:
-            name += _image_suffix(info.content or b"")
+            name += "." + _image_format(info.content or b"")
         if info.content is None:
             return self.words("no_content", name=name, size=info.size)
         path = _unique(self.downloads / name)
@@ -937,14 +937,6 @@ def _load_upload(arg: str) -> tuple[Path, bytes | int | None]:
         return path, None
     size = path.stat().st_size
     return path, size if size > DOWNLOAD_LIMIT else path.read_bytes()
-
-
-def _image_suffix(content: bytes) -> str:
-    if content.startswith(b"\x89PNG"):
-        return ".png"
-    if content.startswith(b"GIF8"):
-        return ".gif"
-    return ".jpg"
 
 
 def _unique(path: Path) -> Path:
