@@ -130,7 +130,14 @@ async def running_bot(
         app = build_app(config, services)
         under_test = BotUnderTest(emulator, app, services, clock, config)
         async with polling(app, poll_timeout=1.0):
-            yield under_test
+            # run_polling would call these hooks; the bare lifecycle in polling() does not.
+            if app.post_init is not None:
+                await app.post_init(app)
+            try:
+                yield under_test
+            finally:
+                if app.post_shutdown is not None:
+                    await app.post_shutdown(app)
     finally:
         store.close()
 
