@@ -66,6 +66,18 @@ Issue codes (``ImportIssue.code``) and their ``params``
 ``too_long``          ``field``, ``length``, ``limit`` (characters)
 ====================  ===============================================================
 
+Three more come from applying a plan to the ledger (``storage.ledger_import``), with the sheet
+and row of the draft:
+
+====================  ===============================================================
+``conflict``          ``item_id``, ``first_sheet``, ``first_row``: two rows are the same
+                      item (by item id or by 序号)
+``locked``            ``item_id``, ``status``, ``fields`` (list of Field values): the row
+                      changes an item that is closed or withdrawn
+``invalid``           ``item_id`` (or None), ``field``, ``problem``, ``value``: the ledger
+                      refused a value (``ledger.errors.InvalidValue``)
+====================  ===============================================================
+
 ``field`` is a :class:`Field` value (``source_ref``, ``category``, ``problem``,
 ``deadline`` …). Every issue names ``sheet``, ``row`` (1-based, as Excel shows it),
 ``column`` (the header text as found in the file; the standard name for a missing column)
@@ -92,17 +104,26 @@ import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from ledger.dates import AddWorkdays, normalise_item_id, normalise_text, parse_deadline
+from ledger.dates import (
+    AddWorkdays,
+    DeadlineKind,
+    normalise_item_id,
+    normalise_text,
+    parse_deadline,
+)
 from ledger.errors import InvalidValue
 from ledger.model import Status, Unit, valid_unit_code
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 5_000_000
-MAX_UNPACKED_BYTES = 50_000_000  # a 5000-row ledger unpacks to a few MB
-MAX_MEMBERS = 2_000
-MAX_ROWS = 5000
-MAX_SHEETS = 200
+# Defaults sized so that a whole province's export re-imports (hundreds of units, tens of
+# thousands of rows: 200 units × 50 rows export to 1.1 MB, unpacking to 11 MB) while a
+# hostile file still meets a cap on every axis.
+MAX_BYTES = 20_000_000  # Telegram lets a bot download at most 20 MB
+MAX_UNPACKED_BYTES = 250_000_000  # 100,000 exported rows unpack to ~110 MB
+MAX_MEMBERS = 5_000  # Excel writes ~3 parts per sheet
+MAX_ROWS = 100_000  # data rows in the whole workbook
+MAX_SHEETS = 1000
 MAX_TEXT = 2000  # characters in one cell
 HEADER_SCAN_ROWS = 15
 MAX_COLUMNS = 64
@@ -158,6 +179,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_FIELD: Mapping[Field, Column] = {c.field: c for c in LEDGER_COLUMNS}
 REQUIRED = tuple(c.field for c in LEDGER_COLUMNS if c.required)
 
+_RELATIVE_KINDS = frozenset({DeadlineKind.WORKDAYS, DeadlineKind.DAYS, DeadlineKind.MONTH_DAY})
 _OPEN_WORDS = frozenset({"未整改", "未完成", "未开始", "尚未整改", "尚未完成", "未启动"})
 _DONE_WORDS = frozenset({"已完成", "已整改", "已销号", "已办结", "完成", "整改完成", "已完成整改"})
 # stripped repeatedly from the end of a ledger title to leave the unit's name
@@ -185,6 +207,10 @@ class IssueCode(StrEnum):
     BAD_CATEGORY = "bad_category"
     DUPLICATE_REF = "duplicate_ref"
     TOO_LONG = "too_long"
+    # from applying a plan to the ledger (storage.ledger_import)
+    CONFLICT = "conflict"
+    LOCKED = "locked"
+    INVALID = "invalid"
 
 
 @dataclass(frozen=True)
@@ -229,6 +255,9 @@ class ItemDraft:
     status_hint: Status = Status.OPEN  # open | in_progress | closed, from 完成情况
     item_id: str | None = None  # the 序号 when it is an id of this unit (a re-imported export)
     workdays_estimated: bool = False  # "N个工作日" counted Monday–Friday for unknown years
+    # The deadline was counted from ``today`` (N个工作日, N天, 12月31日 without a year): it
+    # means something for a new item, but re-importing the row later must not move it.
+    deadline_relative: bool = False
     sheet: str = ""
     row: int = 0
 
@@ -743,11 +772,11 @@ class _Reader:
             )
 
         deadline: date | None = None
-        long_term = estimated = False
+        long_term = estimated = relative = False
         raw_deadline = cells.get(Field.DEADLINE)
         if raw_deadline is not None:
             try:
-                deadline, long_term, estimated = self._deadline(raw_deadline)
+                deadline, long_term, estimated, relative = self._deadline(raw_deadline)
             except InvalidValue as exc:
                 params = {k: exc.params[k] for k in ("value", "example", "problem")}
                 issue(IssueCode.BAD_DATE, Field.DEADLINE, **params)
@@ -785,19 +814,22 @@ class _Reader:
                 status_hint=status_hint(progress),
                 item_id=item_id if item_id and item_id.startswith(unit + "-") else None,
                 workdays_estimated=estimated,
+                deadline_relative=relative,
                 sheet=sheet,
                 row=row,
             )
         )
 
-    def _deadline(self, value: object) -> tuple[date | None, bool, bool]:
+    def _deadline(self, value: object) -> tuple[date | None, bool, bool, bool]:
+        """(deadline, long_term, workdays_estimated, relative to today)."""
         if isinstance(value, datetime):
-            return value.date(), False, False
+            return value.date(), False, False, False
         if isinstance(value, date):
-            return value, False, False
+            return value, False, False, False
         if isinstance(value, str):
             parsed = parse_deadline(value, self.today, self.add_workdays)
-            return parsed.deadline, parsed.long_term, parsed.workdays_estimated
+            relative = parsed.kind in _RELATIVE_KINDS
+            return parsed.deadline, parsed.long_term, parsed.workdays_estimated, relative
         text = _text(value)
         raise InvalidValue(
             "not a date",

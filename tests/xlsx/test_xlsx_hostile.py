@@ -93,18 +93,24 @@ def test_too_big_bytes_are_refused_before_reading() -> None:
 def test_too_big_file_is_refused_from_its_size(tmp_path: Path) -> None:
     path = tmp_path / "huge.xlsx"
     with path.open("wb") as fh:
-        fh.truncate(6_000_000)  # sparse: nothing is written or read
+        fh.truncate(20_000_001)  # sparse: nothing is written or read
     issue = only_issue(path)
-    assert issue.params == {"size": 6_000_000, "limit": 5_000_000, "what": "file"}
+    assert issue.params == {"size": 20_000_001, "limit": 20_000_000, "what": "file"}
 
 
 def test_zip_bomb_is_refused_from_the_directory() -> None:
-    bomb = zip_of({"[Content_Types].xml": "<Types/>", "xl/sharedStrings.xml": bytes(60_000_000)})
-    assert len(bomb) < 200_000
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            zeros = bytes(1 << 20)
+            for _ in range(260):  # 260 MiB of zeros: over the default unpacked limit
+                member.write(zeros)
+    bomb = out.getvalue()
+    assert len(bomb) < 400_000
     issue = only_issue(bomb)
     assert issue.code is IssueCode.TOO_BIG
-    assert issue.params["what"] == "unpacked"
-    assert issue.params["size"] > 60_000_000
+    assert issue.params == {"size": 260 * (1 << 20) + 8, "limit": 250_000_000, "what": "unpacked"}
 
 
 def test_unpacked_limit_is_a_parameter() -> None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from ledger.model import Status
 from ledger.rules import DEFAULT_CATEGORIES
 from storage.xlsx_import import (
     LEDGER_COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_SHEETS,
     ImportIssue,
     IssueCode,
     status_hint,
@@ -33,8 +38,6 @@ from tests.xlsx.xlsx_helpers import (
 
 @pytest.fixture
 def sample() -> Path:
-    if not SAMPLE.exists():
-        pytest.skip("shared/samples/ledger-sample.xlsx is not beside the repository")
     return SAMPLE
 
 
@@ -191,6 +194,12 @@ def test_deadline_forms_in_cells() -> None:
     ]
     assert plan.summary.workdays_estimated == 1
     assert plan.summary.long_term == 2
+    # counted from today: a later re-import of the same text must not move the deadline
+    assert [d.deadline_relative for d in plan.drafts] == [False, False, True, True, True] + [
+        False,
+        False,
+        False,
+    ]
 
 
 def test_numbers_and_refs_as_text() -> None:
@@ -439,3 +448,33 @@ def test_head_shows_twenty_then_a_count() -> None:
 def test_column_table_has_unique_names() -> None:
     names = [n for c in LEDGER_COLUMNS for n in (c.zh, c.en, *c.aliases)]
     assert len(names) == len(set(names))
+
+
+# --------------------------------------------------------------------------- default limits
+
+
+def test_a_province_sized_workbook_is_within_the_default_limits() -> None:
+    """201 unit sheets and 10,050 rows (over the first release's 200 sheets / 5000 rows)."""
+    wb = Workbook(write_only=True)
+    for u in range(201):
+        ws = wb.create_sheet(f"U{u:03d}")
+        ws.append(HEADER)
+        for n in range(1, 51):
+            ws.append(row(n))
+    out = io.BytesIO()
+    wb.save(out)
+    plan = plan_of(read(out.getvalue()))
+    assert len(plan.units) == 201 and len(plan.drafts) == 10_050
+
+
+def test_sheets_over_the_default_cap_are_refused() -> None:
+    wb = Workbook(write_only=True)
+    for u in range(MAX_SHEETS + 1):
+        wb.create_sheet(f"S{u}")
+    out = io.BytesIO()
+    wb.save(out)
+    issue = only(errors_of(read(out.getvalue())).issues)
+    assert issue == ImportIssue(
+        IssueCode.TOO_MANY_SHEETS, params={"count": MAX_SHEETS + 1, "limit": MAX_SHEETS}
+    )
+    assert (MAX_SHEETS, MAX_ROWS, MAX_BYTES) == (1000, 100_000, 20_000_000)

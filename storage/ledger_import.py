@@ -1,0 +1,523 @@
+"""Applying a 台账 import plan to the ledgers: what a confirmed upload changes (DESIGN §7).
+
+:func:`storage.xlsx_import.read_ledger` turns a workbook into an ``ImportPlan`` without looking
+at the ledgers; this module meets the plan with them. :func:`preview_import` says what
+applying would do (for the 确认导入 preview) and :func:`apply_plan` does it.
+
+Which item a row is
+-------------------
+Per unit, a draft is, in this order:
+
+1. the existing item its ``item_id`` names (the 序号 of a re-imported export is the item id);
+2. the existing item imported earlier from the same 序号 (``Item.source_ref``);
+3. a new item. A draft whose ``item_id`` the unit's counter has not reached yet (an export of
+   another deployment, a restored ledger) keeps that id; the others take the next numbers.
+   Ids are never reused: the counter moves past every id written.
+
+Two rows that are the same item (same id, or one by id and one by 序号) are a ``conflict``.
+
+What changes
+------------
+- A new item: ``ledger.workflow.create_item`` (``actor=None`` is the shell import,
+  ``SYSTEM_ACTOR_ID``). ``status_hint`` counts only here, and never closes anything: closing
+  needs evidence, endorsement and verification, which a spreadsheet cannot carry. A row whose
+  完成情况 says it is under way or done (整改中, 已完成, 已销号 …) becomes an item in progress
+  whose first progress note is that text (``ledger.workflow.import_progress``); a row marked
+  未整改 (or empty) stays open without a note.
+- An existing item: a different deadline becomes a ``set_deadline`` event with the reason
+  :data:`IMPORT_REASON` (and the file's name); different 台账 text (problem, measures,
+  leader, department, owner, category) one ``edit`` event. 完成情况 and 备注 of existing items
+  are ignored (progress is reported in the chat). A deadline the file gives relative to today
+  (``15个工作日``, ``30天``, ``12月31日``) is not compared: re-importing the same file a week
+  later must not move it. Texts are compared as a spreadsheet holds them (control characters
+  dropped, ``\\r\\n`` as ``\\n``), so an export re-imported unchanged changes nothing.
+- A closed or withdrawn item (or a long-term one in monitoring, for its deadline) cannot be
+  changed by a file: such a row is refused as ``locked``. Unchanged rows write nothing.
+
+All or nothing
+--------------
+:func:`apply_plan` takes the write lock of every ledger the plan touches (in code order; one
+import at a time per process, so two imports cannot deadlock), decides every event against
+that locked state, and refuses the whole file (``ImportRefused``) if any row is refused — then
+nothing at all is written. Only then are new units registered and each ledger written in one
+transaction. The limit: ledgers are separate files, so an I/O failure while writing them
+(disk full) can leave the ledgers written before it updated and those after untouched — each
+ledger is whole either way, and importing the same file again completes the rest without
+duplicates. Units registered before such a failure stay (empty until the re-import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from ledger.access import Action
+from ledger.errors import InvalidTransition, InvalidValue, NotAllowed
+from ledger.model import Event, Item, Person, Role, Status, Unit, split_item_id
+from ledger.rules import Rules
+from ledger.workflow import (
+    EDITABLE_FIELDS,
+    SYSTEM_ACTOR_ID,
+    apply_event,
+    create_item,
+    decide,
+    import_progress,
+)
+from storage.errors import AlreadyExists
+from storage.repo import Ledger, Store, Transaction
+from storage.xlsx_import import (
+    COLUMN_BY_FIELD,
+    Field,
+    ImportErrors,
+    ImportIssue,
+    ImportPlan,
+    IssueCode,
+    ItemDraft,
+)
+
+IMPORT_REASON = "台账导入更新"
+"""The reason of a ``set_deadline`` event written by an import (stored, shown as is)."""
+SOURCE_MAX = 100  # characters of the file name kept in that reason
+DEADLINE = "deadline"  # in ``ItemUpdate.fields``, beside the EDITABLE_FIELDS
+
+# One import at a time: an import holds several ledger locks at once, and two imports taking
+# them in different orders (one creating a unit the other already sees) could deadlock.
+_IMPORT_LOCK = threading.Lock()
+
+
+class ImportRefused(Exception):
+    """The plan cannot be applied as a whole; nothing was written. ``errors`` lists why."""
+
+    def __init__(self, errors: ImportErrors) -> None:
+        super().__init__(f"{len(errors.issues)} row(s) refused")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """An existing item the file changes: which fields (``deadline`` and/or
+    ``EDITABLE_FIELDS``), from which sheet and row."""
+
+    item_id: str
+    fields: tuple[str, ...]
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """What the import does (or did) to one unit."""
+
+    code: str
+    name: str
+    new_unit: bool
+    created: int
+    updated: int
+    unchanged: int
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """Counts per unit, in the plan's unit order, and the updated items in row order."""
+
+    units: tuple[UnitOutcome, ...]
+    updates: tuple[ItemUpdate, ...]
+
+    @property
+    def units_created(self) -> int:
+        return sum(u.new_unit for u in self.units)
+
+    @property
+    def created(self) -> int:
+        return sum(u.created for u in self.units)
+
+    @property
+    def updated(self) -> int:
+        return sum(u.updated for u in self.units)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(u.unchanged for u in self.units)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.units_created or self.created or self.updated)
+
+
+def import_reason(source: str = "") -> str:
+    """:data:`IMPORT_REASON`, with the file's name when there is one."""
+    name = " ".join(source.split())[:SOURCE_MAX]
+    return f"{IMPORT_REASON}（{name}）" if name else IMPORT_REASON
+
+
+def preview_import(
+    store: Store, plan: ImportPlan, *, actor: Person | None, now: datetime, rules: Rules
+) -> ImportOutcome | ImportErrors:
+    """What :func:`apply_plan` would do now, or the rows it would refuse. Reads only."""
+    _check_actor(actor)
+    known = {u.code: u for u in store.registry.list_units()}
+    work = _Work(plan, actor, now, rules, import_reason())
+    for unit, drafts in work.units():
+        if unit.code in known:
+            ledger = store.ledger(unit.code)
+            items = ledger.items()
+            work.plan_unit(known[unit.code], drafts, items, _next_seq(ledger), _history(ledger))
+        else:
+            work.plan_unit(unit, drafts, [], 1, _history(None), new_unit=True)
+    return work.errors() or work.outcome()
+
+
+def apply_plan(
+    store: Store,
+    plan: ImportPlan,
+    *,
+    actor: Person | None,
+    now: datetime,
+    rules: Rules,
+    source: str = "",
+) -> ImportOutcome:
+    """Apply ``plan`` as a whole (see the module docstring) and return what it did.
+
+    ``actor`` is the importing inspector, or ``None`` for the shell import (events by
+    ``SYSTEM_ACTOR_ID``); anyone else raises ``NotAllowed``. ``source`` (the file's name) goes
+    into the reason of deadline changes. Raises ``ImportRefused`` — nothing written — if a
+    row cannot be applied to the ledger as it is now (it may have changed since the preview);
+    storage errors propagate.
+    """
+    _check_actor(actor)
+    with _IMPORT_LOCK, contextlib.ExitStack() as stack:
+        known = {u.code: u for u in store.registry.list_units()}
+        txs: dict[str, Transaction] = {}
+        for code in sorted(u.code for u in plan.units if u.code in known):
+            txs[code] = stack.enter_context(store.ledger(code).transaction())
+
+        work = _Work(plan, actor, now, rules, import_reason(source))
+        for unit, drafts in work.units():
+            tx = txs.get(unit.code)
+            if tx is None:
+                work.plan_unit(unit, drafts, [], 1, _history(None), new_unit=True)
+            else:
+                ledger = store.ledger(unit.code)
+                work.plan_unit(
+                    known[unit.code], drafts, tx.items(), _next_seq(ledger), tx.next_event_seq
+                )
+        _raise_if(work.errors())
+
+        # Everything is decided: only now register the new units. Their ledgers are empty,
+        # unless someone created the same unit since the check: then decide again, locked.
+        for unit, drafts in work.units():
+            if unit.code in txs:
+                continue
+            try:
+                store.add_unit(unit)
+            except AlreadyExists:
+                unit = store.registry.get_unit(unit.code) or unit
+            ledger = store.ledger(unit.code)
+            tx = txs[unit.code] = stack.enter_context(ledger.transaction())
+            if len(ledger) or _next_seq(ledger) != 1:
+                work.plan_unit(unit, drafts, tx.items(), _next_seq(ledger), tx.next_event_seq)
+        _raise_if(work.errors())
+
+        for code, writes in work.writes.items():
+            tx = txs[code]
+            for item, events in writes:
+                tx.put(item)
+                for event in events:
+                    tx.append(event)
+        outcome = work.outcome()
+    return outcome
+
+
+# --------------------------------------------------------------------------- internals
+
+Write = tuple[Item, list[Event]]  # the item after its events, and the events to append
+# ledger field names (as InvalidValue reports them) -> the spreadsheet column
+_COLUMN_OF: dict[str, Field] = {str(f): f for f in Field} | {"text": Field.PROGRESS}
+
+
+def _check_actor(actor: Person | None) -> None:
+    if actor is not None and actor.role is not Role.INSPECTOR:
+        raise NotAllowed(action=str(Action.CREATE), role=str(actor.role))
+
+
+def _raise_if(errors: ImportErrors | None) -> None:
+    if errors is not None:
+        raise ImportRefused(errors)
+
+
+def _next_seq(ledger: Ledger) -> int:
+    """The unit's next item number (the committed counter: under the ledger's write lock,
+    what the transaction starts from)."""
+    return split_item_id(ledger.next_item_id)[1]
+
+
+def _history(ledger: Ledger | None) -> Callable[[str], int]:
+    """``seq`` of an item's next event, read from the committed history."""
+    if ledger is None:
+        return lambda _item_id: 1
+    return lambda item_id: len(ledger.events(item_id)) + 1
+
+
+def _as_written(text: str) -> str:
+    """A text as a spreadsheet cell holds it (what an export wrote and a re-import reads)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n")).strip()
+
+
+@dataclass
+class _Work:
+    """Decisions for one plan, unit by unit: writes, counts and refused rows."""
+
+    plan: ImportPlan
+    actor: Person | None
+    now: datetime
+    rules: Rules
+    reason: str
+    writes: dict[str, list[Write]] = field(default_factory=dict)
+    outcomes: dict[str, UnitOutcome] = field(default_factory=dict)
+    updates: list[tuple[int, ItemUpdate]] = field(default_factory=list)
+    issues: list[tuple[int, ImportIssue]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.order = {id(d): i for i, d in enumerate(self.plan.drafts)}
+        # decide() needs a person; the shell import acts as a nameless inspector
+        self.person = self.actor or Person(SYSTEM_ACTOR_ID, "import", Role.INSPECTOR)
+
+    def units(self) -> Iterable[tuple[Unit, list[ItemDraft]]]:
+        by_unit: dict[str, list[ItemDraft]] = {u.code: [] for u in self.plan.units}
+        for draft in self.plan.drafts:
+            by_unit.setdefault(draft.unit, []).append(draft)
+        names = {u.code: u for u in self.plan.units}
+        for code, drafts in by_unit.items():
+            yield names.get(code, Unit(code, code)), drafts
+
+    def errors(self) -> ImportErrors | None:
+        if not self.issues:
+            return None
+        return ImportErrors(tuple(issue for _, issue in sorted(self.issues, key=lambda p: p[0])))
+
+    def outcome(self) -> ImportOutcome:
+        return ImportOutcome(
+            tuple(self.outcomes[u.code] for u, _ in self.units()),
+            tuple(u for _, u in sorted(self.updates, key=lambda p: p[0])),
+        )
+
+    # ---------------------------------------------------------------- one unit
+
+    def plan_unit(
+        self,
+        unit: Unit,
+        drafts: Sequence[ItemDraft],
+        items: Sequence[Item],
+        next_seq: int,
+        event_seq: Callable[[str], int],
+        *,
+        new_unit: bool = False,
+    ) -> None:
+        """Decide every draft of ``unit`` against its current ``items`` (deciding a unit
+        again replaces its writes and counts)."""
+        by_id = {i.id: i for i in items}
+        by_ref: dict[str, Item] = {}
+        for item in items:
+            if item.source_ref:
+                by_ref.setdefault(item.source_ref, item)
+        claimed: dict[str, ItemDraft] = {}
+        matched: list[tuple[ItemDraft, Item]] = []
+        fresh: list[ItemDraft] = []
+        for draft in drafts:
+            found = by_id.get(draft.item_id) if draft.item_id else None
+            found = found or by_ref.get(draft.source_ref)
+            key = found.id if found is not None else draft.item_id
+            if key is not None:
+                first = claimed.setdefault(key, draft)
+                if first is not draft:
+                    self._issue(
+                        draft,
+                        IssueCode.CONFLICT,
+                        Field.REF,
+                        item_id=key,
+                        first_sheet=first.sheet,
+                        first_row=first.row,
+                    )
+                    continue
+            if found is None:
+                fresh.append(draft)
+            else:
+                matched.append((draft, found))
+
+        writes: list[Write] = []
+        unchanged = 0
+        for draft, item in matched:
+            write = self._update(draft, item, event_seq(item.id))
+            if write is None:
+                unchanged += 1
+            elif write[1]:
+                writes.append(write)
+        created = 0
+        for draft, seq in self._numbers(fresh, next_seq):
+            write = self._create(unit.code, seq, draft)
+            if write is not None:
+                writes.append(write)
+                created += 1
+        self.writes[unit.code] = writes
+        self.outcomes[unit.code] = UnitOutcome(
+            unit.code, unit.name, new_unit, created, len(matched) - unchanged, unchanged
+        )
+
+    @staticmethod
+    def _numbers(fresh: Sequence[ItemDraft], next_seq: int) -> list[tuple[ItemDraft, int]]:
+        """Item numbers for new drafts: a not-yet-reached id is kept, the rest count on from
+        past every kept one (file order is kept)."""
+        kept: dict[int, int] = {}  # draft index -> its own number
+        for index, draft in enumerate(fresh):
+            if draft.item_id is not None:
+                seq = split_item_id(draft.item_id)[1]
+                if seq >= next_seq:
+                    kept[index] = seq
+        counter = max([next_seq, *(s + 1 for s in kept.values())])
+        numbered: list[tuple[ItemDraft, int]] = []
+        for index, draft in enumerate(fresh):
+            own = kept.get(index)
+            if own is None:
+                own, counter = counter, counter + 1
+            numbered.append((draft, own))
+        return numbered
+
+    def _create(self, unit: str, seq: int, draft: ItemDraft) -> Write | None:
+        try:
+            item, event = create_item(
+                unit,
+                seq,
+                category=draft.category,
+                problem=draft.problem,
+                actor=self.actor,
+                now=self.now,
+                rules=self.rules,
+                deadline=draft.deadline,
+                long_term=draft.long_term,
+                leader=draft.leader,
+                department=draft.department,
+                owner=draft.owner,
+                measures=draft.measures,
+                source_ref=draft.source_ref,
+            )
+            events = [event]
+            if draft.status_hint is not Status.OPEN and draft.progress.strip():
+                item, note = import_progress(
+                    item, draft.progress, actor=self.actor, now=self.now, seq=2
+                )
+                events.append(note)
+        except InvalidValue as error:
+            self._invalid(draft, None, error)
+            return None
+        return item, events
+
+    def _update(self, draft: ItemDraft, item: Item, seq: int) -> Write | None:
+        """The events that bring ``item`` to the draft's 台账 fields; ``None`` if there are
+        none, ``(item, [])`` if the row was refused (an issue is recorded)."""
+        deadline_differs = not draft.deadline_relative and (draft.deadline, draft.long_term) != (
+            item.deadline,
+            item.long_term,
+        )
+        edits = {
+            name: getattr(draft, name)
+            for name in EDITABLE_FIELDS
+            if _as_written(getattr(item, name)) != _as_written(getattr(draft, name))
+        }
+        if not deadline_differs and not edits:
+            return None
+        changed = ((DEADLINE,) if deadline_differs else ()) + tuple(edits)
+        events: list[Event] = []
+        current = item
+        try:
+            if deadline_differs:
+                events.append(
+                    decide(
+                        current,
+                        self.person,
+                        Action.SET_DEADLINE,
+                        now=self.now,
+                        rules=self.rules,
+                        seq=seq,
+                        deadline=draft.deadline,
+                        long_term=draft.long_term,
+                        reason=self.reason,
+                    )
+                )
+                current = apply_event(current, events[-1])
+            if edits:
+                events.append(
+                    decide(
+                        current,
+                        self.person,
+                        Action.EDIT,
+                        now=self.now,
+                        rules=self.rules,
+                        seq=seq + len(events),
+                        changes=edits,
+                    )
+                )
+                current = apply_event(current, events[-1])
+        except (NotAllowed, InvalidTransition):  # closed, withdrawn, or monitoring (deadline)
+            first = Field.DEADLINE if deadline_differs else Field(changed[0])
+            self._issue(
+                draft,
+                IssueCode.LOCKED,
+                first,
+                item_id=item.id,
+                status=str(item.status),
+                fields=list(changed),
+            )
+            return item, []
+        except InvalidValue as error:
+            self._invalid(draft, item, error)
+            return item, []
+        index = self.order.get(id(draft), 0)
+        self.updates.append((index, ItemUpdate(item.id, changed, draft.sheet, draft.row)))
+        return current, events
+
+    # ---------------------------------------------------------------- issues
+
+    def _invalid(self, draft: ItemDraft, item: Item | None, error: InvalidValue) -> None:
+        """A value the ledger refuses (e.g. a category the config no longer allows)."""
+        params = error.params
+        name = str(params.get("field", ""))
+        column = _COLUMN_OF.get(name)
+        value = params.get("value")
+        self._issue(
+            draft,
+            IssueCode.INVALID,
+            column,
+            item_id=item.id if item is not None else None,
+            field=str(column) if column is not None else name,
+            problem=str(params.get("problem", "")),
+            value="" if value is None else str(value)[:80],
+        )
+
+    def _issue(
+        self, draft: ItemDraft, code: IssueCode, column: Field | None, **params: object
+    ) -> None:
+        header = COLUMN_BY_FIELD[column].zh if column is not None else None
+        issue = ImportIssue(code, draft.sheet, draft.row, header, None, params)
+        self.issues.append((self.order.get(id(draft), 0), issue))
+
+
+__all__ = [
+    "DEADLINE",
+    "IMPORT_REASON",
+    "ImportOutcome",
+    "ImportRefused",
+    "ItemUpdate",
+    "UnitOutcome",
+    "apply_plan",
+    "import_reason",
+    "preview_import",
+]
