@@ -22,6 +22,7 @@ from pathlib import Path
 from telegram.ext import Application, ApplicationBuilder
 
 from config import Config, ConfigError, load_config
+from handlers import dedupe, menus, people, phrases, queries, start
 from handlers import errors as error_handlers
 from handlers.clock import Clock, SystemClock
 from handlers.services import Services
@@ -91,13 +92,25 @@ def build_app(config: Config, services: Services) -> Application:
         .token(config.token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .post_init(_post_init)
         .build()
     )
     app.bot_data["services"] = services
     # Handler order matters: PTB tries groups in ascending order and, within a group, the first
     # matching handler wins. Feature modules are registered here, most specific first.
+    dedupe.register(app)  # group -100: a re-delivered update stops here (R18)
+    start.register(app)  # /start [invite], /help, /lang
+    people.register(app)  # inspectors: /newunit /units /invite /people /revoke
+    queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
+    # Features with conversations or free-text input register above this line.
+    phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
     error_handlers.register(app)
     return app
+
+
+async def _post_init(app: Application) -> None:
+    """After ``initialize`` (run_polling/run_webhook): the default and inspectors' menus."""
+    await menus.startup(app)
 
 
 def open_services(config: Config, clock: Clock | None = None) -> Services:

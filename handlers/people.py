@@ -1,0 +1,423 @@
+"""Inspectors' housekeeping: units and who is bound to them (DESIGN §5, R23).
+
+- ``/newunit CODE 名称 [轮次]`` registers a unit (the round is the last word when it looks
+  like one: it holds 轮/批/届 or a digit, e.g. ``第一轮``, ``2026年第2轮``); ``/units`` lists
+  every unit with its figures (open / overdue / submitted / closed, 整改完成率), paged, each
+  with a button to its open list.
+- ``/invite CODE contact|leader`` answers with a single-use, expiring deep link
+  ``https://t.me/<bot>?start=<code>`` and the code itself. Codes are
+  ``secrets.token_urlsafe(24)`` (192 random bits, 32 characters of ``[A-Za-z0-9_-]``, far
+  below Telegram's 64-character deep-link limit) and stored only hashed
+  (``Registry.add_invite``); they expire after ``[workflow] invite_ttl_hours``.
+- ``/people [CODE]`` lists the configured inspectors and everyone bound, by unit, paged;
+  ``/revoke <id|name>`` unbinds a contact or leader: they become unknown (the refusal), their
+  own command menu is removed and they are told once.
+
+Every command here is for inspectors only; anyone else gets the usual refusal / not-allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.helpers import create_deep_linked_url
+
+from handlers import menus
+from handlers.buttons import button, parse
+from handlers.common import Who, for_roles, language_for, send, stale_button
+from handlers.queries import (
+    ALL,
+    Counts,
+    count_items,
+    format_rate,
+    page_markup,
+    register_pager,
+    unit_code,
+)
+from handlers.render import (
+    NAME_MAX,
+    Page,
+    clamp_page,
+    format_datetime,
+    join,
+    one_line,
+    paginate,
+    role_word,
+)
+from ledger.dates import normalise_text
+from ledger.errors import InvalidValue, UnknownUnit
+from ledger.model import Person, Role, Unit
+from locales import Html
+from storage.errors import AlreadyExists
+
+log = logging.getLogger(__name__)
+
+INVITE_BYTES = 24  # secrets.token_urlsafe(24): 192 bits, 32 characters
+UNIT_NAME_LIMIT = 60
+ROUND_LIMIT = 30
+MEMBERS_PER_ENTRY = 8
+_ROUND_HINT = re.compile(r"[轮批届0-9]|round", re.IGNORECASE)
+ROLE_WORDS: dict[str, Role] = {
+    "contact": Role.CONTACT,
+    "联络员": Role.CONTACT,
+    "leader": Role.LEADER,
+    "负责人": Role.LEADER,
+    "主要负责人": Role.LEADER,
+    "书记": Role.LEADER,
+}
+
+
+# --------------------------------------------------------------------------- /newunit
+
+
+def parse_newunit(args: list[str]) -> tuple[str, str, str] | None:
+    """``["hz", "杭州市局党组", "第一轮"]`` → ``("HZ", "杭州市局党组", "第一轮")``; ``None`` when
+    the code or name is missing. The last word is the round when there are three or more
+    words and it looks like one (see the module docstring); otherwise it is part of the name.
+    """
+    if len(args) < 2:
+        return None
+    code = normalise_text(args[0]).upper()
+    rest = [normalise_text(a) for a in args[1:]]
+    round_ = ""
+    if len(rest) >= 2 and _ROUND_HINT.search(rest[-1]):
+        round_ = rest.pop()
+    return code, " ".join(rest), round_
+
+
+@for_roles(Role.INSPECTOR)
+async def newunit_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/newunit CODE 名称 [轮次]: register an inspected unit."""
+    parsed = parse_newunit(context.args or [])
+    if parsed is None:
+        await send(update, who.t("people.usage.newunit"))
+        return
+    code, name, round_ = parsed
+    if len(name) > UNIT_NAME_LIMIT or len(round_) > ROUND_LIMIT:
+        await send(update, who.t("people.newunit.too_long", max=UNIT_NAME_LIMIT))
+        return
+    try:
+        unit = Unit(code=code, name=name, round=round_)
+    except InvalidValue:
+        await send(update, who.t("people.newunit.bad_code", code=one_line(code, 20)))
+        return
+    store = who.services.store
+    try:
+        await store.run(store.add_unit, unit)
+    except AlreadyExists:
+        existing = store.registry.get_unit(code)
+        await send(
+            update,
+            who.t("people.newunit.exists", unit=code, name=existing.name if existing else code),
+        )
+        return
+    log.info("inspector %s created unit %s", who.user.id, code)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(who.plain("people.button.invite_contact"), "inv", code, "contact"),
+                button(who.plain("people.button.invite_leader"), "inv", code, "leader"),
+            ]
+        ]
+    )
+    await send(
+        update,
+        who.t("people.newunit.done", unit=code, name=name, round=round_ or "—"),
+        markup,
+    )
+
+
+# --------------------------------------------------------------------------- /units
+
+
+def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page | None:
+    """Page ``page`` of every unit with its figures (inspectors)."""
+    if not who.is_inspector or args or scope != ALL:
+        return None
+    services = who.services
+    words = who.words
+    units = services.store.registry.list_units()
+    if not units:
+        return Page(who.t("people.units.none"))
+    figures = [
+        count_items(services.store.ledger(u.code).items(), words.now, services) for u in units
+    ]
+    lines = [
+        who.t(
+            "people.units.line",
+            unit=u.code,
+            name=one_line(u.name, UNIT_NAME_LIMIT),
+            round=one_line(u.round, ROUND_LIMIT) if u.round else "—",
+            open=c.open,
+            overdue=c.overdue,
+            submitted=c.submitted,
+            closed=c.closed,
+            total=c.total,
+            rate=format_rate(c.rate),
+        )
+        for u, c in zip(units, figures, strict=True)
+    ]
+    total = sum(figures, Counts())
+    pages = paginate(lines, services.config.workflow.page_size)
+    page = clamp_page(page, len(pages))
+    shown = pages[page - 1]
+    head = who.t(
+        "people.units.header",
+        units=len(units),
+        total=total.total,
+        open=total.open,
+        overdue=total.overdue,
+        rate=format_rate(total.rate),
+    )
+    text = join([head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")])
+    buttons = [button(units[i].code, "unit", units[i].code) for i in shown]
+    return Page(text, page_markup(buttons, "units", ALL, page, len(pages)))
+
+
+@for_roles(Role.INSPECTOR)
+async def units_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/units: every unit, one line each with its figures."""
+    page = units_page(who, (), ALL, 1)
+    assert page is not None
+    await send(update, page.text, page.keyboard)
+
+
+# --------------------------------------------------------------------------- /invite
+
+
+def parse_role(text: str) -> Role | None:
+    return ROLE_WORDS.get(normalise_text(text).lower())
+
+
+async def make_invite(who: Who, context: ContextTypes.DEFAULT_TYPE, code: str, role: Role) -> Html:
+    """Create an invite to unit ``code`` as ``role``; the message that carries it."""
+    services = who.services
+    registry = services.store.registry
+    unit = registry.get_unit(code)
+    if unit is None:
+        raise UnknownUnit(unit=code)
+    invite_code = secrets.token_urlsafe(INVITE_BYTES)
+    now = services.clock.now()
+    expires = now + timedelta(hours=services.config.workflow.invite_ttl_hours)
+    await services.store.run(
+        registry.add_invite,
+        invite_code,
+        role=role,
+        unit=code,
+        created_by=who.user.id,
+        now=now,
+        expires_at=expires,
+    )
+    log.info("inspector %s invited a %s to %s", who.user.id, role, code)
+    link = create_deep_linked_url(context.bot.username, invite_code)
+    return who.t(
+        "people.invite.done",
+        unit=code,
+        name=one_line(unit.name, UNIT_NAME_LIMIT),
+        role=role_word(who.words, role),
+        link=link,
+        code=invite_code,
+        expires=format_datetime(who.words, expires),
+    )
+
+
+@for_roles(Role.INSPECTOR)
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/invite CODE contact|leader: a single-use, expiring invitation link."""
+    args = context.args or []
+    role = parse_role(args[1]) if len(args) == 2 else None
+    if role is None:
+        await send(update, who.t("people.usage.invite"))
+        return
+    code = unit_code(args[0])
+    if code is None:
+        raise UnknownUnit(unit=one_line(args[0], 20))
+    await send(update, await make_invite(who, context, code, role))
+
+
+@for_roles(Role.INSPECTOR)
+async def invite_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """``inv:<UNIT>:<role>`` (under /newunit's answer): the same as /invite."""
+    query = update.callback_query
+    assert query is not None
+    data = parse(query.data)
+    role = parse_role(data.args[1]) if data is not None and len(data.args) == 2 else None
+    code = unit_code(data.args[0]) if data is not None and data.args else None
+    if role is None or code is None or who.services.store.registry.get_unit(code) is None:
+        await stale_button(update, who)
+        return
+    await send(update, await make_invite(who, context, code, role))
+    await query.answer()
+
+
+# --------------------------------------------------------------------------- /people
+
+
+def people_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page | None:
+    """Page ``page`` of the people list: inspectors, then each unit's people."""
+    if not who.is_inspector or args:
+        return None
+    services = who.services
+    registry = services.store.registry
+    if scope != ALL and registry.get_unit(scope) is None:
+        return None
+    lines: list[Html] = []
+    if scope == ALL:
+        stored = {p.user_id: p for p in registry.list_people(role=Role.INSPECTOR)}
+        for user_id in services.config.bot.inspectors:
+            person = stored.get(user_id)
+            name = (
+                one_line(person.name, NAME_MAX) if person else who.plain("people.people.unnamed")
+            )
+            lines.append(who.t("people.people.inspector", name=name, id=user_id))
+    units = (
+        registry.list_units()
+        if scope == ALL
+        else [u for u in registry.list_units() if u.code == scope]
+    )
+    for unit in units:
+        lines += unit_people_lines(who, unit)
+    if not lines:
+        return Page(who.t("people.people.none"))
+    pages = paginate(lines, services.config.workflow.page_size)
+    page = clamp_page(page, len(pages))
+    text = join(
+        [
+            who.t("people.people.header"),
+            "",
+            "\n\n".join(lines[i] for i in pages[page - 1]),
+            "",
+            who.t("people.people.hint"),
+        ]
+    )
+    return Page(text, page_markup([], "people", scope, page, len(pages)))
+
+
+@for_roles(Role.INSPECTOR)
+async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/people [CODE]: who is bound where."""
+    args = context.args or []
+    scope = ALL
+    if args:
+        code = unit_code(" ".join(args))
+        if code is None or who.services.store.registry.get_unit(code) is None:
+            raise UnknownUnit(unit=one_line(" ".join(args), 20))
+        scope = code
+    page = people_page(who, (), scope, 1)
+    assert page is not None
+    await send(update, page.text, page.keyboard)
+
+
+def unit_people_lines(who: Who, unit: Unit) -> list[Html]:
+    """A unit's heading with its people (leaders first), in entries of at most
+    ``MEMBERS_PER_ENTRY`` people so that paging by size can split a crowded unit."""
+    bound = sorted(
+        who.services.store.registry.list_people(unit=unit.code),
+        key=lambda p: (p.role is not Role.LEADER, p.user_id),
+    )
+    heading = who.t(
+        "people.people.unit", unit=unit.code, name=one_line(unit.name, UNIT_NAME_LIMIT)
+    )
+    if not bound:
+        return [join([heading, who.t("people.people.nobody")])]
+    members = [
+        who.t(
+            "people.people.member",
+            name=one_line(p.name, NAME_MAX),
+            role=role_word(who.words, p.role),
+            id=p.user_id,
+        )
+        for p in bound
+    ]
+    chunks = [
+        members[i : i + MEMBERS_PER_ENTRY] for i in range(0, len(members), MEMBERS_PER_ENTRY)
+    ]
+    return [join([heading, *chunk]) if n == 0 else join(chunk) for n, chunk in enumerate(chunks)]
+
+
+# --------------------------------------------------------------------------- /revoke
+
+
+def find_person(who: Who, typed: str) -> Person | None:
+    """A bound person by user id, or by exact name (``@`` and case ignored) when exactly one
+    person has it. Configured inspectors are never found here: config owns them."""
+    registry = who.services.store.registry
+    text = normalise_text(typed).lstrip("@")
+    if text.isdigit():
+        person = registry.get_person(int(text))
+        return person if person is not None and person.role is not Role.INSPECTOR else None
+    matches = [
+        p
+        for p in registry.list_people()
+        if p.role is not Role.INSPECTOR and normalise_text(p.name).casefold() == text.casefold()
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+@for_roles(Role.INSPECTOR)
+async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/revoke <id|name>: unbind a contact or leader."""
+    args = context.args or []
+    if not args:
+        await send(update, who.t("people.usage.revoke"))
+        return
+    typed = " ".join(args)
+    services = who.services
+    digits = normalise_text(typed).lstrip("@")
+    if digits.isdigit() and int(digits) in services.config.bot.inspectors:
+        await send(update, who.t("people.revoke.inspector"))
+        return
+    person = find_person(who, typed)
+    if person is None:
+        await send(update, who.t("error.unknown_person", who=one_line(typed, 40)))
+        return
+    await services.store.run(services.store.registry.remove_person, person.user_id)
+    log.info(
+        "inspector %s revoked user %s (%s of %s)",
+        who.user.id,
+        person.user_id,
+        person.role,
+        person.unit,
+    )
+    await menus.set_person_menu(context.application, context.bot, person.user_id, None, who.lang)
+    await tell_revoked(context, who, person)
+    await send(
+        update,
+        who.t(
+            "people.revoke.done",
+            name=one_line(person.name, NAME_MAX),
+            id=person.user_id,
+            role=role_word(who.words, person.role),
+            unit=person.unit or "",
+        ),
+    )
+
+
+async def tell_revoked(context: ContextTypes.DEFAULT_TYPE, who: Who, person: Person) -> None:
+    """Tell a revoked person, in their language, that they no longer have access."""
+    services = who.services
+    lang = language_for(services, person, None)
+    text = services.catalog.t(lang, "people.revoke.notice")
+    try:
+        await context.bot.send_message(person.user_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.info("could not tell revoked user %s: %s", person.user_id, exc)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("newunit", newunit_command))
+    app.add_handler(CommandHandler("units", units_command))
+    app.add_handler(CommandHandler("invite", invite_command))
+    app.add_handler(CommandHandler("people", people_command))
+    app.add_handler(CommandHandler("revoke", revoke_command))
+    app.add_handler(CallbackQueryHandler(invite_callback, pattern=r"^inv:"))
+    register_pager(app, "units", units_page)
+    register_pager(app, "people", people_page)

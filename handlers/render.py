@@ -1,0 +1,580 @@
+"""How items, cards, histories, dates and paged lists look in a chat (Telegram HTML, R24).
+
+Contracts every function here keeps:
+
+- Output is ``Html`` built through ``Catalog.t``: every stored or typed string is escaped, so a
+  unit named ``<b>A&B</b>`` shows literally and the message always parses.
+- Nothing exceeds Telegram's 4096-character limit: free-text fields are clipped with "…" to a
+  fixed budget counted in UTF-16 units (what Telegram counts; an emoji is two), so a card fits
+  whatever the texts; lists are split into pages by count *and* by size (:func:`paginate`).
+- Dates are shown in the configured zone: ``2026年12月31日（周四）`` / ``2026-12-31 (Thu)``.
+
+This module is a leaf of ``handlers/``: it imports no other handler module but ``buttons`` and
+``services``, so the alerts and workflow code can use it too (``Words.of(services, lang)``).
+
+The card's action buttons are a seam for the workflow module: :func:`enable_card_actions`
+registers which ``ledger.access.Action``s get a ``do:<action>:<ITEM>`` button (and their
+labels); :func:`card_keyboard` shows those the person may take now (``allowed_actions``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.buttons import button, card_button
+from handlers.services import Services
+from ledger.access import Action, allowed_actions
+from ledger.calendar import days_left, local_date
+from ledger.light import light, order_key
+from ledger.model import Event, Item, Light, Person, Role, Status
+from ledger.rules import Rules
+from ledger.workflow import SYSTEM_ACTOR_ID, status_since
+from locales import Catalog, Html
+
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text after entity parsing
+PAGE_BUDGET = 3400  # UTF-16 units of list lines per page; headers and footers use the rest
+ELLIPSIS = "…"
+CARD_ACTIONS_KEY = "card_actions"  # bot_data: Mapping[Action, label key], see enable_card_actions
+
+# Clip budgets (UTF-16 units) of free-text fields. A card's worst case is their sum plus the
+# labels (~600): well under MESSAGE_LIMIT, which the property test checks.
+PROBLEM_MAX = 1000
+MEASURES_MAX = 700
+PROGRESS_MAX = 400
+REASON_MAX = 200
+FIELD_MAX = 80  # leader, department, owner, category, unit name
+NAME_MAX = 40  # people
+LINE_PROBLEM_MAX = 70  # the problem in a one-line list entry
+HISTORY_TEXT_MAX = 300
+
+_TAG = re.compile(r"<[^>]+>")
+_WORKING = (Status.OPEN, Status.IN_PROGRESS)
+_PADDED_DATES = frozenset({"en"})  # languages whose dates are ISO-like (2026-03-02)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+# --------------------------------------------------------------------------- words
+
+
+@dataclass(frozen=True)
+class Words:
+    """A language, a zone and an instant: everything needed to word and date a message."""
+
+    catalog: Catalog
+    lang: str
+    tz: tzinfo
+    now: datetime
+
+    @classmethod
+    def of(cls, services: Services, lang: str) -> Words:
+        """Words for ``lang`` at the services' current time, in the configured zone."""
+        return cls(services.catalog, lang, services.config.tz, services.clock.now())
+
+    def t(self, key: str, **params: Any) -> Html:
+        return self.catalog.t(self.lang, key, **params)
+
+    def plain(self, key: str, **params: Any) -> str:
+        return self.catalog.plain(self.lang, key, **params)
+
+    def has(self, key: str) -> bool:
+        return self.catalog.has(key)
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now, self.tz)
+
+
+# --------------------------------------------------------------------------- text sizes
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units (how Telegram counts a message's characters)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_len(text: str) -> int:
+    """The length Telegram will count for an HTML message: tags dropped, entities decoded."""
+    return utf16_len(html.unescape(_TAG.sub("", text)))
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` with runs of whitespace kept, cut to at most ``limit`` UTF-16 units; a cut text
+    ends with "…" (which counts towards the limit). Never splits a surrogate pair."""
+    if utf16_len(text) <= limit:
+        return text
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > limit - 1:
+            break
+        out.append(ch)
+        used += width
+    return "".join(out).rstrip() + ELLIPSIS
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (newlines and tabs become spaces), clipped."""
+    return clip(" ".join(text.split()), limit)
+
+
+def join(lines: Iterable[str]) -> Html:
+    """Join already-safe pieces with newlines."""
+    return Html("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def format_date(words: Words, day: date) -> str:
+    """``2026年12月31日（周四）`` (zh-CN) / ``2026-12-31 (Thu)`` (en), as plain text."""
+    padded = words.lang in _PADDED_DATES
+    return words.plain(
+        "date.format",
+        year=day.year,
+        month=f"{day.month:02d}" if padded else day.month,
+        day=f"{day.day:02d}" if padded else day.day,
+        weekday=words.plain(f"weekday.{_WEEKDAYS[day.weekday()]}"),
+    )
+
+
+def format_datetime(words: Words, moment: datetime) -> str:
+    """A date and time in the configured zone: ``2026年3月2日（周一）09:00``."""
+    local = moment.astimezone(words.tz)
+    return words.plain(
+        "date.datetime",
+        date=format_date(words, local.date()),
+        hour=f"{local.hour:02d}",
+        minute=f"{local.minute:02d}",
+    )
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Names:
+    """Display names of user ids, read once from the registry (and config for inspectors).
+
+    Unknown ids (a person since revoked, an inspector who never chose a language) get a
+    neutral label rather than a bare number; the shell import's actor is "系统导入"."""
+
+    def __init__(self, services: Services, words: Words) -> None:
+        self._words = words
+        self._inspectors = frozenset(services.config.bot.inspectors)
+        self._people = {p.user_id: p for p in services.store.registry.list_people()}
+
+    def __call__(self, user_id: int | None) -> str:
+        if user_id is None:
+            return "—"
+        if user_id == SYSTEM_ACTOR_ID:
+            return self._words.plain("names.system")
+        person = self._people.get(user_id)
+        if person is not None:
+            return one_line(person.name, NAME_MAX)
+        if user_id in self._inspectors:
+            return self._words.plain("names.inspector", id=user_id)
+        return self._words.plain("names.former", id=user_id)
+
+    def with_role(self, user_id: int | None) -> str:
+        """``张三（联络员）``: the name with the person's current role, when known."""
+        name = self(user_id)
+        person = self._people.get(user_id) if user_id is not None else None
+        if person is None or user_id in self._inspectors:
+            return name
+        return self._words.plain(
+            "names.with_role", name=name, role=role_word(self._words, person.role)
+        )
+
+
+def role_word(words: Words, role: Role | str) -> str:
+    return words.plain(f"role.{role}")
+
+
+def status_word(words: Words, status: Status | str) -> str:
+    return words.plain(f"status.{status}")
+
+
+def action_word(words: Words, action: Action | str) -> str:
+    key = f"action.{action}"
+    return words.plain(key) if words.has(key) else str(action)
+
+
+# --------------------------------------------------------------------------- item views
+
+
+@dataclass(frozen=True)
+class Page:
+    """One message's worth: its text and keyboard (what a list page or a card sends)."""
+
+    text: Html
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item with the facts a list or card shows: its light and the days to its deadline
+    (``None`` for long-term items; negative when overdue)."""
+
+    item: Item
+    light: Light
+    days_left: int | None
+    sort_key: tuple[int, int, date, str, int]
+
+
+def view_item(
+    item: Item,
+    now: datetime,
+    tz: tzinfo,
+    rules: Rules,
+    history: Callable[[], Sequence[Event]] | None = None,
+) -> ItemView:
+    """Light, days left and list order of ``item`` at ``now``.
+
+    ``history`` (the item's events) is read only when it can change the answer: the
+    ``status_since`` moment only ever makes an idle, working item *less* stale, so it matters
+    only for an open/in-progress item that would otherwise be yellow for staleness alone.
+    That keeps a 1,000-item list from decoding 1,000 histories, with the same result as
+    always passing ``status_since``.
+    """
+    left = None if item.long_term or item.deadline is None else days_left(item.deadline, now, tz)
+    since: datetime | None = None
+    lit = light(item, now, tz, rules)
+    stale_only = lit is Light.YELLOW and (left is None or left > rules.yellow_days)
+    if history is not None and stale_only and item.status in _WORKING:
+        since = status_since(history())
+        lit = light(item, now, tz, rules, status_since=since)
+    return ItemView(item, lit, left, order_key(item, now, tz, rules, status_since=since))
+
+
+def badge(view_light: Light) -> str:
+    """The light's symbol alone (🔴 🟡 🟢 ✅), for list lines and buttons."""
+    return {Light.RED: "🔴", Light.YELLOW: "🟡", Light.GREEN: "🟢", Light.CLOSED: "✅"}[view_light]
+
+
+def when_text(words: Words, view: ItemView) -> str:
+    """The deadline and days left/overdue, e.g. ``截止 2026年3月31日（周二），还剩 29 天``."""
+    item = view.item
+    if item.long_term:
+        return words.plain("render.when.long_term")
+    if item.deadline is None or view.days_left is None:
+        return words.plain("render.when.none")
+    day = format_date(words, item.deadline)
+    if not item.status.is_active:
+        return words.plain("render.when.deadline", date=day)
+    if view.days_left < 0:
+        return words.plain("render.when.overdue", date=day, days=-view.days_left)
+    if view.days_left == 0:
+        return words.plain("render.when.today", date=day)
+    return words.plain("render.when.left", date=day, days=view.days_left)
+
+
+def item_line(words: Words, view: ItemView) -> Html:
+    """One entry of a list (two short lines): light, id, problem, status, deadline."""
+    item = view.item
+    return words.t(
+        "render.line",
+        badge=badge(view.light),
+        item_id=item.id,
+        problem=one_line(item.problem, LINE_PROBLEM_MAX),
+        status=status_word(words, item.status),
+        when=when_text(words, view),
+    )
+
+
+def item_button(view: ItemView) -> InlineKeyboardButton:
+    """The button under a list that opens an item's card."""
+    return card_button(f"{badge(view.light)} {view.item.id}", view.item.id)
+
+
+# --------------------------------------------------------------------------- the card
+
+
+def _field(text: str, limit: int) -> str:
+    return clip(text.strip(), limit) if text.strip() else "—"
+
+
+def endorsement_text(words: Words, item: Item, rules: Rules, names: Names) -> str:
+    if item.endorsement is not None:
+        return words.plain(
+            "render.card.endorsed",
+            who=names(item.endorsement.by),
+            when=format_datetime(words, item.endorsement.at),
+        )
+    if not rules.endorsement_required:
+        return words.plain("render.card.endorsement_off")
+    if item.status is Status.SUBMITTED:
+        return words.plain("render.card.endorsement_waiting")
+    return words.plain("render.card.endorsement_none")
+
+
+def verification_text(words: Words, item: Item, names: Names) -> str:
+    v = item.verification
+    if v is not None:
+        key = {
+            "approved": "render.card.verified",
+            "rejected": "render.card.returned",
+            "reopened": "render.card.reopened",
+        }.get(v.result, "render.card.verified")
+        return words.plain(
+            key,
+            who=names(v.by),
+            when=format_datetime(words, v.at),
+            note=clip(v.note, REASON_MAX) if v.note.strip() else "—",
+        )
+    if item.status is Status.ENDORSED:
+        return words.plain("render.card.verification_waiting")
+    return words.plain("render.card.verification_none")
+
+
+def progress_text(words: Words, item: Item, names: Names) -> str:
+    last = item.last_progress
+    if last is None:
+        return words.plain("render.card.no_progress")
+    return words.plain(
+        "render.card.progress",
+        when=format_datetime(words, last.at),
+        who=names(last.by),
+        text=clip(last.text.strip(), PROGRESS_MAX),
+        count=len(item.progress),
+    )
+
+
+def item_card(
+    words: Words, view: ItemView, rules: Rules, names: Names, unit_name: str | None
+) -> Html:
+    """The full card of an item: every 台账 field, light, days left or overdue, last progress,
+    evidence count, endorsement and verification. Within MESSAGE_LIMIT whatever the texts."""
+    item = view.item
+    lines = [
+        words.t(
+            "render.card.title",
+            badge=words.plain(f"light.{view.light}"),
+            item_id=item.id,
+            status=status_word(words, item.status),
+        ),
+        words.t(
+            "render.card.unit",
+            unit=item.unit,
+            name=_field(unit_name or "", FIELD_MAX) if unit_name else "—",
+        ),
+        words.t("render.card.category", value=_field(item.category, FIELD_MAX)),
+        words.t("render.card.problem", value=_field(item.problem, PROBLEM_MAX)),
+        words.t("render.card.leader", value=_field(item.leader, FIELD_MAX)),
+        words.t("render.card.department", value=_field(item.department, FIELD_MAX)),
+        words.t("render.card.owner", value=_field(item.owner, FIELD_MAX)),
+        words.t("render.card.measures", value=_field(item.measures, MEASURES_MAX)),
+        words.t("render.card.deadline", value=when_text(words, view)),
+        words.t("render.card.last_progress", value=progress_text(words, item, names)),
+        words.t("render.card.evidence", count=len(item.evidence)),
+        words.t("render.card.endorsement", value=endorsement_text(words, item, rules, names)),
+        words.t("render.card.verification", value=verification_text(words, item, names)),
+    ]
+    if item.closed_at is not None and not item.status.is_active:
+        lines.append(
+            words.t("render.card.closed_at", value=format_datetime(words, item.closed_at))
+        )
+    if item.status is Status.WITHDRAWN:
+        lines.append(
+            words.t("render.card.withdrawn", value=_field(item.withdrawn_reason, REASON_MAX))
+        )
+    return join(lines)
+
+
+def enabled_card_actions(bot_data: Mapping[str, Any]) -> Mapping[Action, str]:
+    """The card actions registered with :func:`enable_card_actions` (none until the workflow
+    module registers its own)."""
+    found = bot_data.get(CARD_ACTIONS_KEY)
+    return found if isinstance(found, dict) else {}
+
+
+def enable_card_actions(bot_data: dict[str, Any], labels: Mapping[Action, str]) -> None:
+    """Give cards a ``do:<action>:<ITEM>`` button for each of ``labels`` (action → locale key
+    of the button label), shown when ``allowed_actions`` lets the viewer take it. The module
+    that registers an action must also handle its ``do:`` callbacks (re-checking, R22).
+    Order of registration is the order of the buttons."""
+    current: dict[Action, str] = dict(enabled_card_actions(bot_data))
+    current.update(labels)
+    bot_data[CARD_ACTIONS_KEY] = current
+
+
+def card_keyboard(
+    words: Words,
+    item: Item,
+    person: Person,
+    rules: Rules,
+    actions: Mapping[Action, str],
+) -> InlineKeyboardMarkup:
+    """Action buttons the person may use now (two per row), then the history button."""
+    allowed = allowed_actions(item, person, rules)
+    doing = [
+        button(words.plain(label), "do", str(action), item.id)
+        for action, label in actions.items()
+        if action in allowed
+    ]
+    rows = [doing[i : i + 2] for i in range(0, len(doing), 2)]
+    rows.append([button(words.plain("render.button.history"), "hist", item.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _event_detail(words: Words, event: Event) -> str:
+    data = event.data
+    for key in ("text", "reason", "note"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return clip(value.strip(), HISTORY_TEXT_MAX)
+    if event.action == str(Action.ADD_EVIDENCE) and isinstance(data.get("name"), str):
+        return clip(data["name"], HISTORY_TEXT_MAX)
+    if event.action == str(Action.EDIT):
+        changed = [
+            words.plain(f"field.{name}") if words.has(f"field.{name}") else name
+            for name, change in data.items()
+            if isinstance(change, dict)
+        ]
+        if changed:
+            fields = words.plain("render.history.separator").join(changed)
+            return clip(words.plain("render.history.edited", fields=fields), HISTORY_TEXT_MAX)
+    if event.action == str(Action.SET_DEADLINE):
+        return words.plain(
+            "render.history.deadline_change",
+            old=_deadline_word(words, data.get("old"), data.get("old_long_term")),
+            new=_deadline_word(words, data.get("new"), data.get("new_long_term")),
+        )
+    return ""
+
+
+def _deadline_word(words: Words, iso: object, long_term: object) -> str:
+    if long_term:
+        return words.plain("render.when.long_term")
+    if isinstance(iso, str):
+        try:
+            return format_date(words, date.fromisoformat(iso))
+        except ValueError:
+            return iso
+    return "—"
+
+
+def history_line(words: Words, event: Event, names: Names) -> Html:
+    """One event: when, who, what, status change, and its text (clipped)."""
+    change = (
+        words.plain(
+            "render.history.change",
+            before=status_word(words, event.before),
+            after=status_word(words, event.after),
+        )
+        if event.before is not None and event.before != event.after
+        else ""
+    )
+    detail = _event_detail(words, event)
+    head = words.t(
+        "render.history.line",
+        seq=event.seq,
+        when=format_datetime(words, event.at),
+        who=names.with_role(event.by),
+        action=action_word(words, event.action),
+        change=change,
+    )
+    if not detail:
+        return head
+    return join([head, words.t("render.history.detail", text=detail)])
+
+
+# --------------------------------------------------------------------------- paging
+
+
+def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[range]:
+    """Split lines into pages of at most ``per_page`` lines and ``budget`` visible UTF-16
+    units; each page is the range of line indices it holds. A single line longer than the
+    budget gets a page of its own (callers clip lines far below it). Always at least one
+    page, possibly empty."""
+    pages: list[range] = []
+    start = 0
+    size = 0
+    for index, line in enumerate(lines):
+        width = visible_len(line) + 2  # the blank line between entries
+        if index > start and (index - start >= per_page or size + width > budget):
+            pages.append(range(start, index))
+            start, size = index, 0
+        size += width
+    pages.append(range(start, len(lines)))
+    return pages
+
+
+def clamp_page(page: int, pages: int) -> int:
+    """A requested page number (1-based) brought into 1..pages (a list may have shrunk since
+    its buttons were drawn)."""
+    return max(1, min(page, max(pages, 1)))
+
+
+def paging_row(list_token: str, scope: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """« ‹ x/y › » — first, previous, refresh (the page number), next, last. Buttons that
+    would go nowhere show "·" and refresh the current page."""
+
+    def to(label: str, target: int) -> InlineKeyboardButton:
+        if target == page:
+            label = "·" if label in ("«", "‹", "›", "»") else label
+        return button(label, "page", list_token, scope, target)
+
+    return [
+        to("«", 1),
+        to("‹", max(1, page - 1)),
+        to(f"{page}/{pages}", page),
+        to("›", min(pages, page + 1)),
+        to("»", pages),
+    ]
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    """A markup of rows (empty rows dropped); ``None`` when there are no buttons at all."""
+    kept = [list(r) for r in rows if r]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+def button_rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int = 2
+) -> list[list[InlineKeyboardButton]]:
+    """Buttons laid out ``per_row`` to a row."""
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+__all__ = [
+    "CARD_ACTIONS_KEY",
+    "MESSAGE_LIMIT",
+    "PAGE_BUDGET",
+    "ItemView",
+    "Names",
+    "Page",
+    "Words",
+    "action_word",
+    "badge",
+    "button_rows",
+    "card_keyboard",
+    "clamp_page",
+    "clip",
+    "enable_card_actions",
+    "enabled_card_actions",
+    "format_date",
+    "format_datetime",
+    "history_line",
+    "item_button",
+    "item_card",
+    "item_line",
+    "keyboard",
+    "one_line",
+    "paginate",
+    "paging_row",
+    "role_word",
+    "status_word",
+    "view_item",
+    "visible_len",
+    "when_text",
+]

@@ -1,0 +1,289 @@
+"""Everyone's first contact: ``/start [invite]``, ``/help``, ``/lang`` (DESIGN §5, R21, R23).
+
+- ``/start <code>`` redeems an invitation atomically (``Registry.redeem_invite``: single use,
+  bound to the redeemer, expiring). A code that is malformed (charset, length), unknown,
+  used — by anyone, the redeemer included — or expired gets one and the same answer and
+  changes nothing. A configured inspector is never downgraded by someone's invite: they are
+  told so and the invite stays unused for the person it was meant for. On success the person
+  is greeted with what they can do, gets their own command menu, and the inspector who made
+  the invite is told.
+- ``/start`` alone greets a known person (and refreshes their menu); unknown users, whatever
+  they send, get the one refusal that reveals nothing (``access.refused``).
+- ``/help`` is per role: the person's menu (only commands that exist) and examples.
+- ``/lang zh|en`` (or the buttons of ``/lang``) stores the choice and redraws the menu in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import menus
+from handlers.buttons import button, parse
+from handlers.common import (
+    Who,
+    edit_or_send,
+    for_roles,
+    language_for,
+    language_of_id,
+    refuse,
+    send,
+    stale_button,
+    who_is,
+)
+from handlers.render import join, one_line, role_word
+from handlers.services import services_of
+from ledger.errors import UnknownUnit
+from ledger.model import Person, Role
+from locales import Html
+from storage.errors import InviteRejected
+from storage.records import Invite
+
+log = logging.getLogger(__name__)
+
+# What an invite code may look like before it is even looked up (R23). Codes are made by
+# handlers.people (secrets.token_urlsafe, 32 characters); Telegram's deep-link payload limit is
+# 64. Anything else is refused without touching the registry.
+INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+LANGUAGE_WORDS: dict[str, str] = {
+    "zh": "zh-CN",
+    "zh-cn": "zh-CN",
+    "zh-hans": "zh-CN",
+    "cn": "zh-CN",
+    "中文": "zh-CN",
+    "简体中文": "zh-CN",
+    "汉语": "zh-CN",
+    "chinese": "zh-CN",
+    "en": "en",
+    "en-us": "en",
+    "en-gb": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+}
+
+
+# --------------------------------------------------------------------------- help
+
+
+def help_text(app: Application[Any, Any, Any, Any, Any, Any], who: Who) -> Html:
+    """The person's commands (their menu, registered commands only) and examples."""
+    services = who.services
+    commands = menus.menu(app, services, who.lang, who.role)
+    unit = who.unit or "HZ"
+    lines: list[str] = [who.t("help.title", role=role_word(who.words, who.role or Role.CONTACT))]
+    lines += [who.t("help.command", command=c.command, text=c.description) for c in commands]
+    lines.append("")
+    lines.append(who.t(f"help.examples.{who.role}", unit=unit, item_id=f"{unit}-001"))
+    return join(lines)
+
+
+def greeting(app: Application[Any, Any, Any, Any, Any, Any], who: Who, key: str) -> Html:
+    """A greeting (``key``) followed by the person's help."""
+    person = who.person
+    assert person is not None
+    unit = services_unit_name(who)
+    head = who.t(
+        key,
+        name=one_line(person.name, 40),
+        role=role_word(who.words, person.role),
+        unit=person.unit or "",
+        unit_name=unit,
+    )
+    return join([head, "", help_text(app, who)])
+
+
+def services_unit_name(who: Who) -> str:
+    if who.unit is None:
+        return ""
+    unit = who.services.store.registry.get_unit(who.unit)
+    return one_line(unit.name, 80) if unit is not None else who.unit
+
+
+# --------------------------------------------------------------------------- /start
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [code]: redeem an invitation, or greet a known person."""
+    who = who_is(update, context)
+    if who is None:
+        return
+    args = context.args or []
+    if args:
+        await redeem(update, context, who, args)
+        return
+    if who.person is None:
+        await refuse(update, who)
+        return
+    await remember_inspector(who)
+    await menus.refresh(context.application, context.bot, who)
+    await send(update, greeting(context.application, who, f"start.welcome_back.{who.role}"))
+
+
+async def remember_inspector(who: Who) -> None:
+    """Keep a configured inspector's current Telegram name in the registry, so that /people
+    and histories can name them (config holds only their ids)."""
+    person = who.person
+    if person is None or not who.is_inspector:
+        return
+    name = one_line(who.user.full_name or str(who.user.id), 64)
+    stored = who.services.store.registry.get_person(who.user.id)
+    if stored is None or stored.role is not Role.INSPECTOR or stored.name != name:
+        registry = who.services.store.registry
+        await who.services.store.run(registry.upsert_person, replace(person, name=name))
+
+
+async def redeem(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, args: list[str]
+) -> None:
+    """Use the invitation ``args[0]`` for the sender (R23)."""
+    code = args[0] if len(args) == 1 else ""
+    if not INVITE_CODE.fullmatch(code):
+        await send(update, who.t("start.invite_invalid"))
+        return
+    if who.is_inspector:
+        await send(update, who.t("start.invite_inspector"))
+        return
+    services = who.services
+    user = who.user
+    name = one_line(user.full_name or str(user.id), 64)
+    try:
+        invite, person = await services.store.run(
+            services.store.registry.redeem_invite,
+            code,
+            user_id=user.id,
+            name=name,
+            now=services.clock.now(),
+        )
+    except (InviteRejected, UnknownUnit) as exc:
+        log.info("invite refused for user %s: %s", user.id, exc)
+        await send(update, who.t("start.invite_invalid"))
+        return
+    log.info("user %s bound as %s of %s", user.id, person.role, person.unit)
+    bound = Who(services, user, person, language_for(services, person, user))
+    await menus.refresh(context.application, context.bot, bound)
+    await send(update, greeting(context.application, bound, "start.welcome"))
+    await tell_inviter(context, invite, person)
+
+
+async def tell_inviter(context: ContextTypes.DEFAULT_TYPE, invite: Invite, person: Person) -> None:
+    """Tell the inspector who made ``invite`` that ``person`` used it (best effort)."""
+    if invite.created_by == person.user_id:
+        return
+    services = services_of(context)
+    lang = language_of_id(services, invite.created_by)
+    unit = services.store.registry.get_unit(person.unit or "")
+    text = services.catalog.t(
+        lang,
+        "start.invite_used",
+        name=one_line(person.name, 40),
+        user_id=person.user_id,
+        role=services.catalog.plain(lang, f"role.{person.role}"),
+        unit=person.unit or "",
+        unit_name=one_line(unit.name, 80) if unit is not None else "",
+    )
+    try:
+        await context.bot.send_message(invite.created_by, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.warning(
+            "could not tell inspector %s that an invite was used: %s", invite.created_by, exc
+        )
+
+
+# --------------------------------------------------------------------------- /help
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: what this person can do, with examples."""
+    who = who_is(update, context)
+    if who is None:
+        return
+    if who.person is None:
+        await refuse(update, who)
+        return
+    await menus.refresh(context.application, context.bot, who)
+    await send(update, help_text(context.application, who))
+
+
+# --------------------------------------------------------------------------- /lang
+
+
+def parse_language(text: str) -> str | None:
+    """``zh``/``中文``/``en``/``English`` … → a catalog language, or ``None``."""
+    return LANGUAGE_WORDS.get(text.strip().lower())
+
+
+def language_keyboard(who: Who) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(who.plain("lang.button.zh"), "lang", "zh"),
+                button(who.plain("lang.button.en"), "lang", "en"),
+            ]
+        ]
+    )
+
+
+@for_roles()
+async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/lang [zh|en]: show or switch the language of replies and menu."""
+    args = context.args or []
+    if not args:
+        await send(
+            update,
+            who.t("lang.current", language=who.plain(f"lang.name.{who.lang}")),
+            language_keyboard(who),
+        )
+        return
+    lang = parse_language(" ".join(args))
+    if lang is None:
+        await send(update, who.t("lang.usage"), language_keyboard(who))
+        return
+    switched = await set_language(context, who, lang)
+    await send(update, switched.t("lang.set"))
+
+
+async def lang_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The 中文 / English buttons of /lang (``lang:zh`` / ``lang:en``)."""
+    who = who_is(update, context)
+    query = update.callback_query
+    if who is None or query is None:
+        return
+    if who.person is None:
+        await refuse(update, who)
+        return
+    parsed = parse(query.data)
+    lang = parse_language(parsed.args[0]) if parsed and len(parsed.args) == 1 else None
+    if lang is None:
+        await stale_button(update, who)
+        return
+    switched = await set_language(context, who, lang)
+    await edit_or_send(update, switched.t("lang.set"))
+    await query.answer()
+
+
+async def set_language(context: ContextTypes.DEFAULT_TYPE, who: Who, lang: str) -> Who:
+    """Store ``lang`` as the person's choice and redraw their menu; the updated ``Who``."""
+    person = who.person
+    assert person is not None
+    services = who.services
+    updated = replace(person, language=lang)
+    await services.store.run(services.store.registry.upsert_person, updated)
+    switched = Who(services, who.user, updated, lang)
+    await menus.refresh(context.application, context.bot, switched)
+    return switched
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("lang", lang_command))
+    app.add_handler(CallbackQueryHandler(lang_button, pattern=r"^lang:"))

@@ -1,0 +1,70 @@
+"""Command menus: a default for strangers, each person's own in their language (setMyCommands)."""
+
+from __future__ import annotations
+
+from handlers.menus import MENUS, registered_commands
+from ledger.model import Role
+from tests.e2e.harness import BotUnderTest
+from tests.e2e.seed import invite_code
+
+
+async def start_up(bot: BotUnderTest) -> None:
+    """Run the application's post_init again (the harness ran it at start, as run_polling
+    does, before this test's users had any chat with the bot)."""
+    assert bot.app.post_init is not None
+    await bot.app.post_init(bot.app)
+
+
+async def test_strangers_see_only_start_and_help_in_their_language(bot: BotUnderTest) -> None:
+    zh = bot.user(3001, "路人", language_code="zh-hans")
+    en = bot.user(3002, "Zed", language_code="en-US")
+    other = bot.user(3003, "Hans", language_code="de")
+    assert zh.commands() == [("start", "开始使用 / 使用邀请"), ("help", "使用说明")]
+    assert en.commands() == [("start", "Start / use an invitation"), ("help", "Help")]
+    assert other.commands() == zh.commands()  # the configured language (zh-CN)
+    for call in bot.emulator.calls_of("setMyCommands"):
+        code = call.params.get("language_code")
+        assert code in (None, "zh", "en")  # two-letter codes only
+
+
+async def test_configured_inspectors_get_their_menu_at_start_up(bot: BotUnderTest) -> None:
+    inspector = bot.inspector()  # has a chat with the bot; inspector 101 has none yet
+    await start_up(bot)
+    commands = [c for c, _ in inspector.commands()]
+    assert commands[:2] == ["units", "unit"]
+    assert {"invite", "people", "revoke", "newunit", "help", "lang"} <= set(commands)
+    latecomer = bot.inspector(101)
+    assert [c for c, _ in latecomer.commands()] == ["start", "help"]  # the default, for now
+    await latecomer.send("/start")
+    await latecomer.next_reply()
+    assert [c for c, _ in latecomer.commands()][:2] == ["units", "unit"]
+
+
+async def test_a_bound_person_gets_their_roles_menu_in_their_language(bot: BotUnderTest) -> None:
+    bot.add_unit("HZ")
+    inspector = bot.inspector()
+    await inspector.send("/invite HZ leader")
+    code = invite_code((await inspector.next_reply()).text)
+    boss = bot.user(2002, "书记", language_code="en")
+    await boss.send(f"/start {code}")
+    await boss.next_reply()
+    # Config language zh-CN wins over the client's en until they choose.
+    assert boss.commands()[0] == ("open", "未销号事项")
+    assert "invite" not in [c for c, _ in boss.commands()]
+    await boss.send("/lang en")
+    await boss.next_reply()
+    assert boss.commands()[0] == ("open", "Items not yet closed")
+    call = bot.emulator.calls_of("setMyCommands")[-1]
+    assert call.params["scope"] == {"type": "chat", "chat_id": 2002}
+    assert "language_code" not in call.params  # shown whatever the client's language
+
+
+async def test_menus_list_only_commands_that_exist(bot: BotUnderTest) -> None:
+    available = registered_commands(bot.app)
+    assert {"start", "help", "lang", "open", "invite"} <= available
+    alice = bot.contact("HZ", 2001)
+    await alice.send("/help")
+    await alice.next_reply()
+    shown = [c for c, _ in alice.commands()]
+    assert shown and set(shown) <= available
+    assert shown == [c for c in MENUS[Role.CONTACT] if c in available]
