@@ -351,7 +351,7 @@ def find_person(who: Who, typed: str) -> Person | None:
     person has it. Configured inspectors are never found here: config owns them."""
     registry = who.services.store.registry
     text = normalise_text(typed).lstrip("@")
-    if text.isdigit():
+    if text.isdecimal():
         person = registry.get_person(int(text))
         return person if person is not None and person.role is not Role.INSPECTOR else None
     matches = [
@@ -372,7 +372,7 @@ async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
     typed = " ".join(args)
     services = who.services
     digits = normalise_text(typed).lstrip("@")
-    if digits.isdigit() and int(digits) in services.config.bot.inspectors:
+    if digits.isdecimal() and int(digits) in services.config.bot.inspectors:
         await send(update, who.t("people.revoke.inspector"))
         return
     person = find_person(who, typed)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -290,10 +291,14 @@ def count_items(items: Iterable[Item], now: datetime, services: Services) -> Cou
 
 
 def format_rate(rate: float | None) -> str:
-    """``0.375`` → ``37.5%``, ``1`` → ``100%``; ``None`` (nothing to count) → ``—``."""
+    """``0.375`` → ``37.5%``, ``1`` → ``100%``; ``None`` (nothing to count) → ``—``.
+
+    Cut, not rounded, to one decimal: a unit with one item of 3,000 still open reads 99.9%,
+    never 100% (the float is first rounded to 6 places so 0.57 does not read 56.9%)."""
     if rate is None:
         return "—"
-    text = f"{rate * 100:.1f}".rstrip("0").rstrip(".")
+    tenths = math.floor(round(rate * 1000, 6))
+    text = f"{tenths / 10:.1f}".rstrip("0").rstrip(".")
     return f"{text}%"
 
 
@@ -345,18 +350,21 @@ def _list_header(who: Who, words: Words, spec: ListSpec, views: Sequence[ItemVie
             round=one_line(unit.round, 30) if unit and unit.round else "—",
         )
         return join([head, counts_line(words, count_items(items, words.now, who.services))])
-    params: dict[str, Any] = {
-        "scope": where,
-        "total": len(views),
-        "red": lights[Light.RED],
-        "yellow": lights[Light.YELLOW],
-        "green": lights[Light.GREEN],
-    }
+    params: dict[str, Any] = {"scope": where}
     if spec.kind == "due" and spec.start is not None and spec.end is not None:
         params["start"] = format_date(words, spec.start)
         params["end"] = format_date(words, spec.end)
-        return who.t("queries.header.due", **params)
-    return who.t(f"queries.header.{spec.kind}", **params)
+    title = who.t(f"queries.header.{spec.kind}", **params)
+    if not views:
+        return title
+    tally = who.t(
+        f"queries.tally.{spec.kind}",
+        total=len(views),
+        red=lights[Light.RED],
+        yellow=lights[Light.YELLOW],
+        green=lights[Light.GREEN],
+    )
+    return join([title, tally])
 
 
 def _list_pager(kind: str) -> Pager:
@@ -521,7 +529,7 @@ def due_window(words: Words, days: int) -> tuple[date, date]:
 def parse_days(text: str) -> int | None:
     """A number of days typed as an argument (full-width digits too), 1 … 366."""
     s = normalise_text(text)
-    if not s.isdigit():
+    if not s.isdecimal():
         return None
     n = int(s)
     return n if 1 <= n <= MAX_DUE_DAYS else None
@@ -552,7 +560,7 @@ async def due_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: W
     days: int | None = None
     unit: str | None = None
     for arg in context.args or []:
-        if days is None and normalise_text(arg).isdigit():
+        if days is None and normalise_text(arg).isdecimal():
             days = parse_days(arg)
             if days is None:
                 await send(update, who.t("queries.bad_days", max=MAX_DUE_DAYS))
@@ -689,7 +697,7 @@ async def page_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
 
 
 def _page_number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+    return int(text) if text.isdecimal() and len(text) <= 6 else None
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -352,10 +352,16 @@ def item_card(
     """The full card of an item: every 台账 field, light, days left or overdue, last progress,
     evidence count, endorsement and verification. Within MESSAGE_LIMIT whatever the texts."""
     item = view.item
+    if view.light is not Light.CLOSED:
+        title_badge = words.plain(f"light.{view.light}")  # 🔴 红灯 …
+    elif item.status is Status.WITHDRAWN:
+        title_badge = words.plain("render.card.withdrawn_badge")
+    else:  # closed or monitoring: the status word says which
+        title_badge = words.plain("render.card.done_badge")
     lines = [
         words.t(
             "render.card.title",
-            badge=words.plain(f"light.{view.light}"),
+            badge=title_badge,
             item_id=item.id,
             status=status_word(words, item.status),
         ),

@@ -168,6 +168,9 @@ def test_format_rate() -> None:
     assert format_rate(1 / 3) == "33.3%"
     assert format_rate(1.0) == "100%"
     assert format_rate(0.0) == "0%"
+    assert format_rate(2999 / 3000) == "99.9%"  # never rounded up to 100%
+    assert format_rate(0.57) == "57%"
+    assert format_rate(2 / 3) == "66.6%"
 
 
 # --------------------------------------------------------------------------- lights
@@ -234,13 +237,14 @@ def test_card_states() -> None:
         progress=(ProgressNote(NOW - timedelta(days=1), 5, "已整改"),),
     )
     text = item_card(words(), view_item(full, NOW, TZ, svc.rules), svc.rules, names, "杭州")
-    assert text.startswith("✅ 已销号 · <b>HZ-007</b> · 已销号")
+    assert text.startswith("✅ · <b>HZ-007</b> · 已销号")
     assert "<b>佐证材料：</b>2 份" in text
     assert "核验通过（巡察组（100），2026年3月2日（周一） 08:00）；备注：很好" in text
     assert "<b>销号时间：</b>2026年3月2日（周一） 08:00" in text
     assert "原用户（5）：已整改（共 1 条）" in text
     withdrawn = item(status=Status.WITHDRAWN, withdrawn_reason="重复")
     text = item_card(words(), view_item(withdrawn, NOW, TZ, svc.rules), svc.rules, names, None)
+    assert text.startswith("⚪ · <b>HZ-007</b> · 已撤销")
     assert "<b>撤销理由：</b>重复" in text and "<b>单位：</b>—（HZ）" in text
     off = services(endorsement=False)
     waiting = item(status=Status.ENDORSED)

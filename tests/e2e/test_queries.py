@@ -89,6 +89,7 @@ async def test_overdue_and_due_windows(bot: BotUnderTest) -> None:
         assert (await ask(alice, bad)).text == "天数须为 1 至 366 之间的整数，例如 /due 14。"
     nothing = await ask(alice, "/due 1")
     assert nothing.text.endswith("这段时间内没有到期的事项。") and nothing.buttons == ()
+    assert "共 0 项" not in nothing.text
 
 
 async def test_lists_page_in_place_by_count(bot: BotUnderTest) -> None:
@@ -205,7 +206,7 @@ async def test_inspectors_see_every_unit_or_the_one_named(bot: BotUnderTest) -> 
     unit = await ask(inspector, "/unit hz")
     assert unit.text.startswith(
         "杭州市局党组（HZ）· 巡察轮次：第一轮\n"
-        "未销号 6 · 超期 1 · 待签字/核验 1 · 已销号 1（共 8）· 整改完成率 14.3%"
+        "未销号 6 · 超期 1 · 待签字/核验 1 · 已销号 1（共 8）· 整改完成率 14.2%"
     )
     assert ids_in(unit)[0] == "HZ-002"
     assert (await ask(inspector, "/unit")).text.startswith("用法：/unit")
@@ -481,3 +482,82 @@ async def test_a_thousand_items_answer_within_a_second(bot: BotUnderTest) -> Non
     await alice.press(first, "»")
     await alice.next_edit()
     assert time.perf_counter() - started < 1.0
+
+
+# --------------------------------------------------------------------------- leaders, R27
+
+
+async def test_leaders_query_their_own_unit_like_contacts(bot: BotUnderTest) -> None:
+    two_units(bot)
+    boss = bot.leader("HZ", 2002)
+    assert ids_in(await ask(boss, "/open")) == [
+        "HZ-002",
+        "HZ-004",
+        "HZ-003",
+        "HZ-007",
+        "HZ-001",
+        "HZ-008",
+    ]
+    assert ids_in(await ask(boss, "/overdue")) == ["HZ-002"]
+    assert ids_in(await ask(boss, "/due 14")) == ["HZ-003", "HZ-007"]
+    assert (await ask(boss, "/item HZ-004")).text.startswith("🟡 黄灯 · HZ-004 · 待签字")
+    assert "签字背书：待主要负责人签字" in (await ask(boss, "/item HZ-004")).text
+    assert (await ask(boss, "/history HZ-004")).text.startswith("HZ-004 整改记录")
+    assert (await ask(boss, "/item NB-001")).text == "未找到事项 NB-001。"
+    assert (await ask(boss, "/open NB")).text == "未找到单位 NB。"
+
+
+ODD_ARGUMENTS = [
+    "",
+    " ",
+    "\u202e\u200b",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "１２",
+    "HZ-0",
+    "HZ-999999999",
+    "hz--7",
+    "<b>",
+    "&amp;",
+    "😀" * 70,
+    "a" * 300,
+    "NB-001 NB-002",
+    "@",
+    "@@@",
+    "contact leader",
+    "HZ contact leader",
+]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["/open", "/overdue", "/due", "/item", "/history", "/unit", "/lang", "/start"],
+)
+async def test_odd_arguments_get_an_answer_and_change_nothing(
+    bot: BotUnderTest, command: str
+) -> None:
+    two_units(bot)
+    users = (bot.contact("HZ", 2001), bot.inspector())
+
+    def bindings() -> list[tuple[int, str | None]]:
+        people = bot.store.registry.list_people()
+        return [(p.user_id, p.unit) for p in people if p.user_id != 100]
+
+    before = (bindings(), bot.store.ledger("HZ").items(), bot.store.registry.list_invites())
+    for user in users:
+        for argument in ODD_ARGUMENTS:
+            reply = await ask(user, f"{command} {argument}".strip())
+            assert reply.text.strip() and len(reply.text) <= 4096, (command, argument)
+    after = (bindings(), bot.store.ledger("HZ").items(), bot.store.registry.list_invites())
+    assert after == before
+
+
+@pytest.mark.parametrize("command", ["/newunit", "/invite", "/people", "/revoke", "/units"])
+async def test_odd_arguments_to_inspector_commands(bot: BotUnderTest, command: str) -> None:
+    bot.add_unit("HZ")
+    inspector = bot.inspector()
+    for argument in ODD_ARGUMENTS:
+        reply = await ask(inspector, f"{command} {argument}".strip())
+        assert reply.text.strip() and len(reply.text) <= 4096, (command, argument)
+    assert bot.store.registry.get_person(101) is None
