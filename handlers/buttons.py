@@ -8,10 +8,19 @@ older version, or forged data — yields ``None`` and the user is told the butto
 Verbs in use (the module that handles each is in brackets):
 
 - ``card:<ITEM>`` open an item card (queries; alert messages carry these too)
-- ``page:<list>:<scope>:<page>`` move a paged list (queries)
-- ``do:<action>:<ITEM>`` an action button on a card (workflow)
+- ``hist:<ITEM>`` send an item's history (queries; the card's 整改记录 button)
+- ``unit:<CODE>`` send a unit's figures and open list (queries; /units buttons, inspectors)
+- ``page:<list>:<scope>:<page>`` move a paged list (queries): ``<list>`` is a pager name with
+  ``_``-separated arguments (``open``, ``overdue``, ``due_20260302_20260309``, ``unit``,
+  ``hist``, ``units``, ``people``), ``<scope>`` a unit code, ``all`` or an item id
+- ``do:<action>:<ITEM>`` an action button on a card (workflow; shown only for actions the
+  workflow module enabled with ``handlers.render.enable_card_actions``)
 - ``ev:<ITEM>:<n>`` re-send evidence n of an item (workflow)
 - ``ok:<token>`` / ``no:<token>`` confirm or cancel a pending operation (import, add)
+- ``lang:<zh|en>`` choose the language (start; the /lang buttons)
+- ``inv:<CODE>:<contact|leader>`` make an invitation (people; under /newunit's answer)
+
+A button no handler takes gets the "button expired" toast (handlers.phrases, registered last).
 """
 
 from __future__ import annotations
