@@ -4,6 +4,8 @@
     python bot.py [--config PATH] sandbox    the local Bot API emulator + bot + terminal chat
     python bot.py [--config PATH] check      validate every data file and report
     python bot.py [--config PATH] backup     write a consistent snapshot, keep the newest N
+    python bot.py [--config PATH] import FILE [--yes]   import a 台账 .xlsx (bot stopped)
+    python bot.py [--config PATH] export [--unit CODE] [-o PATH]   the 台账 as .xlsx
 
 ``build_app(config, services)`` returns the PTB Application with every handler registered in a
 fixed order; production, the sandbox and the end-to-end tests all call it.
@@ -24,6 +26,8 @@ from telegram.ext import Application, ApplicationBuilder
 from config import Config, ConfigError, load_config
 from handlers import dedupe, menus, people, phrases, queries, start
 from handlers import errors as error_handlers
+from handlers import excel as excel_handlers
+from handlers import stats as stats_handlers
 from handlers.clock import Clock, SystemClock
 from handlers.services import Services
 from locales import Catalog
@@ -102,6 +106,8 @@ def build_app(config: Config, services: Services) -> Application:
     start.register(app)  # /start [invite], /help, /lang
     people.register(app)  # inspectors: /newunit /units /invite /people /revoke
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
+    excel_handlers.register(app)  # .xlsx uploads (preview, ok:/no:imp… buttons), /export
+    stats_handlers.register(app)  # /stats: the chart as a photo
     # Features with conversations or free-text input register above this line.
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
     error_handlers.register(app)
@@ -158,11 +164,31 @@ def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 imported (or nothing to import), 1 nothing imported, 2 no readable FILE."""
+    return excel_handlers.run_import(
+        config, args.file, yes=args.yes, out=print, err=_stderr, ask=input
+    )
+
+
+def _cmd_export(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
+    return excel_handlers.run_export(
+        config, unit=args.unit, output=args.output, out=print, err=_stderr
+    )
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 COMMANDS = {
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,
     "check": _cmd_check,
     "backup": _cmd_backup,
+    "import": _cmd_import,
+    "export": _cmd_export,
 }
 
 
@@ -173,6 +199,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     parser.add_argument("--debug", action="store_true", help="log at DEBUG")
     parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
+    parser.add_argument("file", nargs="?", type=Path, help="import: the 台账 .xlsx to read")
+    parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
+    parser.add_argument("--unit", help="export: only this unit (code)")
+    parser.add_argument("-o", "--output", type=Path, help="export: where to write the .xlsx")
     return parser.parse_args(argv)
 
 

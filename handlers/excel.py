@@ -1,0 +1,498 @@
+"""台账 in and out through the chat (DESIGN §7): .xlsx uploads with a preview and 确认导入,
+and ``/export [CODE]``.
+
+Import (inspectors, private chat): a document named ``*.xlsx`` (or sent with the .xlsx MIME
+type) whose caption is not an item id — a caption that is one makes the file evidence, which
+the workflow feature handles — is checked against the size limit *before* it is fetched
+(nothing over ``storage.xlsx_import.MAX_BYTES`` is downloaded, R25), downloaded into memory,
+read with ``read_ledger`` on a worker thread and met with the ledgers (``preview_import``).
+Problems are listed (at most 20, then a count) and nothing changes; a good file gets a preview
+with 确认导入 / 取消 buttons (``ok:<token>`` / ``no:<token>``). The plan waits in memory under a
+random token bound to the inspector, for :data:`PENDING_TTL`; one per inspector (a new upload
+replaces it). Pressing 确认 takes the token first, so a second press — or a forged, expired or
+someone else's token — gets the "expired" toast and changes nothing. Other spreadsheet types
+(.xls, .csv …) are refused before download with how to convert them.
+
+Contacts and leaders who send an .xlsx without an item id get a hint that evidence needs the
+item id in the caption; unknown people get the refusal (R21).
+
+``/export [CODE]``: inspectors get every unit or the one named; contacts and leaders their own
+unit only (another code answers like a unit that does not exist, R22). The workbook comes from
+``storage.xlsx_export.export_ledger`` in the person's language, built on a worker thread.
+
+The reading, preview and export helpers here are shared with the shell: :func:`run_import`
+and :func:`run_export` are ``bot.py import|export`` (bot.py hands them its terminal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from config import Config
+from handlers import excel_text
+from handlers.buttons import button, parse
+from handlers.clock import SystemClock
+from handlers.common import Who, edit_or_send, for_roles, send, to_plain
+from handlers.queries import ALL, private_only, resolve_scope
+from handlers.services import Services
+from ledger.calendar import local_date
+from ledger.dates import normalise_item_id, normalise_text
+from ledger.model import Item, Role, Status, Unit
+from locales import Catalog, Html
+from storage.errors import DataDirInUse
+from storage.ledger_import import ImportRefused, apply_plan, preview_import
+from storage.repo import Store
+from storage.xlsx_export import export_ledger
+from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan, read_ledger
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "excel.pending"  # bot_data: token -> Pending
+PENDING_TTL = timedelta(minutes=30)
+TOKEN_PREFIX = "imp"  # ok:imp… / no:imp… are this module's; other confirmations differ
+YES = frozenset({"y", "yes", "是", "确认", "好"})  # answers to the shell's "import it?"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Spreadsheets we do not read: refused before download, with how to convert them.
+OTHER_SHEETS = frozenset({".xls", ".xlsm", ".xlsb", ".xltx", ".csv", ".ods", ".et", ".ett"})
+OTHER_SHEET_MIMES = frozenset(
+    {
+        "application/vnd.ms-excel",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/csv",
+    }
+)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
+    """``read_ledger`` with today's date in the configured zone, the working-day calendar and
+    the configured categories. Blocking: call it on a worker thread."""
+    today = local_date(services.clock.now(), services.config.tz)
+    calendar = services.calendar
+    return read_ledger(
+        source,
+        today=today,
+        add_workdays=lambda start, n: astuple(calendar.add_workdays(start, n)),
+        categories=services.rules.categories,
+    )
+
+
+def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[bytes, int]:
+    """The .xlsx of ``units`` in ``lang`` and how many items it holds (withdrawn ones are
+    left out). Blocking."""
+    items: dict[str, list[Item]] = {u.code: services.store.ledger(u.code).items() for u in units}
+    data = export_ledger(
+        units,
+        items,
+        now=services.clock.now(),
+        tz=services.config.tz,
+        rules=services.rules,
+        lang=lang,
+    )
+    shown = sum(i.status is not Status.WITHDRAWN for v in items.values() for i in v)
+    return data, shown
+
+
+def export_file_name(catalog: Catalog, lang: str, code: str | None, today: date) -> str:
+    """``整改台账_<CODE or 全部>_<YYYYMMDD>.xlsx``."""
+    scope = code or catalog.plain(lang, "excel.export.file_scope_all")
+    return catalog.plain(
+        lang, "excel.export.file_name", scope=scope, date=today.strftime("%Y%m%d")
+    )
+
+
+def units_of(who: Who, requested: str | None) -> list[Unit]:
+    """The units ``who`` may export or chart: see ``handlers.queries.resolve_scope`` (an
+    unknown or foreign code raises ``UnknownUnit``)."""
+    registry = who.services.store.registry
+    scope = resolve_scope(who, requested)
+    if scope == ALL:
+        return registry.list_units()
+    unit = registry.get_unit(scope)
+    return [unit] if unit is not None else []
+
+
+# --------------------------------------------------------------------------- pending imports
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A previewed plan waiting for its inspector's 确认."""
+
+    token: str
+    user_id: int
+    plan: ImportPlan
+    file_name: str
+    expires: datetime
+
+
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Pending]:
+    found = context.bot_data.setdefault(PENDING_KEY, {})
+    assert isinstance(found, dict)
+    return found
+
+
+def _remember(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, plan: ImportPlan, name: str, now: datetime
+) -> str:
+    """Keep ``plan`` for ``user_id`` under a fresh token, dropping expired plans and the
+    user's previous one (its buttons then answer "expired")."""
+    pending = _pending(context)
+    for token, old in list(pending.items()):
+        if old.expires <= now or old.user_id == user_id:
+            del pending[token]
+    token = TOKEN_PREFIX + secrets.token_urlsafe(16)
+    pending[token] = Pending(token, user_id, plan, name, now + PENDING_TTL)
+    return token
+
+
+def _minutes() -> int:
+    return int(PENDING_TTL.total_seconds() // 60)
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+class _LedgerUpload(filters.MessageFilter):
+    """A spreadsheet document whose caption does not start with an item id."""
+
+    def filter(self, message: Message) -> bool:
+        document = message.document
+        if document is None:
+            return False
+        caption = (message.caption or "").split()
+        if caption and normalise_item_id(caption[0]) is not None:
+            return False  # evidence for that item (the workflow feature)
+        return _is_xlsx(document.file_name, document.mime_type) or _is_other_sheet(
+            document.file_name, document.mime_type
+        )
+
+
+def _suffix(name: str | None) -> str:
+    return PurePosixPath((name or "").strip().lower()).suffix
+
+
+def _is_xlsx(name: str | None, mime: str | None) -> bool:
+    return _suffix(name) == ".xlsx" or (
+        (mime or "").lower() == XLSX_MIME and not _is_other_sheet(name, None)
+    )
+
+
+def _is_other_sheet(name: str | None, mime: str | None) -> bool:
+    return _suffix(name) in OTHER_SHEETS or (mime or "").lower() in OTHER_SHEET_MIMES
+
+
+@for_roles()
+async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """An .xlsx from an inspector: check, read, preview; from others, a hint."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    if not who.is_inspector:
+        example = f"{who.person.unit if who.person and who.person.unit else 'HZ'}-001"
+        await send(update, who.t("excel.import.contact_hint", example=example))
+        return
+    name = document.file_name or "台账.xlsx"
+    shown = excel_text.clip(name)
+    if not _is_xlsx(document.file_name, document.mime_type):
+        await send(update, who.t("excel.import.wrong_type", file=shown))
+        return
+    if document.file_size is not None and document.file_size > MAX_BYTES:
+        size, limit = excel_text.size_text(document.file_size), excel_text.size_text(MAX_BYTES)
+        await send(update, who.t("excel.import.too_big", file=shown, size=size, limit=limit))
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    try:
+        file = await document.get_file()
+        buffer = io.BytesIO()
+        await file.download_to_memory(buffer)
+    except TelegramError as exc:
+        log.warning("could not download %r: %s", name, exc)
+        await send(update, who.t("excel.import.download_failed", file=shown))
+        return
+
+    services = who.services
+    result = await asyncio.to_thread(read_workbook, services, buffer.getvalue())
+    if isinstance(result, ImportPlan):
+        now = services.clock.now()
+        store = services.store
+        preview = await asyncio.to_thread(
+            preview_import, store, result, actor=who.person, now=now, rules=services.rules
+        )
+    else:
+        preview = result
+    catalog = services.catalog
+    if isinstance(preview, ImportErrors):
+        head = "excel.import.refused_head"
+        await send(
+            update, excel_text.issues_text(catalog, who.lang, preview, file_name=name, head=head)
+        )
+        return
+    assert isinstance(result, ImportPlan)
+    text = excel_text.preview_text(
+        catalog, who.lang, result, preview, file_name=name, minutes=_minutes()
+    )
+    if not preview.changes_anything:
+        await send(update, text)
+        return
+    token = _remember(context, who.user.id, result, name, services.clock.now())
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                button(who.plain("excel.button.confirm"), "ok", token),
+                button(who.plain("excel.button.cancel"), "no", token),
+            ]
+        ]
+    )
+    await send(update, text, keyboard)
+
+
+@for_roles(Role.INSPECTOR)
+async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """确认导入 / 取消 of a preview: the token must be live and the presser's own."""
+    query = update.callback_query
+    assert query is not None
+    data = parse(query.data)
+    services = who.services
+    now = services.clock.now()
+    pending = _pending(context)
+    waiting = pending.get(data.args[0]) if data is not None and len(data.args) == 1 else None
+    if waiting is None or waiting.user_id != who.user.id or waiting.expires <= now:
+        if waiting is not None and waiting.expires <= now:
+            del pending[waiting.token]
+        await query.answer(who.plain("excel.toast.stale", minutes=_minutes()), show_alert=True)
+        return
+    del pending[waiting.token]  # before any await: a second press finds nothing
+    assert data is not None
+    catalog = services.catalog
+    if data.verb == "no":
+        await query.answer(who.plain("excel.toast.cancelled"))
+        text = who.t("excel.result.cancelled", file=excel_text.clip(waiting.file_name))
+        await edit_or_send(update, text)
+        return
+    await query.answer(who.plain("excel.toast.importing"))
+    try:
+        outcome = await services.store.run(
+            apply_plan,
+            services.store,
+            waiting.plan,
+            actor=who.person,
+            now=now,
+            rules=services.rules,
+            source=waiting.file_name,
+        )
+    except ImportRefused as refused:
+        head = "excel.result.refused_head"
+        text = excel_text.issues_text(
+            catalog, who.lang, refused.errors, file_name=waiting.file_name, head=head
+        )
+        await edit_or_send(update, text)
+        return
+    log.info(
+        "ledger import %r by %s: %d unit(s) created, %d item(s) created, %d updated",
+        waiting.file_name,
+        who.user.id,
+        outcome.units_created,
+        outcome.created,
+        outcome.updated,
+    )
+    await edit_or_send(
+        update, excel_text.result_text(catalog, who.lang, outcome, file_name=waiting.file_name)
+    )
+
+
+# --------------------------------------------------------------------------- export
+
+
+@for_roles()
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/export [CODE]: the ledger as .xlsx — every visible unit, or the one named."""
+    if not await private_only(update, who):
+        return
+    args = context.args or []
+    units = units_of(who, args[0] if args else None)
+    if not units:
+        await send(update, who.t("excel.export.no_units"))
+        return
+    message = update.effective_message
+    assert message is not None
+    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    services = who.services
+    data, count = await asyncio.to_thread(export_bytes, services, units, who.lang)
+    today = local_date(services.clock.now(), services.config.tz)
+    one = units[0].code if args or not who.is_inspector else None
+    scope = one or who.plain("excel.export.scope_all")
+    caption = who.t(
+        "excel.export.caption", scope=scope, date=today.isoformat(), units=len(units), items=count
+    )
+    if who.is_inspector:  # they are the ones who can send it back
+        caption = Html(f"{caption}\n{who.t('excel.export.caption_reimport')}")
+    await message.reply_document(
+        document=data,
+        filename=export_file_name(services.catalog, who.lang, one, today),
+        caption=caption,
+        parse_mode="HTML",
+    )
+
+
+# --------------------------------------------------------------------------- the shell
+
+Out = Callable[[str], None]
+
+
+def run_import(
+    config: Config, path: Path | None, *, yes: bool, out: Out, err: Out, ask: Callable[[str], str]
+) -> int:
+    """``bot.py import FILE [--yes]``: read, show the preview or the problems (in the configured
+    language), ask unless ``yes``, apply. Writes, so it takes the data-directory lock and
+    refuses while the bot runs.
+
+    Exit status: 0 imported, or nothing to import; 1 nothing imported — the file has problems,
+    the bot holds the data directory, or the import was not confirmed (``ask`` answered no or
+    raised ``EOFError``); 2 no file given, or it cannot be read.
+    """
+    catalog = Catalog.load()
+    lang = catalog.normalise(config.bot.language)
+
+    def say(to: Out, text: str) -> None:
+        to(to_plain(text))
+
+    if path is None:
+        say(err, catalog.t(lang, "excel.cli.usage_import"))
+        return 2
+    try:
+        store = Store.open(config.data_dir)
+    except DataDirInUse as exc:
+        say(err, catalog.t(lang, "excel.cli.bot_running", pid=exc.pid or "?"))
+        return 1
+    with store:
+        services = Services.create(config, store, SystemClock(), catalog)
+        try:
+            result = read_workbook(services, str(path))
+        except OSError:
+            say(err, catalog.t(lang, "excel.cli.no_file", path=str(path)))
+            return 2
+        now = services.clock.now()
+        preview = (
+            preview_import(store, result, actor=None, now=now, rules=services.rules)
+            if isinstance(result, ImportPlan)
+            else result
+        )
+        if isinstance(preview, ImportErrors):
+            head = "excel.import.refused_head"
+            say(
+                err, excel_text.issues_text(catalog, lang, preview, file_name=path.name, head=head)
+            )
+            return 1
+        assert isinstance(result, ImportPlan)
+        text = excel_text.preview_text(
+            catalog, lang, result, preview, file_name=path.name, minutes=0, question=False
+        )
+        say(out, text)
+        if not preview.changes_anything:
+            return 0
+        if not yes:
+            try:
+                answer = ask(catalog.plain(lang, "excel.cli.ask"))
+            except EOFError:
+                say(err, catalog.t(lang, "excel.cli.no_answer"))
+                return 1
+            if answer.strip().lower() not in YES:
+                say(err, catalog.t(lang, "excel.cli.declined"))
+                return 1
+        try:
+            outcome = apply_plan(
+                store, result, actor=None, now=now, rules=services.rules, source=path.name
+            )
+        except ImportRefused as refused:  # only if the ledger changed under us: it cannot here
+            head = "excel.result.refused_head"
+            errors = refused.errors
+            say(err, excel_text.issues_text(catalog, lang, errors, file_name=path.name, head=head))
+            return 1
+        say(out, excel_text.result_text(catalog, lang, outcome, file_name=path.name))
+    return 0
+
+
+def run_export(
+    config: Config, *, unit: str | None, output: Path | None, out: Out, err: Out
+) -> int:
+    """``bot.py export [--unit CODE] [-o PATH]``: the ledger as .xlsx (every unit, or one),
+    written atomically to ``output`` or to ``整改台账_<CODE or 全部>_<YYYYMMDD>.xlsx`` here.
+    Reads only (no lock): works while the bot runs.
+
+    Exit status: 0 written; 1 no such unit, no units at all, or the file cannot be written.
+    """
+    catalog = Catalog.load()
+    lang = catalog.normalise(config.bot.language)
+    with Store.open(config.data_dir, lock=False) as store:
+        services = Services.create(config, store, SystemClock(), catalog)
+        units = store.registry.list_units()
+        code = None
+        if unit is not None:
+            code = normalise_text(unit).upper()
+            found = store.registry.get_unit(code)
+            if found is None:
+                err(catalog.plain(lang, "error.unknown_unit", unit=excel_text.clip(unit, 20)))
+                return 1
+            units = [found]
+        if not units:
+            err(catalog.plain(lang, "excel.export.no_units"))
+            return 1
+        data, count = export_bytes(services, units, lang)
+        today = local_date(services.clock.now(), config.tz)
+        target = output or Path(export_file_name(catalog, lang, code, today))
+        temp = target.with_name(f".{target.name}.tmp")
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, target)  # a reader never sees half a workbook
+        except OSError as exc:
+            err(catalog.plain(lang, "excel.cli.cannot_write", path=target, error=exc.strerror))
+            return 1
+        out(catalog.plain(lang, "excel.cli.exported", units=len(units), items=count, path=target))
+    return 0
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    uploads = filters.UpdateType.MESSAGE & private & _LedgerUpload()
+    app.add_handler(MessageHandler(uploads, on_upload))
+    app.add_handler(
+        CallbackQueryHandler(on_decision, pattern=rf"^(ok|no):{TOKEN_PREFIX}[A-Za-z0-9_-]*$")
+    )
+    app.add_handler(CommandHandler("export", export_command))
+
+
+__all__ = [
+    "PENDING_TTL",
+    "export_bytes",
+    "export_file_name",
+    "read_workbook",
+    "register",
+    "run_export",
+    "run_import",
+    "units_of",
+]

@@ -1,0 +1,291 @@
+"""The words of a 台账 import: problems found, the preview, the result (chat and shell alike).
+
+Everything returns ``Html`` built through ``Catalog.t`` (every file-borne string escaped, R24);
+the shell prints it through ``handlers.common.to_plain``. Each ``IssueCode`` of
+storage/xlsx_import.py has its own message (``excel.issue.<code>[_<variant>]``) and a place
+(sheet, row, column) in front of it. Lists stay under Telegram's 4096 characters whatever the
+file holds: at most :data:`ISSUE_LINES` problems (fewer if they are long) then a count, at most
+:data:`UNIT_LINES` units and :data:`UPDATE_LINES` changed items, values clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from locales import Catalog, Html
+from storage.ledger_import import ImportOutcome
+from storage.xlsx_import import (
+    ISSUE_SHOW_LIMIT,
+    ImportErrors,
+    ImportIssue,
+    ImportPlan,
+    IssueCode,
+    SkippedSheet,
+)
+
+ISSUE_LINES = ISSUE_SHOW_LIMIT  # 20
+UNIT_LINES = 15
+UPDATE_LINES = 10
+VALUE_MAX = 60  # characters of a cell's text quoted in a message
+TEXT_BUDGET = 3600  # characters of a whole message (Telegram allows 4096)
+SKIPPED_MAX = 10
+
+
+def size_text(size: int) -> str:
+    """Bytes for people: ``20.0 MB``, ``512 KB``."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} KB"
+
+
+def clip(value: object, limit: int = VALUE_MAX) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _join(catalog: Catalog, lang: str, values: Iterable[object]) -> str:
+    return catalog.plain(lang, "excel.list_sep").join(clip(v, 30) for v in values)
+
+
+def _field(catalog: Catalog, lang: str, name: object) -> str:
+    key = f"excel.field.{name}"
+    return catalog.plain(lang, key) if catalog.has(key) else clip(name, 30)
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def _issue_key(issue: ImportIssue) -> str:
+    """``excel.issue.<code>`` plus the variant some codes have."""
+    p = issue.params
+    code = issue.code
+    if code is IssueCode.TOO_BIG:
+        return f"excel.issue.too_big_{p.get('what', 'file')}"
+    if code is IssueCode.NOT_XLSX:
+        return f"excel.issue.not_xlsx_{p.get('reason', 'damaged')}"
+    if code is IssueCode.BAD_UNIT:
+        return "excel.issue.bad_unit_cell" if issue.row else "excel.issue.bad_unit_sheet"
+    if code is IssueCode.BAD_DATE:
+        return f"excel.issue.bad_date_{p.get('problem', 'format')}"
+    if code is IssueCode.INVALID and p.get("item_id"):
+        return "excel.issue.invalid_item"
+    return f"excel.issue.{code}"
+
+
+def issue_text(catalog: Catalog, lang: str, issue: ImportIssue) -> Html:
+    """One problem: where it is, then what is wrong (``• 工作表“JB”第 5 行“整改时限”列：…``)."""
+    p: Mapping[str, Any] = issue.params
+    values: dict[str, Any] = {
+        name: clip(value) for name, value in p.items() if isinstance(value, str | int)
+    }
+    values.update(
+        size=size_text(int(p.get("size", 0))),
+        limit=size_text(int(p.get("limit", 0)))
+        if issue.code is IssueCode.TOO_BIG
+        else p.get("limit", ""),
+        field=_field(catalog, lang, p.get("field", "")),
+        aliases=_join(catalog, lang, p.get("aliases", ())),
+        allowed=_join(catalog, lang, p.get("allowed", ())),
+        skipped=_join(catalog, lang, p.get("skipped", ())) or "—",
+        fields=_join(catalog, lang, (_field(catalog, lang, f) for f in p.get("fields", ()))),
+        status=catalog.plain(lang, f"status.{p.get('status', 'open')}"),
+        problem=catalog.plain(
+            lang,
+            f"excel.problem.{p.get('problem')}"
+            if catalog.has(f"excel.problem.{p.get('problem')}")
+            else "excel.problem.other",
+        ),
+    )
+    key = _issue_key(issue)
+    if not catalog.has(key):  # a code this module does not know yet: say what we can
+        key = "excel.issue.invalid"
+    what = catalog.t(lang, key, **values)
+    sheet = clip(issue.sheet, 40) if issue.sheet else None
+    column = clip(issue.column, 30) if issue.column else None
+    if sheet and issue.row and column:
+        where = catalog.t(
+            lang, "excel.where.sheet_row_column", sheet=sheet, row=issue.row, column=column
+        )
+    elif sheet and issue.row:
+        where = catalog.t(lang, "excel.where.sheet_row", sheet=sheet, row=issue.row)
+    elif sheet and column:
+        where = catalog.t(lang, "excel.where.sheet_column", sheet=sheet, column=column)
+    elif sheet:
+        where = catalog.t(lang, "excel.where.sheet", sheet=sheet)
+    else:
+        where = catalog.t(lang, "excel.where.file")
+    return catalog.t(lang, "excel.issue.line", where=where, what=what)
+
+
+def issues_text(
+    catalog: Catalog, lang: str, errors: ImportErrors, *, file_name: str, head: str
+) -> Html:
+    """``head`` (``excel.import.refused_head`` or ``excel.result.refused_head``), at most
+    :data:`ISSUE_LINES` problems — fewer if long ones would not fit — then "另有 N 处问题"."""
+    shown, _ = errors.head(ISSUE_LINES)
+    lines = [catalog.t(lang, head, file=clip(file_name), count=len(errors.issues))]
+    used = len(lines[0])
+    kept = 0
+    for issue in shown:
+        line = issue_text(catalog, lang, issue)
+        if used + len(line) > TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+        kept += 1
+    more = len(errors.issues) - kept
+    if more:
+        lines.append(catalog.t(lang, "excel.import.more", count=more))
+    lines.append(catalog.t(lang, "excel.import.fix_hint"))
+    return Html("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- preview / result
+
+
+def _skipped(catalog: Catalog, lang: str, sheets: Sequence[SkippedSheet]) -> str:
+    named = [
+        catalog.plain(lang, f"excel.preview.skipped_{s.reason}", title=clip(s.title, 30))
+        for s in sheets[:SKIPPED_MAX]
+    ]
+    if len(sheets) > SKIPPED_MAX:
+        named.append("…")
+    return catalog.plain(lang, "excel.list_sep").join(named)
+
+
+def _counts(catalog: Catalog, lang: str, outcome: ImportOutcome) -> list[Html]:
+    lines = [
+        catalog.t(
+            lang,
+            "excel.preview.totals",
+            units=len(outcome.units),
+            rows=sum(u.rows for u in outcome.units),
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+        )
+    ]
+    if outcome.units_created:
+        lines.append(catalog.t(lang, "excel.preview.new_units", count=outcome.units_created))
+    for unit in outcome.units[:UNIT_LINES]:
+        lines.append(
+            catalog.t(
+                lang,
+                "excel.preview.unit_line",
+                code=unit.code,
+                name=clip(unit.name, 30),
+                new=catalog.plain(lang, "excel.preview.new_mark") if unit.new_unit else "",
+                rows=unit.rows,
+                created=unit.created,
+                updated=unit.updated,
+                unchanged=unit.unchanged,
+            )
+        )
+    if len(outcome.units) > UNIT_LINES:
+        lines.append(
+            catalog.t(lang, "excel.preview.more_units", count=len(outcome.units) - UNIT_LINES)
+        )
+    return lines
+
+
+def preview_text(
+    catalog: Catalog,
+    lang: str,
+    plan: ImportPlan,
+    outcome: ImportOutcome,
+    *,
+    file_name: str,
+    minutes: int,
+    question: bool = True,
+) -> Html:
+    """The 确认导入 preview: units with names and counts (new / updated / unchanged), the
+    deadline range, long-term and estimated deadlines, the items a re-import changes, skipped
+    sheets; then the question (unless ``question`` is false) or "nothing to import"."""
+    summary = plan.summary
+    lines = [
+        catalog.t(lang, "excel.preview.title", file=clip(file_name)),
+        *_counts(catalog, lang, outcome),
+    ]
+    if summary.earliest_deadline is not None and summary.latest_deadline is not None:
+        lines.append(
+            catalog.t(
+                lang,
+                "excel.preview.deadlines",
+                first=summary.earliest_deadline.isoformat(),
+                last=summary.latest_deadline.isoformat(),
+            )
+        )
+    elif summary.items:
+        lines.append(catalog.t(lang, "excel.preview.no_deadlines"))
+    if summary.long_term:
+        lines.append(catalog.t(lang, "excel.preview.long_term", count=summary.long_term))
+    if summary.workdays_estimated:
+        lines.append(catalog.t(lang, "excel.preview.estimated", count=summary.workdays_estimated))
+    if outcome.updates:
+        lines.append(catalog.t(lang, "excel.preview.updates_head"))
+        for update in outcome.updates[:UPDATE_LINES]:
+            fields = _join(catalog, lang, (_field(catalog, lang, f) for f in update.fields))
+            lines.append(
+                catalog.t(
+                    lang,
+                    "excel.preview.update_line",
+                    item_id=update.item_id,
+                    sheet=clip(update.sheet, 30),
+                    row=update.row,
+                    fields=fields,
+                )
+            )
+        if len(outcome.updates) > UPDATE_LINES:
+            lines.append(
+                catalog.t(
+                    lang, "excel.preview.more_updates", count=len(outcome.updates) - UPDATE_LINES
+                )
+            )
+    if summary.skipped_sheets:
+        lines.append(
+            catalog.t(
+                lang,
+                "excel.preview.skipped",
+                sheets=_skipped(catalog, lang, summary.skipped_sheets),
+            )
+        )
+    if not outcome.changes_anything:
+        lines.append(catalog.t(lang, "excel.preview.nothing"))
+        return Html("\n".join(lines))
+    if outcome.created and any(d.progress for d in plan.drafts):
+        lines.append(catalog.t(lang, "excel.preview.status_note"))
+    if question:
+        lines.append(catalog.t(lang, "excel.preview.confirm", minutes=minutes))
+    return Html("\n".join(lines))
+
+
+def result_text(catalog: Catalog, lang: str, outcome: ImportOutcome, *, file_name: str) -> Html:
+    """What a confirmed import did."""
+    return Html(
+        "\n".join(
+            [
+                catalog.t(lang, "excel.result.done", file=clip(file_name)),
+                catalog.t(
+                    lang,
+                    "excel.result.counts",
+                    units=outcome.units_created,
+                    created=outcome.created,
+                    updated=outcome.updated,
+                    unchanged=outcome.unchanged,
+                ),
+                catalog.t(lang, "excel.result.next"),
+            ]
+        )
+    )
+
+
+__all__ = [
+    "ISSUE_LINES",
+    "clip",
+    "issue_text",
+    "issues_text",
+    "preview_text",
+    "result_text",
+    "size_text",
+]

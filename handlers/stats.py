@@ -1,0 +1,97 @@
+"""``/stats [CODE]``: the rectification chart as a photo (DESIGN §7).
+
+Per unit, closed / in progress / overdue with 整改完成率 and 销号率 (most overdue first), and
+the items closed per week (``storage.charts.render_stats_png``, drawn on a worker thread with
+the packaged CJK font). Who sees which units is ``/export``'s rule: inspectors every unit or
+the one named, contacts and leaders their own (another code answers like a missing unit).
+The caption sums the figures up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from handlers.common import Who, for_roles, send
+from handlers.excel import units_of
+from handlers.queries import private_only
+from handlers.services import Services
+from ledger.calendar import local_date
+from ledger.model import Unit
+from locales import Html
+from storage.xlsx_export import UnitStats, total_stats, unit_stats, weekly_closed
+
+
+@dataclass(frozen=True)
+class Chart:
+    png: bytes
+    total: UnitStats
+
+
+def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Chart:
+    """The chart of ``units`` now, and their totals. Blocking (reads ledgers, renders)."""
+    # matplotlib takes ~0.4 s to import: load it when the first chart is drawn, not at every
+    # start of bot.py (the shell commands never draw).
+    from storage.charts import render_stats_png
+
+    now, tz, rules = services.clock.now(), services.config.tz, services.rules
+    rows: list[UnitStats] = []
+    every = []
+    for unit in units:
+        items = services.store.ledger(unit.code).items()
+        every.extend(items)
+        rows.append(unit_stats(unit, items, now=now, tz=tz, rules=rules))
+    rows.sort(key=lambda r: (-r.overdue, r.completion_rate or 0.0, r.code))
+    png = render_stats_png(rows, weekly_closed(every, now=now, tz=tz), title=title, lang=lang)
+    return Chart(png, total_stats(rows))
+
+
+def rate_text(who: Who, rate: float | None) -> str:
+    return who.plain("stats.rate_none") if rate is None else f"{rate:.1%}"
+
+
+@for_roles()
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/stats [CODE]: the chart of every visible unit, or of the one named."""
+    if not await private_only(update, who):
+        return
+    args = context.args or []
+    units = units_of(who, args[0] if args else None)
+    if not units:
+        await send(update, who.t("excel.export.no_units"))
+        return
+    message = update.effective_message
+    assert message is not None
+    await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
+    services = who.services
+    today = local_date(services.clock.now(), services.config.tz)
+    one = args or not who.is_inspector
+    scope = f"{units[0].code} {units[0].name}" if one else who.plain("stats.scope_all")
+    title = who.plain("stats.title", scope=scope, date=today.isoformat())
+    chart = await asyncio.to_thread(draw, services, units, title, who.lang)
+    total = chart.total
+    caption: Html = who.t(
+        "stats.caption",
+        scope=scope,
+        date=today.isoformat(),
+        total=total.total,
+        closed=total.closed,
+        in_progress=total.in_progress,
+        overdue=total.overdue,
+        completion=rate_text(who, total.completion_rate),
+        closeout=rate_text(who, total.closeout_rate),
+    )
+    await message.reply_photo(photo=chart.png, caption=caption, parse_mode="HTML")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("stats", stats_command))
+
+
+__all__ = ["Chart", "draw", "register"]
