@@ -74,6 +74,9 @@ class WorkflowConfig:
         "txt",
     )
     page_size: int = 10
+    # How long a chat conversation (a reason after 退回, the /add steps …) waits for the next
+    # answer before it is cancelled and the person told so.
+    conversation_timeout_seconds: int = 600
 
 
 @dataclass(frozen=True)
@@ -300,6 +303,7 @@ _SCHEMA: dict[str, dict[str, Checker]] = {
         "evidence_max_mb": _int(1, TELEGRAM_MAX_DOWNLOAD_MB),
         "evidence_types": _extensions,
         "page_size": _int(3, 30),
+        "conversation_timeout_seconds": _int(1, 24 * 3600),
     },
     "alerts": {
         "remind_days": _days_list,

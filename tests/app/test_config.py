@@ -127,6 +127,10 @@ def test_token_file(tmp_path: Path) -> None:
             "[workflow]\nevidence_max_mb = 50\n",
             ["[workflow] evidence_max_mb = 50", "between 1 and 20"],
         ),
+        (
+            "[workflow]\nconversation_timeout_seconds = 0\n",
+            ["[workflow] conversation_timeout_seconds = 0", "between 1 and 86400"],
+        ),
         ("[backup]\nkeep = 0\n", ["[backup] keep = 0", "between 1 and 1000"]),
         ("[calendar.holidays]\n'2027' = ['2026-01-01']\n", ["2026-01-01", "in 2027"]),
         ("[calendar.holidays]\n'2027' = ['tomorrow']\n", ["'tomorrow'", "YYYY-MM-DD"]),
@@ -150,6 +154,12 @@ def test_bad_config_names_file_key_value_and_expectation(
     assert "\n" not in message.strip()
     for fragment in fragments:
         assert fragment in message
+
+
+def test_conversation_timeout_defaults_to_ten_minutes(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, ""), env={}).workflow.conversation_timeout_seconds == 600
+    cfg = load_config(write(tmp_path, "[workflow]\nconversation_timeout_seconds = 5\n"), env={})
+    assert cfg.workflow.conversation_timeout_seconds == 5
 
 
 def test_missing_file_and_missing_token_file(tmp_path: Path) -> None:
