@@ -4,6 +4,7 @@
     python bot.py [--config PATH] sandbox    the local Bot API emulator + bot + terminal chat
     python bot.py [--config PATH] check      validate every data file and report
     python bot.py [--config PATH] backup     write a consistent snapshot, keep the newest N
+    python bot.py [--config PATH] sweep --dry-run   what an alert sweep would send now
     python bot.py [--config PATH] import FILE [--yes]   import a 台账 .xlsx (bot stopped)
     python bot.py [--config PATH] export [--unit CODE] [-o PATH]   the 台账 as .xlsx
 
@@ -23,7 +24,9 @@ from pathlib import Path
 
 from telegram.ext import Application, ApplicationBuilder
 
+from alerts import jobs as alert_jobs
 from config import Config, ConfigError, load_config
+from handlers import alerts as alert_handlers
 from handlers import dedupe, menus, people, phrases, queries, start
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
@@ -108,9 +111,11 @@ def build_app(config: Config, services: Services) -> Application:
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
     excel_handlers.register(app)  # .xlsx uploads (preview, ok:/no:imp… buttons), /export
     stats_handlers.register(app)  # /stats: the chart as a photo
+    alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
     # Features with conversations or free-text input register above this line.
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
     error_handlers.register(app)
+    alert_jobs.register(app)  # JobQueue: start-up and scheduled sweeps, digests, daily backup
     return app
 
 
@@ -182,11 +187,26 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def _cmd_sweep(config: Config, args: argparse.Namespace) -> int:
+    if not args.dry_run:
+        print(
+            "Sweeps run inside the bot (`python bot.py run`: at start-up and on schedule); "
+            "`python bot.py sweep --dry-run` shows what one would send now.",
+            file=sys.stderr,
+        )
+        return 2
+    from alerts.summary import dry_run_text
+
+    print(dry_run_text(config))
+    return 0
+
+
 COMMANDS = {
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,
     "check": _cmd_check,
     "backup": _cmd_backup,
+    "sweep": _cmd_sweep,
     "import": _cmd_import,
     "export": _cmd_export,
 }
@@ -198,6 +218,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     parser.add_argument("--debug", action="store_true", help="log at DEBUG")
+    parser.add_argument("--dry-run", action="store_true", help="sweep: show, send nothing")
     parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
     parser.add_argument("file", nargs="?", type=Path, help="import: the 台账 .xlsx to read")
     parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")

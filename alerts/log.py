@@ -1,0 +1,202 @@
+"""The alert log: one record per delivery key (``<key>@<user_id>``, ``ledger.alerts``) and the
+state machine that makes every alert go out once in the record (R7, R9, R10).
+
+States and moves (every move is one durable registry write for a whole batch)::
+
+    (decided) ──record──▶ pending ──claim──▶ sending ──finish──▶ sent | uncertain
+                                                                 | unreachable | failed
+                             ▲                  │                | pending (not sent)
+                             └──────────────────┘
+    pending ──(no longer decided)──▶ superseded ──(decided again)──▶ pending
+    sending ──(found at start-up: the process died mid-send)──▶ uncertain
+
+- ``pending``: decided and recorded *before* any API call; a later sweep that still decides it
+  sends it, one that no longer does marks it ``superseded``.
+- ``sending``: claimed right before the API call (compare-and-set from ``pending``). Whatever
+  is ``sending`` when no sweep is running was interrupted between the call and its record.
+- ``sent``: delivered; ``data`` has ``message_id`` and ``at`` (when).
+- ``uncertain``: the call may or may not have reached Telegram (a crash while ``sending``, a
+  ``TimedOut``, a connection lost after the request went out). Never resent; inspectors get
+  one notice listing it (``data["notice"]`` names that notice once it is recorded).
+- ``unreachable``: Telegram refused the recipient (``Forbidden``, chat not found); the person
+  is marked unreachable in the registry and inspectors are told once.
+- ``failed``: Telegram refused the message itself (a ``BadRequest`` other than an unknown
+  chat): retrying the same text would fail again; it is logged as an error.
+- ``superseded``: recorded but never sent, and no longer due (a newer step, the item moved).
+
+What counts as done for ``decide_alerts`` (:data:`DONE`): ``sent``, ``sending``,
+``uncertain``, ``unreachable`` and ``failed``. An ``uncertain`` alert in particular must never
+be decided again, or a message Telegram did deliver would be delivered twice; the notice lets
+a person follow up instead. ``unreachable`` counts as done so a blocked chat is not retried in
+a loop (the person is skipped by the policy anyway until they are reachable again, and then
+gets the next step). ``pending`` and ``superseded`` never reached Telegram, so they are not
+done: deciding them again is how a pending alert is sent by the next sweep.
+
+Records stay small — a province's first sweep records ~90,000 of them, and every registry
+write rewrites them all: kind, item and recipient are read back from the key
+(:func:`describe`), and ``data`` holds only ``at`` (the time of the last move) and what the
+state adds (``message_id``; ``reason``/``error``; ``notice``).
+
+Only the alerts package writes the alert log. Multi-key compare-and-set (``claim``,
+``finish``) reads and writes under one process-wide lock; the registry's own lock makes each
+write atomic with respect to its other tables, and the data-directory lock (R5) keeps other
+processes out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from storage.records import AlertRecord
+from storage.repo import Registry
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    UNCERTAIN = "uncertain"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+
+
+DONE = frozenset({State.SENT, State.SENDING, State.UNCERTAIN, State.UNREACHABLE, State.FAILED})
+AFTER_SEND = frozenset(
+    {State.SENT, State.UNCERTAIN, State.UNREACHABLE, State.FAILED, State.PENDING}
+)
+NOTICE_PREFIX = "notice:"
+
+_WRITE_LOCK = threading.Lock()
+
+
+def split_delivery_key(delivery_key: str) -> tuple[str, int]:
+    """``"HZ-007:overdue:2026-05-01:0@1001"`` → ``("HZ-007:overdue:2026-05-01:0", 1001)``."""
+    key, _, user = delivery_key.rpartition("@")
+    return key, int(user)
+
+
+def is_notice(delivery_key: str) -> bool:
+    return delivery_key.startswith(NOTICE_PREFIX)
+
+
+def describe(delivery_key: str) -> tuple[str, str | None, int]:
+    """``(kind, item id or None, recipient)`` read back from a delivery key, so records need
+    not repeat them: ``HZ-007:overdue:2026-05-01:0@11`` → ``("overdue", "HZ-007", 11)``;
+    digests → ``("digest_daily" | "digest_weekly", None, …)``; notices → ``("notice", …)``."""
+    key, user_id = split_delivery_key(delivery_key)
+    parts = key.split(":")
+    if parts[0] == "digest" and len(parts) > 1:
+        return f"digest_{parts[1]}", None, user_id
+    if parts[0] == "notice" or len(parts) < 2:
+        return "notice", None, user_id
+    return parts[1], parts[0], user_id
+
+
+def iso(instant: datetime) -> str:
+    return instant.isoformat(timespec="seconds")
+
+
+class AlertLog:
+    """Reads and state moves over ``registry``'s alert table (see the module docstring).
+
+    Blocking: call from a worker thread (``await store.run(log.claim, …)``).
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def snapshot(self) -> dict[str, AlertRecord]:
+        """Every record by delivery key."""
+        return {r.key: r for r in self.registry.list_alerts()}
+
+    @staticmethod
+    def done_keys(records: Mapping[str, AlertRecord]) -> frozenset[str]:
+        """The delivery keys ``decide_alerts`` must treat as sent (:data:`DONE`)."""
+        return frozenset(k for k, r in records.items() if r.state in DONE)
+
+    def write(self, records: Iterable[AlertRecord]) -> None:
+        """Store records as given, in one write (recording ``pending``, ``superseded`` …)."""
+        batch = list(records)
+        if batch:
+            with _WRITE_LOCK:
+                self.registry.put_alerts(batch)
+
+    def claim(self, keys: Iterable[str]) -> set[str]:
+        """``pending → sending`` for each of ``keys`` that is ``pending`` now, in one write;
+        returns the keys claimed (the others were moved by someone else: not ours to send)."""
+        return self.settle({}, keys)
+
+    def finish(self, outcomes: Mapping[str, tuple[State, Mapping[str, Any]]]) -> int:
+        """``sending → <state>`` with extra ``data`` for each key still ``sending``, in one
+        write; returns how many moved. ``<state>`` must be one of :data:`AFTER_SEND` (``pending``:
+        the request certainly did not reach Telegram; the next sweep may send it)."""
+        with _WRITE_LOCK:
+            moved = self._finished(outcomes)
+            if moved:
+                self.registry.put_alerts(moved)
+            return len(moved)
+
+    def settle(
+        self, outcomes: Mapping[str, tuple[State, Mapping[str, Any]]], claim: Iterable[str]
+    ) -> set[str]:
+        """:meth:`finish` one wave's ``outcomes`` and :meth:`claim` the next wave's keys in
+        the same write (each record still moves ``pending → sending`` before its API call and
+        ``sending → …`` after it; the two moves just share a file write). Returns the keys
+        claimed."""
+        with _WRITE_LOCK:
+            moved = self._finished(outcomes)
+            claimed: set[str] = set()
+            for key in dict.fromkeys(claim):
+                record = self.registry.get_alert(key)
+                if record is not None and record.state == State.PENDING:
+                    moved.append(AlertRecord(key, State.SENDING, record.data))
+                    claimed.add(key)
+            if moved:
+                self.registry.put_alerts(moved)
+            return claimed
+
+    def _finished(
+        self, outcomes: Mapping[str, tuple[State, Mapping[str, Any]]]
+    ) -> list[AlertRecord]:
+        moved: list[AlertRecord] = []
+        for key, (state, extra) in outcomes.items():
+            if state not in AFTER_SEND:
+                raise ValueError(f"{state} cannot follow sending")
+            record = self.registry.get_alert(key)
+            if record is None or record.state != State.SENDING:
+                continue
+            moved.append(AlertRecord(key, state, {**record.data, **extra}))
+        return moved
+
+    def recover(self, now: datetime) -> list[AlertRecord]:
+        """At start-up (and at the start of every sweep, when no send is in flight): every
+        ``sending`` record becomes ``uncertain`` with ``reason = "interrupted"``. Returns the
+        records as stored."""
+        with _WRITE_LOCK:
+            moved = [
+                AlertRecord(
+                    r.key, State.UNCERTAIN, {**r.data, "at": iso(now), "reason": "interrupted"}
+                )
+                for r in self.registry.list_alerts(State.SENDING)
+            ]
+            if moved:
+                self.registry.put_alerts(moved)
+            return moved
+
+
+__all__ = [
+    "AFTER_SEND",
+    "DONE",
+    "NOTICE_PREFIX",
+    "AlertLog",
+    "State",
+    "is_notice",
+    "describe",
+    "iso",
+    "split_delivery_key",
+]

@@ -1,0 +1,457 @@
+"""Alert messages in the recipient's language (``locales/*/alerts.toml``), from
+``ledger.alerts.Outgoing`` and from the alert log's system notices.
+
+An alert message holds every entry of one recipient's sweep: sections by kind (escalation,
+overdue, due soon, no progress, awaiting verification / endorsement, look-back), each with a
+title saying what is asked and one line per item, red first (the order ``decide_alerts``
+gives). Due-soon sections split by days left, escalations by level (提醒 → 告诫 → 建议问责).
+
+Every stored string goes through ``Catalog.t`` and is escaped (R24). A message stays within
+Telegram's 4,096 characters: when the lines do not fit, each section lists what fits and says
+how many more it holds (every entry is still recorded as sent with the message: the count is
+what the reader gets). Buttons open item cards (``handlers.buttons.card_button``), one per
+item for the first :data:`MAX_BUTTONS` items, with a line saying how to open the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.buttons import card_button
+from ledger.alerts import AlertKind, Entry, Group, Outgoing
+from ledger.model import Item, Light, Person, Role, Unit
+from locales import Catalog, Html, escape
+
+MAX_BUTTONS = 10
+BUTTONS_PER_ROW = 3
+# Telegram counts 4,096 UTF-16 units of text after entity parsing; measuring the HTML source
+# overestimates (tags and entities count too), so this budget is safe with room to spare.
+TEXT_BUDGET = 3900
+PROBLEM_CHARS = 36
+IDS_SHOWN = 30
+
+_SECTION_ORDER = (
+    AlertKind.ESCALATION,
+    AlertKind.OVERDUE,
+    AlertKind.DUE_SOON,
+    AlertKind.STALE,
+    AlertKind.AWAIT_VERIFICATION,
+    AlertKind.AWAIT_ENDORSEMENT,
+    AlertKind.LOOKBACK,
+)
+_COUNT_FIELDS = ("open", "in_progress", "submitted", "endorsed", "closed", "monitoring")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What rendering looks up: items, units and people; ``default_language`` for people
+    who chose none (``[bot] language``; ``auto`` means zh-CN here: no Telegram hint)."""
+
+    items: Mapping[str, Item]
+    units: Mapping[str, Unit]
+    people: Mapping[int, Person]
+    default_language: str = "zh-CN"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: Html
+    keyboard: InlineKeyboardMarkup | None
+    item_ids: tuple[str, ...]
+
+
+class _Lines:
+    """Accumulates lines against :data:`TEXT_BUDGET`."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.used = 0
+
+    def room(self, text: str, reserve: int = 0) -> bool:
+        return self.used + utf16_len(text) + 1 + reserve <= TEXT_BUDGET
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+        self.used += utf16_len(text) + 1
+
+    def text(self) -> Html:
+        return Html("\n".join(self.lines).strip("\n"))
+
+
+class Renderer:
+    """Renders for one sweep: ``today`` is the sweep's local date (dates in the current year
+    are shown without the year); ``yellow_days`` the rule the weekly digest's due-soon list
+    was drawn with."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        directory: Directory,
+        tz: tzinfo,
+        today: date,
+        *,
+        yellow_days: int = 7,
+    ) -> None:
+        self.catalog = catalog
+        self.directory = directory
+        self.tz = tz
+        self.today = today
+        self.yellow_days = yellow_days  # the weekly digest's "due within N days"
+
+    # ------------------------------------------------------------------ words
+
+    def language(self, user_id: int, chosen: str | None = None) -> str:
+        person = self.directory.people.get(user_id)
+        choice = chosen or (person.language if person is not None else None)
+        default = self.directory.default_language
+        return self.catalog.normalise(choice or (None if default == "auto" else default))
+
+    def t(self, lang: str, key: str, **params: Any) -> Html:
+        return self.catalog.t(lang, key, **params)
+
+    def date(self, lang: str, day: date | str) -> str:
+        d = date.fromisoformat(day) if isinstance(day, str) else day
+        month = self.catalog.plain(lang, "alerts.months").split(",")[d.month - 1]
+        key = "alerts.date" if d.year == self.today.year else "alerts.date_year"
+        return self.catalog.plain(lang, key, year=d.year, month=month, day=d.day)
+
+    def when(self, lang: str, instant: datetime) -> str:
+        local = instant.astimezone(self.tz)
+        weekday = self.catalog.plain(lang, "alerts.weekdays").split(",")[local.weekday()]
+        return self.catalog.plain(
+            lang,
+            "alerts.datetime",
+            date=self.date(lang, local.date()),
+            weekday=weekday,
+            time=local.strftime("%H:%M"),
+        )
+
+    def who(self, lang: str, user_id: int) -> str:
+        """A person as inspectors know them: name, role and unit."""
+        person = self.directory.people.get(user_id)
+        if person is None:
+            return f"ID {user_id}"
+        if person.role is Role.INSPECTOR or person.unit is None:
+            return self.catalog.plain(lang, "alerts.notice.who_inspector", name=person.name)
+        unit = self.directory.units.get(person.unit)
+        return self.catalog.plain(
+            lang,
+            "alerts.notice.who",
+            name=person.name,
+            role=self.catalog.plain(lang, f"role.{person.role}"),
+            unit=unit.name if unit is not None else person.unit,
+        )
+
+    def _ids(self, lang: str, ids: Sequence[str]) -> Html:
+        if not ids:
+            return self.t(lang, "alerts.none")
+        shown = self.catalog.plain(lang, "alerts.separator").join(ids[:IDS_SHOWN])
+        if len(ids) > IDS_SHOWN:
+            more = self.catalog.plain(lang, "alerts.ids_more", count=len(ids))
+            shown = f"{shown} {more}"
+        return escape(shown)
+
+    def _problem(self, item: Item | None) -> str:
+        if item is None:
+            return ""
+        text = " ".join(item.problem.split())
+        return text if len(text) <= PROBLEM_CHARS else text[: PROBLEM_CHARS - 1] + "…"
+
+    # ------------------------------------------------------------------ messages
+
+    def outgoing(self, out: Outgoing) -> Rendered:
+        """The message for one :class:`ledger.alerts.Outgoing`."""
+        lang = self.language(out.user_id, out.language)
+        if out.group is Group.DIGEST_DAILY:
+            return self._daily(lang, out.entries[0])
+        if out.group is Group.DIGEST_WEEKLY:
+            return self._weekly(lang, out.entries[0])
+        return self._alerts(lang, out.user_id, out.entries)
+
+    def _alerts(self, lang: str, user_id: int, entries: Sequence[Entry]) -> Rendered:
+        recipient = self.directory.people.get(user_id)
+        for_inspector = recipient is None or recipient.role is Role.INSPECTOR
+        sections: list[tuple[Html, list[Entry]]] = []
+        for kind in _SECTION_ORDER:
+            of_kind = [e for e in entries if e.kind is kind]
+            for title, group in self._sections(lang, kind, of_kind):
+                sections.append((title, group))
+        lines = _Lines()
+        # Every title is shown; lines fill what is left, in section order.
+        reserve = sum(utf16_len(title) + 40 for title, _ in sections)
+        for title, group in sections:
+            if lines.lines:
+                lines.add("")
+            lines.add(title)
+            reserve -= utf16_len(title) + 40
+            omitted = 0
+            for entry in group:
+                if omitted:  # once a section is full, count the rest without rendering it
+                    omitted += 1
+                    continue
+                block = self._entry_lines(lang, entry, for_inspector)
+                if not lines.room(block, reserve + 40):
+                    omitted += 1
+                    continue
+                lines.add(block)
+            if omitted:
+                lines.add(self.t(lang, "alerts.more_lines", count=omitted))
+        ids = [e.item_id for e in entries if e.item_id is not None]
+        return self._with_buttons(lang, lines, ids)
+
+    def _sections(
+        self, lang: str, kind: AlertKind, entries: list[Entry]
+    ) -> Iterable[tuple[Html, list[Entry]]]:
+        if not entries:
+            return []
+        if kind is AlertKind.DUE_SOON:
+            by_days = _group_by(entries, lambda e: int(e.details.get("days_left", e.step)))
+            return [
+                (
+                    self.t(lang, "alerts.section.due_today")
+                    if days <= 0
+                    else self.t(lang, "alerts.section.due_soon", days=days),
+                    group,
+                )
+                for days, group in sorted(by_days.items())
+            ]
+        if kind is AlertKind.ESCALATION:
+            by_level = _group_by(entries, lambda e: e.step)
+            out = []
+            for level, group in sorted(by_level.items(), reverse=True):
+                threshold = group[0].details.get("threshold", "")
+                key = f"alerts.section.escalation_{min(max(level, 1), 3)}"
+                out.append((self.t(lang, key, threshold=threshold), group))
+            return out
+        if kind is AlertKind.LOOKBACK:
+            months = entries[0].details.get("months", "")
+            return [(self.t(lang, "alerts.section.lookback", months=months), entries)]
+        return [(self.t(lang, f"alerts.section.{kind}"), entries)]
+
+    def _entry_lines(self, lang: str, entry: Entry, for_inspector: bool) -> str:
+        item = self.directory.items.get(entry.item_id or "")
+        unit = ""
+        if for_inspector and entry.unit is not None:
+            known = self.directory.units.get(entry.unit)
+            unit = self.t(lang, "alerts.line.unit", unit=known.name if known else entry.unit)
+        head = self.t(
+            lang,
+            "alerts.line.item",
+            light=self.t(lang, f"alerts.light.{entry.light or Light.GREEN}"),
+            item_id=entry.item_id or "",
+            unit=Html(unit),
+            problem=self._problem(item),
+        )
+        detail = self._detail(lang, entry)
+        if entry.fallback:
+            intended = entry.details.get("intended", "unit")
+            detail = Html(detail + self.t(lang, f"alerts.detail.fallback_{intended}"))
+        return head + "\n" + self.t(lang, "alerts.line.detail", detail=detail)
+
+    def _detail(self, lang: str, entry: Entry) -> Html:
+        d = entry.details
+        kind = entry.kind
+        if kind is AlertKind.DUE_SOON:
+            return self.t(lang, "alerts.detail.due_soon", deadline=self.date(lang, d["deadline"]))
+        if kind in (AlertKind.OVERDUE, AlertKind.ESCALATION):
+            return self.t(
+                lang,
+                "alerts.detail.overdue",
+                deadline=self.date(lang, d["deadline"]),
+                days=d.get("days_overdue", ""),
+            )
+        if kind is AlertKind.STALE:
+            return self.t(
+                lang,
+                "alerts.detail.stale",
+                since=self.date(lang, d["since"]),
+                days=d.get("idle_days", ""),
+            )
+        if kind in (AlertKind.AWAIT_ENDORSEMENT, AlertKind.AWAIT_VERIFICATION):
+            text = self.t(
+                lang,
+                f"alerts.detail.{kind}",
+                since=self.date(lang, d["since"]),
+                days=d.get("waited_workdays", ""),
+            )
+            if d.get("estimated"):
+                text = Html(text + self.t(lang, "alerts.detail.estimated"))
+            return text
+        return self.t(lang, "alerts.detail.lookback", closed=self.date(lang, d["closed_on"]))
+
+    def _with_buttons(self, lang: str, lines: _Lines, item_ids: Iterable[str]) -> Rendered:
+        ids = list(dict.fromkeys(item_ids))
+        shown = ids[:MAX_BUTTONS]
+        if len(ids) > MAX_BUTTONS:
+            lines.add("")
+            lines.add(self.t(lang, "alerts.more_buttons", shown=len(shown)))
+        keyboard = None
+        if shown:
+            buttons: list[InlineKeyboardButton] = [card_button(i, i) for i in shown]
+            rows = [
+                buttons[n : n + BUTTONS_PER_ROW] for n in range(0, len(buttons), BUTTONS_PER_ROW)
+            ]
+            keyboard = InlineKeyboardMarkup(rows)
+        return Rendered(lines.text(), keyboard, tuple(ids))
+
+    # ------------------------------------------------------------------ digests
+
+    def _daily(self, lang: str, entry: Entry) -> Rendered:
+        d = entry.details
+        lines = _Lines()
+        lines.add(self.t(lang, "alerts.daily.title", date=self.date(lang, d["date"])))
+        for field in ("new_overdue", "awaiting_verification", "awaiting_endorsement"):
+            ids = list(d.get(field, []))
+            lines.add(
+                self.t(lang, f"alerts.daily.{field}", count=len(ids), ids=self._ids(lang, ids))
+            )
+        units: Mapping[str, Mapping[str, int]] = d.get("units", {})
+        if units:
+            lines.add("")
+            lines.add(self.t(lang, "alerts.daily.units"))
+            ordered = sorted(units.items(), key=lambda kv: (-kv[1].get("overdue", 0), kv[0]))
+            omitted = 0
+            for code, counts in ordered:
+                known = self.directory.units.get(code)
+                line = self.t(
+                    lang,
+                    "alerts.daily.unit",
+                    code=code,
+                    name=known.name if known else "",
+                    overdue=counts.get("overdue", 0),
+                    **{f: counts.get(f, 0) for f in _COUNT_FIELDS if f != "monitoring"},
+                )
+                if omitted or not lines.room(line, 60):
+                    omitted += 1
+                    continue
+                lines.add(line)
+            if omitted:
+                lines.add(self.t(lang, "alerts.more_units", count=omitted))
+        ids = [*d.get("new_overdue", []), *d.get("awaiting_verification", [])]
+        return self._with_buttons(lang, lines, ids)
+
+    def _weekly(self, lang: str, entry: Entry) -> Rendered:
+        d = entry.details
+        code = d.get("unit") or entry.unit or ""
+        known = self.directory.units.get(code)
+        year, _, week = str(d.get("week", "")).partition("-W")
+        lines = _Lines()
+        lines.add(
+            self.t(
+                lang,
+                "alerts.weekly.title",
+                unit=known.name if known else code,
+                year=year,
+                week=week.lstrip("0"),
+            )
+        )
+        counts: Mapping[str, int] = d.get("counts", {})
+        lines.add(
+            self.t(
+                lang,
+                "alerts.weekly.counts",
+                overdue=counts.get("overdue", 0),
+                **{f: counts.get(f, 0) for f in _COUNT_FIELDS},
+            )
+        )
+        for field in ("overdue", "due_soon", "awaiting", "closed_this_week"):
+            ids = list(d.get(field, []))
+            key = "closed" if field == "closed_this_week" else field
+            params: dict[str, Any] = {"count": len(ids), "ids": self._ids(lang, ids)}
+            if field == "due_soon":
+                params["days"] = self.yellow_days
+            lines.add(self.t(lang, f"alerts.weekly.{key}", **params))
+        ids = [*d.get("overdue", []), *d.get("due_soon", []), *d.get("awaiting", [])]
+        return self._with_buttons(lang, lines, ids)
+
+    # ------------------------------------------------------------------ system notices
+
+    def uncertain_notice(self, lang: str, entries: Sequence[Mapping[str, Any]]) -> Rendered:
+        """To an inspector: the deliveries that may or may not have arrived. Each entry has
+        ``user_id``, ``kind`` and ``item_id`` (``None`` for digests)."""
+        lines = _Lines()
+        lines.add(self.t(lang, "alerts.notice.uncertain", count=len(entries)))
+        by_user: dict[int, list[str]] = {}
+        for e in entries:
+            kind = self.catalog.plain(lang, f"alerts.kind.{e.get('kind') or 'notice'}")
+            what = f"{e['item_id']} {kind}" if e.get("item_id") else kind
+            by_user.setdefault(int(e["user_id"]), []).append(what)
+        omitted = 0
+        for user_id, whats in by_user.items():
+            sep = self.catalog.plain(lang, "alerts.separator")
+            line = self.t(
+                lang,
+                "alerts.notice.uncertain_line",
+                who=self.who(lang, user_id),
+                what=sep.join(dict.fromkeys(whats)),
+            )
+            if omitted or not lines.room(line, 60):
+                omitted += 1
+                continue
+            lines.add(line)
+        if omitted:
+            lines.add(self.t(lang, "alerts.more_lines", count=omitted))
+        ids = [str(e["item_id"]) for e in entries if e.get("item_id")]
+        return self._with_buttons(lang, lines, ids)
+
+    def unreachable_notice(self, lang: str, user_id: int) -> Rendered:
+        """To an inspector: ``user_id`` cannot be reached any more."""
+        person = self.directory.people.get(user_id)
+        key = (
+            "alerts.notice.unreachable_inspector"
+            if person is None or person.role is Role.INSPECTOR
+            else "alerts.notice.unreachable"
+        )
+        lines = _Lines()
+        lines.add(self.t(lang, key, who=self.who(lang, user_id)))
+        return Rendered(lines.text(), None, ())
+
+    # ------------------------------------------------------------------ summaries
+
+    def kind_counts(self, lang: str, counts: Mapping[str, int]) -> str:
+        order = [
+            str(k) for k in (*_SECTION_ORDER, AlertKind.DIGEST_DAILY, AlertKind.DIGEST_WEEKLY)
+        ]
+        parts = [
+            self.catalog.plain(
+                lang,
+                "alerts.summary.kind_count",
+                kind=self.catalog.plain(lang, f"alerts.kind.{kind}"),
+                count=counts[kind],
+            )
+            for kind in [*order, "notice"]
+            if counts.get(kind)
+        ]
+        return " · ".join(parts)
+
+
+def _group_by(entries: Iterable[Entry], key: Callable[[Entry], int]) -> dict[int, list[Entry]]:
+    groups: dict[int, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(key(entry), []).append(entry)
+    return groups
+
+
+def count_kinds(entries: Iterable[Entry]) -> Counter[str]:
+    return Counter(str(e.kind) for e in entries)
+
+
+__all__ = [
+    "MAX_BUTTONS",
+    "TEXT_BUDGET",
+    "Directory",
+    "Rendered",
+    "Renderer",
+    "count_kinds",
+    "utf16_len",
+]

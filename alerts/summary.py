@@ -1,0 +1,121 @@
+"""What ``/alerts`` shows and ``python bot.py sweep --dry-run`` prints: the timetable, the last
+sweep's counts, and a dry run of what a sweep would send now (counts per kind and per
+recipient, and the first lines of the first message). Blocking; reads only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from alerts.sweep import Runtime, Sweeper
+from config import Config
+from handlers.clock import Clock, SystemClock
+from handlers.common import to_plain
+from handlers.services import Services
+from locales import Catalog, Html
+from storage.repo import Store
+
+MAX_RECIPIENTS = 10
+PREVIEW_LINES = 6
+
+
+def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
+    """The whole summary in ``lang`` (Telegram HTML; ``handlers.common.to_plain`` for a
+    terminal). ``now`` defaults to the bot clock."""
+    now = now or sweeper.now()
+    plan, last, waiting = sweeper.dry_run(now)
+    r = plan.renderer
+    catalog = sweeper.services.catalog
+    schedule = sweeper.schedule
+
+    def t(key: str, **params: object) -> Html:
+        return catalog.t(lang, key, **params)
+
+    start, end = schedule.work_hours
+    lines: list[str] = [t("alerts.summary.title")]
+    if schedule.quiet:
+        lines.append(t("alerts.summary.quiet_on", start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+    else:
+        lines.append(t("alerts.summary.quiet_off"))
+    lines.append(t("alerts.summary.next_sweep", when=r.when(lang, schedule.next_sweep_after(now))))
+    lines.append(
+        t(
+            "alerts.summary.next_digests",
+            daily=r.when(lang, schedule.next_digest_after("daily", now)),
+            weekly=r.when(lang, schedule.next_digest_after("weekly", now)),
+        )
+    )
+
+    lines.append("")
+    if last is None:
+        lines.append(t("alerts.summary.never"))
+    else:
+        when = r.when(lang, datetime.fromisoformat(last.at))
+        trigger = catalog.plain(lang, f"alerts.summary.trigger.{last.trigger}")
+        if last.quiet and last.next_allowed:
+            deferred = r.when(lang, datetime.fromisoformat(last.next_allowed))
+            lines.append(t("alerts.summary.last_quiet", when=when, trigger=trigger, next=deferred))
+        else:
+            lines.append(
+                t(
+                    "alerts.summary.last",
+                    when=when,
+                    trigger=trigger,
+                    messages=last.messages,
+                    sent=last.sent,
+                    uncertain=last.uncertain,
+                    unreachable=last.unreachable,
+                    failed=last.failed,
+                    pending=last.pending,
+                )
+            )
+
+    lines.append("")
+    if not plan.messages:
+        lines.append(t("alerts.summary.plan_empty"))
+    else:
+        lines.append(t("alerts.summary.plan", messages=len(plan.messages), entries=plan.entries))
+        if plan.quiet:
+            deferred = r.when(lang, schedule.next_allowed(now))
+            lines.append(t("alerts.summary.plan_quiet", next=deferred))
+        lines.append(t("alerts.summary.by_kind", kinds=r.kind_counts(lang, plan.by_kind)))
+        lines.append(t("alerts.summary.by_recipient"))
+        ranked = plan.by_recipient.most_common()
+        for user_id, count in ranked[:MAX_RECIPIENTS]:
+            lines.append(t("alerts.summary.recipient", who=r.who(lang, user_id), count=count))
+        if len(ranked) > MAX_RECIPIENTS:
+            more = len(ranked) - MAX_RECIPIENTS
+            lines.append(t("alerts.summary.more_recipients", count=more))
+        lines.append(t("alerts.summary.preview"))
+        first = plan.messages[0].rendered.text.split("\n")[:PREVIEW_LINES]
+        lines.append(Html("<blockquote>" + "\n".join(first) + "</blockquote>"))
+    if waiting:
+        lines.append(t("alerts.summary.pending_notices", count=waiting))
+    return Html("\n".join(lines))
+
+
+class _NoBot:
+    """A dry run never sends; this makes sure of it."""
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a dry run does not send")
+
+
+def dry_run_text(config: Config, clock: Clock | None = None) -> str:
+    """``python bot.py sweep --dry-run``: :func:`summary` as plain text, from the data
+    directory opened read-only (works while the bot runs; needs no token or network).
+    Language: ``[bot] language`` (zh-CN for ``auto``)."""
+    store = Store.open(config.data_dir, lock=False)
+    try:
+        services = Services.create(config, store, clock or SystemClock(), Catalog.load())
+        sweeper = Sweeper(services, _NoBot(), Runtime())
+        lang = services.catalog.normalise(
+            None if config.bot.language == "auto" else config.bot.language
+        )
+        return to_plain(summary(sweeper, lang))
+    finally:
+        store.close()
+
+
+__all__ = ["dry_run_text", "summary"]

@@ -1,0 +1,713 @@
+"""One sweep: recover, decide, record ``pending``, deliver, report (DESIGN §6; R7–R12, R19).
+
+A sweep, under the application's sweep lock (sweeps never overlap):
+
+1. **Recover** — every ``sending`` record becomes ``uncertain`` (no send is in flight while
+   the lock is held, so ``sending`` means a process died between the API call and its
+   record; R9). Done even in quiet hours.
+2. **Quiet** — outside the allowed hours (:mod:`alerts.schedule`) nothing is decided; the
+   sweep is *owed* and the next wake-up in allowed time runs it. Because the policy sends the
+   current step only, the deferred sweep sends each alert once (coalesced, R8).
+3. **Decide** — ``ledger.alerts.decide_alerts`` over every item, the people (registry plus
+   the inspectors named in config), the due digests, and the done keys of the alert log
+   (:data:`alerts.log.DONE`), on a worker thread (≈1.5 s for 30k items).
+4. **Record** — one registry write: a ``pending`` record per new delivery key; ``pending``
+   records of earlier sweeps that are no longer decided become ``superseded``; those still
+   decided stay ``pending`` and go out now. Then the schedule state (last sweep, digests
+   served) is saved.
+5. **Deliver** — messages go out in waves of distinct chats: one write claims a wave
+   (``pending → sending``), the pacer lets its sends through, one write records the outcomes
+   (:mod:`alerts.delivery`). A crash loses at most one wave's certainty, never a resend.
+6. **Notices** — inspectors get one notice per batch of newly ``uncertain`` deliveries and one
+   per person who became unreachable (R9, R12); notices are records like alerts
+   (``notice:…@<inspector>``), so each goes out once.
+7. **Report** — counts are saved in registry meta (``/alerts`` shows them).
+
+Everything reads time from ``services.clock`` (the sandbox and tests move it); nothing here
+depends on Telegram's update queue (R19).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+from alerts.delivery import Deliverer, Outbound, Outcome, Result, SendsMessages
+from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_delivery_key
+from alerts.pacing import Pacer
+from alerts.render import Directory, Rendered, Renderer
+from alerts.schedule import DigestKind, Schedule
+from handlers.services import Services
+from ledger.alerts import Outgoing, decide_alerts, delivery_key
+from ledger.calendar import local_date
+from ledger.errors import LedgerError
+from ledger.model import Item, Person, Role, Status, Unit
+from ledger.workflow import status_since
+from storage.records import AlertRecord
+from storage.repo import Ledger, Registry
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+STATE_META = "alerts.state"
+REPORT_META = "alerts.last_sweep"
+UNREACHABLE_META = "alerts.unreachable"
+# Statuses whose stale / review anchors and light depend on when the status was entered.
+_SINCE_STATUSES = frozenset(
+    {Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.ENDORSED, Status.MONITORING}
+)
+
+
+def schedule_for(services: Services) -> Schedule:
+    """The :class:`alerts.schedule.Schedule` of ``services.config``."""
+    a = services.config.alerts
+    return Schedule(
+        tz=services.config.tz,
+        calendar=services.calendar,
+        sweep_times=a.sweep_times,
+        daily_digest_time=a.daily_digest_time,
+        weekly_digest_day=a.weekly_digest_day,
+        weekly_digest_time=a.weekly_digest_time,
+        quiet=a.quiet,
+        work_hours=a.work_hours,
+    )
+
+
+# --------------------------------------------------------------------------- persisted state
+
+
+@dataclass
+class SweepState:
+    """What the schedule remembers (registry meta ``alerts.state``): the bot-clock instant of
+    the last sweep that decided, whether a sweep is owed (asked for in quiet hours), and the
+    due instant of the last digest period served per kind."""
+
+    last_sweep: str | None = None
+    owed: bool = False
+    digests: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, raw: Any) -> SweepState:
+        if not isinstance(raw, dict):
+            return cls()
+        digests = raw.get("digests")
+        return cls(
+            last_sweep=raw.get("last_sweep") if isinstance(raw.get("last_sweep"), str) else None,
+            owed=bool(raw.get("owed", False)),
+            digests=dict(digests) if isinstance(digests, dict) else {},
+        )
+
+    @property
+    def last(self) -> datetime | None:
+        return None if self.last_sweep is None else datetime.fromisoformat(self.last_sweep)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did (messages, not entries, unless named so)."""
+
+    at: str
+    trigger: str
+    quiet: bool = False
+    next_allowed: str | None = None
+    messages: int = 0
+    entries: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_recipient: dict[str, int] = field(default_factory=dict)  # user id -> entries
+    digests: list[str] = field(default_factory=list)
+    sent: int = 0
+    uncertain: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    pending: int = 0  # certainly not sent; left for the next sweep
+    skipped: int = 0  # no longer pending when its wave was claimed
+    superseded: int = 0
+    recovered: int = 0  # sending → uncertain at the start
+    notices: int = 0
+    decide_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def to_meta(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_meta(cls, raw: Any) -> SweepReport | None:
+        if not isinstance(raw, dict) or "at" not in raw or "trigger" not in raw:
+            return None
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+# --------------------------------------------------------------------------- runtime
+
+
+class SinceCache:
+    """``ledger.workflow.status_since`` per item, recomputed only when the item changed.
+
+    The ledger hands out the same immutable ``Item`` object until the item is written again
+    (every status change writes it), so identity says whether the cached value is current.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[Item, datetime | None]] = {}
+
+    def get(self, ledger: Ledger, item: Item) -> datetime | None:
+        hit = self._cache.get(item.id)
+        if hit is not None and hit[0] is item:
+            return hit[1]
+        since = status_since(ledger.events(item.id))
+        self._cache[item.id] = (item, since)
+        return since
+
+
+@dataclass
+class Runtime:
+    """Per-application alert machinery (``bot_data["alerts"]``). Tests replace ``pacer`` with
+    one on fake time, and tune the delivery settings."""
+
+    pacer: Pacer = field(default_factory=Pacer)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    since: SinceCache = field(default_factory=SinceCache)
+    concurrency: int = 8
+    wave_size: int = 16
+    backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
+    timeouts: dict[str, float] = field(default_factory=dict)
+    last_report: SweepReport | None = None
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything a decision reads, gathered once per sweep."""
+
+    items: list[Item]
+    units: list[Unit]
+    people: list[Person]
+    since: dict[str, datetime]
+    directory: Directory
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message of the sweep: its chat, the delivery keys it carries, the text."""
+
+    chat_id: int
+    keys: tuple[str, ...]
+    rendered: Rendered
+    kind: str  # a ledger.alerts.Group value, or "notice"
+    outgoing: Outgoing | None = None
+
+    @property
+    def outbound(self) -> Outbound:
+        return Outbound(self.chat_id, self.rendered.text, self.rendered.keyboard)
+
+
+@dataclass
+class Plan:
+    now: datetime
+    quiet: bool
+    messages: list[Planned]
+    entries: int
+    by_kind: Counter[str]
+    by_recipient: Counter[int]
+    decide_seconds: float
+    renderer: Renderer
+    digests: dict[DigestKind, Any]
+
+
+def roster(services: Services) -> list[Person]:
+    """The people alerts go to: contacts and leaders bound in the registry, and exactly the
+    inspectors named in config (their registry record, if any, keeps name, language and
+    reachability; a stored inspector not in config receives nothing)."""
+    stored = services.store.registry.list_people()
+    inspectors = services.config.bot.inspectors
+    by_id = {p.user_id: p for p in stored}
+    people = [p for p in stored if p.role is not Role.INSPECTOR and p.user_id not in inspectors]
+    for uid in inspectors:
+        known = by_id.get(uid)
+        if known is not None and known.role is Role.INSPECTOR:
+            people.append(known)
+        else:
+            language = known.language if known is not None else None
+            people.append(Person(uid, f"ID {uid}", Role.INSPECTOR, language=language))
+    return people
+
+
+class Sweeper:
+    """Runs sweeps for one application (see the module docstring)."""
+
+    def __init__(self, services: Services, bot: SendsMessages, runtime: Runtime) -> None:
+        self.services = services
+        self.bot = bot
+        self.runtime = runtime
+        self.schedule = schedule_for(services)
+        self.log = AlertLog(services.store.registry)
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.store.registry
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A blocking call on a worker thread (the store's fsyncs never block the loop)."""
+        return await self.services.store.run(fn, *args, **kwargs)
+
+    # ------------------------------------------------------------------ entry points
+
+    async def tick(self, *, trigger: str = "scheduled", force: bool = False) -> SweepReport | None:
+        """Sweep if one is due on the bot clock (a scheduled instant passed since the last
+        sweep, a sweep is owed, or a digest is due) or if ``force``; else ``None``. A due
+        sweep in quiet hours is only marked owed; a forced one recovers, reports the
+        deferral and is owed too."""
+        async with self.runtime.lock:
+            started = time.perf_counter()
+            # Deciding and recording is one worker-thread call: one hop off the loop, and the
+            # data read as early as possible after a start-up.
+            begun = await self.run(self._begin, self.now(), trigger, force)
+            if begun is None:
+                return None
+            report, plan = begun
+            if plan is not None:
+                await self._deliver(plan.messages, plan.renderer, report)
+                notices = await self.run(self._notices)
+                report.notices = len(notices)
+                await self._deliver(notices, plan.renderer, report)
+                report.messages = len(plan.messages) + len(notices)
+            return await self._finish(report, started)
+
+    def dry_run(self, now: datetime | None = None) -> tuple[Plan, SweepReport | None, int]:
+        """Blocking: what a sweep at ``now`` would send (quiet hours ignored, flagged), the
+        last sweep's report and the number of notices waiting. Writes nothing."""
+        now = now or self.now()
+        state = SweepState.load(self.registry.get_meta(STATE_META))
+        digests = self.schedule.due_digests(self.schedule.next_allowed(now), state.digests)
+        if state.last is None:
+            digests = {}  # as the first sweep will: see _begin
+        records = self.log.snapshot()
+        plan = self._plan(now, digests, records)
+        plan.quiet = not self.schedule.allowed(now)
+        waiting = sum(1 for k, r in records.items() if is_notice(k) and r.state == State.PENDING)
+        last = SweepReport.from_meta(self.registry.get_meta(REPORT_META))
+        return plan, last, waiting
+
+    # ------------------------------------------------------------------ the sweep
+
+    def _begin(
+        self, now: datetime, trigger: str, force: bool
+    ) -> tuple[SweepReport, Plan | None] | None:
+        """Blocking: steps 1–4 of the module docstring. ``None`` if nothing is due (or it is
+        due in quiet hours and was only marked owed); a report without a plan for a forced
+        sweep in quiet hours; else the report so far and the plan to deliver."""
+        registry = self.registry
+        state = SweepState.load(registry.get_meta(STATE_META))
+        digests = self.schedule.due_digests(now, state.digests)
+        due = state.owed or self.schedule.sweep_due(state.last, now) or bool(digests)
+        allowed = self.schedule.allowed(now)
+        if not (due or force):
+            return None
+        if not allowed and not state.owed:
+            state.owed = True  # the first wake-up in allowed time sweeps
+            registry.set_meta(STATE_META, asdict(state))
+        if not allowed and not force:
+            return None
+
+        report = SweepReport(at=iso(now), trigger=trigger)
+        report.recovered = len(self.log.recover(now))
+        if report.recovered:
+            log.warning("%d alert(s) were being sent when the bot stopped", report.recovered)
+        if not allowed:
+            report.quiet = True
+            report.next_allowed = iso(self.schedule.next_allowed(now))
+            log.info("sweep in quiet hours: deferred to %s", report.next_allowed)
+            return report, None
+
+        served = dict(digests)
+        if state.last is None:
+            # The very first sweep of a data directory: no digest was missed, so the latest
+            # periods count as served and the next ones go out on time.
+            digests = {}
+        records = self.log.snapshot()
+        plan = self._plan(now, digests, records)
+        report.entries = plan.entries
+        report.by_kind = dict(plan.by_kind)
+        report.by_recipient = {str(k): v for k, v in plan.by_recipient.items()}
+        report.digests = sorted(digests)
+        report.decide_seconds = round(plan.decide_seconds, 3)
+        report.superseded = self._record(plan, records)
+        state.last_sweep = iso(now)
+        state.owed = False
+        for kind, period in served.items():
+            state.digests[kind] = iso(period.due)
+        registry.set_meta(STATE_META, asdict(state))
+        return report, plan
+
+    async def _finish(self, report: SweepReport, started: float) -> SweepReport:
+        """Save and log the report (``/alerts`` shows the last one)."""
+        report.seconds = round(time.perf_counter() - started, 3)
+        self.runtime.last_report = report
+        await self.run(self.registry.set_meta, REPORT_META, report.to_meta())
+        log.info(
+            "sweep %s: %d message(s), sent %d, uncertain %d, unreachable %d, failed %d, "
+            "pending %d, superseded %d (%.2f s)",
+            report.trigger,
+            report.messages,
+            report.sent,
+            report.uncertain,
+            report.unreachable,
+            report.failed,
+            report.pending,
+            report.superseded,
+            report.seconds,
+        )
+        return report
+
+    # ------------------------------------------------------------------ deciding (blocking)
+
+    def _world(self) -> World:
+        store = self.services.store
+        items: list[Item] = []
+        since: dict[str, datetime] = {}
+        for ledger in store.ledgers():
+            for item in ledger.items():
+                items.append(item)
+                if item.status in _SINCE_STATUSES:
+                    entered = self.runtime.since.get(ledger, item)
+                    if entered is not None:
+                        since[item.id] = entered
+        units = store.registry.list_units()
+        people = roster(self.services)
+        directory = Directory(
+            items={i.id: i for i in items},
+            units={u.code: u for u in units},
+            people={p.user_id: p for p in people},
+            default_language=self.services.config.bot.language,
+        )
+        return World(items, units, people, since, directory)
+
+    def _plan(
+        self, now: datetime, digests: Mapping[DigestKind, Any], records: Mapping[str, AlertRecord]
+    ) -> Plan:
+        world = self._world()
+        config = self.services.config
+        started = time.perf_counter()
+        outgoing = decide_alerts(
+            now,
+            config.tz,
+            world.items,
+            world.units,
+            world.people,
+            AlertLog.done_keys(records),
+            config.rules,
+            self.services.calendar,
+            digests=frozenset(digests),
+            status_since=world.since,
+        )
+        decide_seconds = time.perf_counter() - started
+        renderer = Renderer(
+            self.services.catalog,
+            world.directory,
+            config.tz,
+            local_date(now, config.tz),
+            yellow_days=config.alerts.yellow_days,
+        )
+        messages: list[Planned] = []
+        by_kind: Counter[str] = Counter()
+        by_recipient: Counter[int] = Counter()
+        entries = 0
+        for out in outgoing:
+            messages.append(
+                Planned(out.user_id, out.delivery_keys, renderer.outgoing(out), out.group, out)
+            )
+            entries += len(out.entries)
+            by_kind.update(str(e.kind) for e in out.entries)
+            by_recipient[out.user_id] += len(out.entries)
+        return Plan(
+            now,
+            False,
+            messages,
+            entries,
+            by_kind,
+            by_recipient,
+            decide_seconds,
+            renderer,
+            dict(digests),
+        )
+
+    def _record(self, plan: Plan, records: Mapping[str, AlertRecord]) -> int:
+        """Record the plan's new delivery keys as ``pending`` and supersede stale pending ones,
+        in one write; returns how many were superseded."""
+        stamp = iso(plan.now)
+        batch: list[AlertRecord] = []
+        planned: set[str] = set()
+        for message in plan.messages:
+            assert message.outgoing is not None
+            for entry in message.outgoing.entries:
+                key = delivery_key(entry.key, message.chat_id)
+                planned.add(key)
+                existing = records.get(key)
+                if existing is not None and existing.state == State.PENDING:
+                    continue  # still due: it goes out now, as recorded
+                batch.append(AlertRecord(key, State.PENDING, {"at": stamp}))
+        superseded = 0
+        for key, record in records.items():
+            if record.state == State.PENDING and not is_notice(key) and key not in planned:
+                data = {**record.data, "at": stamp}
+                batch.append(AlertRecord(key, State.SUPERSEDED, data))
+                superseded += 1
+        self.log.write(batch)
+        return superseded
+
+    # ------------------------------------------------------------------ notices (blocking)
+
+    def _notices(self) -> list[Planned]:
+        """Record the notices now owed to inspectors and return every pending notice as a
+        message (a notice whose inspector is no longer reachable is superseded)."""
+        now = self.now()
+        stamp = iso(now)
+        records = self.log.snapshot()
+        people = {p.user_id: p for p in roster(self.services)}
+        inspectors = [
+            p.user_id for p in people.values() if p.role is Role.INSPECTOR and p.reachable
+        ]
+        batch: list[AlertRecord] = []
+
+        unreported = [
+            r
+            for r in records.values()
+            if r.state == State.UNCERTAIN and not is_notice(r.key) and "notice" not in r.data
+        ]
+        if unreported and inspectors:
+            digest = hashlib.sha256("\n".join(sorted(r.key for r in unreported)).encode())
+            notice = f"notice:uncertain:{now.strftime('%Y%m%dT%H%M%S')}:{digest.hexdigest()[:8]}"
+            entries = [
+                dict(zip(("kind", "item_id", "user_id"), describe(r.key), strict=True))
+                for r in unreported
+            ]
+            for uid in inspectors:
+                data = {"notice": "uncertain", "user_id": uid, "entries": entries}
+                batch.append(AlertRecord(f"{notice}@{uid}", State.PENDING, data))
+            batch.extend(
+                AlertRecord(r.key, r.state, {**r.data, "notice": notice}) for r in unreported
+            )
+
+        epochs = self.registry.get_meta(UNREACHABLE_META, {}) or {}
+        told = {k.rpartition("@")[0] for k in records if is_notice(k)}
+        for person in people.values():
+            if person.reachable:
+                continue
+            notice = f"notice:unreachable:{person.user_id}:{epochs.get(str(person.user_id), '0')}"
+            targets = [uid for uid in inspectors if uid != person.user_id]
+            if notice in told or not targets:
+                continue
+            for uid in targets:
+                data = {"notice": "unreachable", "user_id": uid, "about": person.user_id}
+                batch.append(AlertRecord(f"{notice}@{uid}", State.PENDING, data))
+        self.log.write(batch)
+
+        messages: list[Planned] = []
+        stale: list[AlertRecord] = []
+        current = {**records, **{r.key: r for r in batch}}
+        renderer = Renderer(
+            self.services.catalog,
+            Directory(
+                items={},
+                units={u.code: u for u in self.registry.list_units()},
+                people=people,
+                default_language=self.services.config.bot.language,
+            ),
+            self.services.config.tz,
+            local_date(now, self.services.config.tz),
+        )
+        for key, record in current.items():
+            if not is_notice(key) or record.state != State.PENDING:
+                continue
+            uid = int(record.data.get("user_id", split_delivery_key(key)[1]))
+            if uid not in inspectors:
+                stale.append(AlertRecord(key, State.SUPERSEDED, {**record.data, "at": stamp}))
+                continue
+            lang = renderer.language(uid)
+            if record.data.get("notice") == "uncertain":
+                rendered = renderer.uncertain_notice(lang, record.data.get("entries", []))
+            else:
+                rendered = renderer.unreachable_notice(lang, int(record.data.get("about", 0)))
+            messages.append(Planned(uid, (key,), rendered, "notice"))
+        self.log.write(stale)
+        return messages
+
+    # ------------------------------------------------------------------ delivering
+
+    def _waves(self, messages: Sequence[Planned]) -> list[list[Planned]]:
+        """Waves of at most ``wave_size`` messages, one per chat, keeping each chat's order."""
+        queues: dict[int, list[Planned]] = {}
+        for message in messages:
+            queues.setdefault(message.chat_id, []).append(message)
+        waves: list[list[Planned]] = []
+        while queues:
+            round_ = [queue.pop(0) for queue in queues.values()]
+            queues = {chat: q for chat, q in queues.items() if q}
+            size = max(1, self.runtime.wave_size)
+            waves.extend(round_[n : n + size] for n in range(0, len(round_), size))
+        return waves
+
+    async def _deliver(
+        self, messages: Sequence[Planned], renderer: Renderer, report: SweepReport
+    ) -> None:
+        """Send ``messages`` wave by wave. One registry write per wave: it records the
+        previous wave's outcomes and claims this one (``pending → sending``) just before its
+        API calls; the first wave's claim and the last wave's outcomes get their own."""
+        deliverer = Deliverer(
+            self.bot,
+            self.runtime.pacer,
+            concurrency=self.runtime.concurrency,
+            backoff=self.runtime.backoff,
+            timeouts=self.runtime.timeouts,
+        )
+        waves = self._waves(messages)
+        if not waves:
+            return
+        claimed = await self.run(self.log.claim, _keys(waves[0]))
+        for n, wave in enumerate(waves):
+            sendable: list[Planned] = []
+            for message in wave:
+                mine = tuple(k for k in message.keys if k in claimed)
+                if not mine:
+                    report.skipped += 1
+                    continue
+                if len(mine) != len(message.keys):
+                    message = self._restrict(message, set(mine), renderer)
+                sendable.append(message)
+            results = await deliverer.send_all([m.outbound for m in sendable])
+            following = _keys(waves[n + 1]) if n + 1 < len(waves) else []
+            claimed = await self.run(self._settle, sendable, results, report, following)
+
+    @staticmethod
+    def _restrict(message: Planned, keys: set[str], renderer: Renderer) -> Planned:
+        """The message with only the entries whose keys this sweep holds."""
+        assert message.outgoing is not None
+        out = message.outgoing
+        entries = tuple(e for e in out.entries if delivery_key(e.key, out.user_id) in keys)
+        restricted = replace(out, entries=entries)
+        return replace(
+            message,
+            keys=restricted.delivery_keys,
+            rendered=renderer.outgoing(restricted),
+            outgoing=restricted,
+        )
+
+    def _settle(
+        self,
+        messages: Sequence[Planned],
+        results: Sequence[Result],
+        report: SweepReport,
+        following: Sequence[str],
+    ) -> set[str]:
+        """Record a wave's outcomes and claim the next wave's keys (one write), then mark
+        unreachable people; returns the keys claimed."""
+        now = self.now()
+        outcomes: dict[str, tuple[State, dict[str, Any]]] = {}
+        unreachable: set[int] = set()
+        for message, result in zip(messages, results, strict=True):
+            state, extra = _state_of(result, now)
+            for key in message.keys:
+                outcomes[key] = (state, extra)
+            if result.outcome is Outcome.SENT:
+                report.sent += 1
+            elif result.outcome is Outcome.UNCERTAIN:
+                report.uncertain += 1
+            elif result.outcome is Outcome.UNREACHABLE:
+                report.unreachable += 1
+                unreachable.add(message.chat_id)
+            elif result.outcome is Outcome.FAILED:
+                report.failed += 1
+            else:
+                report.pending += 1
+        claimed = self.log.settle(outcomes, following)
+        for user_id in sorted(unreachable):
+            self._mark_unreachable(user_id, now)
+        return claimed
+
+    def _mark_unreachable(self, user_id: int, now: datetime) -> None:
+        set_reachable(self.services, user_id, False, now)
+
+
+def set_reachable(services: Services, user_id: int, reachable: bool, now: datetime) -> bool:
+    """Blocking: mark person ``user_id`` (un)reachable; returns whether anything changed.
+
+    Unreachable (``Forbidden``, a blocked bot, R12): the policy skips them and, if nobody else
+    in their unit is reachable, sends their unit's alerts to inspectors; the episode is
+    remembered (meta ``alerts.unreachable``: since when) so that the next notice pass tells
+    inspectors once about it. Reachable again (they wrote to the bot or unblocked it): the
+    episode ends, and a later one is told again. An inspector named in config without a
+    registry record gets one, so the flag has somewhere to live.
+    """
+    registry = services.store.registry
+    person = registry.get_person(user_id)
+    if person is None and user_id in services.config.bot.inspectors:
+        person = Person(user_id, f"ID {user_id}", Role.INSPECTOR)
+    if person is None or person.reachable == reachable:
+        return False
+    try:
+        registry.upsert_person(replace(person, reachable=reachable))
+    except LedgerError:
+        log.exception(
+            "could not mark person %s %s", user_id, "reachable" if reachable else "unreachable"
+        )
+        return False
+    epochs = dict(registry.get_meta(UNREACHABLE_META, {}) or {})
+    if reachable:
+        epochs.pop(str(user_id), None)
+        log.info("person %s is reachable again", user_id)
+    else:
+        epochs[str(user_id)] = now.strftime("%Y%m%dT%H%M%S")
+        log.warning("person %s is unreachable (blocked or never started the bot)", user_id)
+    registry.set_meta(UNREACHABLE_META, epochs)
+    return True
+
+
+def _keys(messages: Sequence[Planned]) -> list[str]:
+    return [k for m in messages for k in m.keys]
+
+
+def _state_of(result: Result, now: datetime) -> tuple[State, dict[str, Any]]:
+    """The record a delivery result leaves (see :mod:`alerts.log` for what ``data`` holds)."""
+    stamp = iso(now)
+    if result.outcome is Outcome.SENT:
+        return State.SENT, {"at": stamp, "message_id": result.message_id}
+    if result.outcome is Outcome.UNCERTAIN:
+        return State.UNCERTAIN, {"at": stamp, "reason": "timeout", "error": result.error}
+    if result.outcome is Outcome.UNREACHABLE:
+        return State.UNREACHABLE, {"at": stamp, "error": result.error}
+    if result.outcome is Outcome.FAILED:
+        return State.FAILED, {"at": stamp, "error": result.error}
+    return State.PENDING, {"at": stamp, "error": result.error}
+
+
+__all__ = [
+    "DONE",
+    "REPORT_META",
+    "STATE_META",
+    "UNREACHABLE_META",
+    "Plan",
+    "Planned",
+    "Runtime",
+    "SinceCache",
+    "SweepReport",
+    "SweepState",
+    "Sweeper",
+    "roster",
+    "schedule_for",
+    "set_reachable",
+]
