@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from handlers.render import one_line
 from locales import Catalog, Html
 from storage.ledger_import import ImportOutcome
 from storage.xlsx_import import (
@@ -40,8 +41,8 @@ def size_text(size: int) -> str:
 
 
 def clip(value: object, limit: int = VALUE_MAX) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A cell's text (or number) on one line, clipped with "…" (``render.one_line``)."""
+    return one_line(str(value), limit)
 
 
 def _join(catalog: Catalog, lang: str, values: Iterable[object]) -> str:

@@ -4,7 +4,7 @@ Per unit, closed / in progress / overdue with 整改完成率 and 销号率 (mos
 the items closed per week (``storage.charts.render_stats_png``, drawn on a worker thread with
 the packaged CJK font). Who sees which units is ``/export``'s rule: inspectors every unit or
 the one named, contacts and leaders their own (another code answers like a missing unit).
-The caption sums the figures up.
+The caption sums the figures up, rates written as /units writes them (cut, never a false 100 %).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from handlers.common import Who, for_roles, send
 from handlers.excel import units_of
-from handlers.queries import private_only
+from handlers.queries import format_rate, private_only
 from handlers.services import Services
 from ledger.calendar import local_date
 from ledger.model import Unit
@@ -52,10 +52,6 @@ def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Ch
     return Chart(png, total_stats(rows))
 
 
-def rate_text(who: Who, rate: float | None) -> str:
-    return who.plain("stats.rate_none") if rate is None else f"{rate:.1%}"
-
-
 @for_roles()
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/stats [CODE]: the chart of every visible unit, or of the one named."""
@@ -84,8 +80,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
         closed=total.closed,
         in_progress=total.in_progress,
         overdue=total.overdue,
-        completion=rate_text(who, total.completion_rate),
-        closeout=rate_text(who, total.closeout_rate),
+        completion=format_rate(total.completion_rate),
+        closeout=format_rate(total.closeout_rate),
     )
     await message.reply_photo(photo=chart.png, caption=caption, parse_mode="HTML")
 

@@ -197,7 +197,7 @@ def apply_plan(
     with _IMPORT_LOCK, contextlib.ExitStack() as stack:
         known = {u.code: u for u in store.registry.list_units()}
         txs: dict[str, Transaction] = {}
-        for code in sorted(u.code for u in plan.units if u.code in known):
+        for code in sorted({u.code for u in plan.units} & set(known)):
             txs[code] = stack.enter_context(store.ledger(code).transaction())
 
         work = _Work(plan, actor, now, rules, import_reason(source))
@@ -290,14 +290,15 @@ class _Work:
         self.order = {id(d): i for i, d in enumerate(self.plan.drafts)}
         # decide() needs a person; the shell import acts as a nameless inspector
         self.person = self.actor or Person(SYSTEM_ACTOR_ID, "import", Role.INSPECTOR)
+        self.by_unit: dict[str, list[ItemDraft]] = {u.code: [] for u in self.plan.units}
+        for draft in self.plan.drafts:
+            self.by_unit.setdefault(draft.unit, []).append(draft)
 
     def units(self) -> Iterable[tuple[Unit, list[ItemDraft]]]:
-        by_unit: dict[str, list[ItemDraft]] = {u.code: [] for u in self.plan.units}
-        for draft in self.plan.drafts:
-            by_unit.setdefault(draft.unit, []).append(draft)
-        names = {u.code: u for u in self.plan.units}
-        for code, drafts in by_unit.items():
-            yield names.get(code, Unit(code, code)), drafts
+        """Each unit of the plan (in its order) with its drafts (in file order)."""
+        named = {u.code: u for u in self.plan.units}
+        for code, drafts in self.by_unit.items():
+            yield named.get(code, Unit(code, code)), drafts
 
     def errors(self) -> ImportErrors | None:
         if not self.issues:
@@ -329,29 +330,42 @@ class _Work:
         for item in items:
             if item.source_ref:
                 by_ref.setdefault(item.source_ref, item)
-        claimed: dict[str, ItemDraft] = {}
+        claimed: dict[str, ItemDraft] = {}  # item id -> the first draft that is that item
+        new_refs: dict[str, ItemDraft] = {}  # 序号 of a new item -> its draft
         matched: list[tuple[ItemDraft, Item]] = []
         fresh: list[ItemDraft] = []
         for draft in drafts:
             found = by_id.get(draft.item_id) if draft.item_id else None
             found = found or by_ref.get(draft.source_ref)
             key = found.id if found is not None else draft.item_id
-            if key is not None:
-                first = claimed.setdefault(key, draft)
-                if first is not draft:
-                    self._issue(
-                        draft,
-                        IssueCode.CONFLICT,
-                        Field.REF,
-                        item_id=key,
-                        first_sheet=first.sheet,
-                        first_row=first.row,
-                    )
-                    continue
-            if found is None:
-                fresh.append(draft)
-            else:
+            first = claimed.setdefault(key, draft) if key is not None else draft
+            if first is not draft:
+                self._issue(
+                    draft,
+                    IssueCode.CONFLICT,
+                    Field.REF,
+                    item_id=key,
+                    first_sheet=first.sheet,
+                    first_row=first.row,
+                )
+                continue
+            if found is not None:
                 matched.append((draft, found))
+                continue
+            # two new items with one 序号 would be one item at the next import
+            first = new_refs.setdefault(draft.source_ref, draft)
+            if first is not draft:
+                self._issue(
+                    draft,
+                    IssueCode.DUPLICATE_REF,
+                    Field.REF,
+                    field=str(Field.REF),
+                    value=draft.source_ref,
+                    first_sheet=first.sheet,
+                    first_row=first.row,
+                )
+                continue
+            fresh.append(draft)
 
         writes: list[Write] = []
         unchanged = 0

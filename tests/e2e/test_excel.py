@@ -349,7 +349,7 @@ async def test_stats_sends_a_png_chart_with_the_rates(bot: BotUnderTest) -> None
     assert message.photo.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert (message.photo.width, message.photo.height) == chart_size(3)
     assert message.text.startswith("📈 全部单位（截至 2026-03-02）：问题 18 项，已销号 0 项")
-    assert "整改完成率 0.0%，销号率 —。" in message.text
+    assert "整改完成率 0%，销号率 —。" in message.text
     assert "upload_photo" in [e.action for e in boss.events if e.kind == "action"]
 
 
@@ -366,6 +366,6 @@ async def test_a_leader_charts_only_their_unit(bot: BotUnderTest) -> None:
     assert message.photo is not None
     assert (message.photo.width, message.photo.height) == chart_size(1)
     assert message.text.startswith("📈 HZ 杭州市局党组（截至 2026-03-02）：问题 2 项，已销号 1 项")
-    assert "超期 1 项" in message.text and "整改完成率 50.0%，销号率 50.0%。" in message.text
+    assert "超期 1 项" in message.text and "整改完成率 50%，销号率 50%。" in message.text
     await lead.send("/stats NB")
     assert (await lead.next_reply()).text == "未找到单位 NB。"
