@@ -27,7 +27,7 @@ from telegram.ext import Application, ApplicationBuilder
 from alerts import jobs as alert_jobs
 from config import Config, ConfigError, load_config
 from handlers import alerts as alert_handlers
-from handlers import dedupe, menus, people, phrases, queries, start
+from handlers import dedupe, identity, menus, people, phrases, queries, start
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
 from handlers import stats as stats_handlers
@@ -106,6 +106,7 @@ def build_app(config: Config, services: Services) -> Application:
     # Handler order matters: PTB tries groups in ascending order and, within a group, the first
     # matching handler wins. Feature modules are registered here, most specific first.
     dedupe.register(app)  # group -100: a re-delivered update stops here (R18)
+    identity.register(app)  # group -90: configured inspectors' names kept in the registry
     start.register(app)  # /start [invite], /help, /lang
     people.register(app)  # inspectors: /newunit /units /invite /people /revoke
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
@@ -135,7 +136,7 @@ def open_services(config: Config, clock: Clock | None = None) -> Services:
 
 def _cmd_run(config: Config, args: argparse.Namespace) -> int:
     if not config.token:
-        print("No TELEGRAM_BOT_TOKEN set: starting the offline sandbox instead.", file=sys.stderr)
+        # The sandbox's first line says, in the configured language, why it started.
         return _cmd_sandbox(config, args)
     services = open_services(config)
     try:
@@ -150,7 +151,7 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
     from sandbox.console import main as sandbox_main
 
-    return sandbox_main(config)
+    return sandbox_main(config, fresh=args.fresh)
 
 
 def _cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -218,6 +219,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
     parser.add_argument("--debug", action="store_true", help="log at DEBUG")
+    parser.add_argument("--fresh", action="store_true", help="sandbox: reseed the demo data")
     parser.add_argument("--dry-run", action="store_true", help="sweep: show, send nothing")
     parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
     parser.add_argument("file", nargs="?", type=Path, help="import: the 台账 .xlsx to read")

@@ -20,6 +20,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from alerts import jobs as alerts_jobs
 from bot import build_app
 from config import Config, load_config
 from handlers.clock import FakeClock
@@ -133,6 +134,9 @@ async def running_bot(
             # run_polling would call these hooks; the bare lifecycle in polling() does not.
             if app.post_init is not None:
                 await app.post_init(app)
+            # The start-up sweep reads the ledgers once; let it finish before the test acts,
+            # so what a test sees never depends on that race.
+            await alerts_jobs.wait_started(app)
             try:
                 yield under_test
             finally:

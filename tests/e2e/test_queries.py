@@ -184,7 +184,8 @@ async def test_history_lists_every_event_oldest_first(bot: BotUnderTest) -> None
         "核验销号：待核验 → 已销号",
     ]
     assert "　　会议记录.pdf" in history
-    assert "巡察组100（巡察组）" in history or "巡察组（100）" in history
+    # The inspector asked, so handlers/identity recorded their Telegram name.
+    assert " · 巡察组100 · 核验销号" in history
 
 
 # --------------------------------------------------------------------------- inspectors

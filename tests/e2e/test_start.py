@@ -26,7 +26,8 @@ async def make_invite(bot: BotUnderTest, unit: str = "HZ", role: str = "contact"
 
 
 def people(bot: BotUnderTest) -> list[Person]:
-    return bot.store.registry.list_people()
+    """People bound to units (configured inspectors are recorded too, by handlers/identity)."""
+    return [p for p in bot.store.registry.list_people() if p.role is not Role.INSPECTOR]
 
 
 async def test_inspector_invites_and_the_contact_is_bound_and_greeted(bot: BotUnderTest) -> None:
