@@ -26,8 +26,9 @@ from telegram.ext import Application, ApplicationBuilder
 
 from alerts import jobs as alert_jobs
 from config import Config, ConfigError, load_config
+from handlers import add as add_handlers
 from handlers import alerts as alert_handlers
-from handlers import dedupe, identity, menus, people, phrases, queries, start
+from handlers import dedupe, evidence, identity, menus, people, phrases, queries, start, workflow
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
 from handlers import stats as stats_handlers
@@ -110,6 +111,9 @@ def build_app(config: Config, services: Services) -> Application:
     start.register(app)  # /start [invite], /help, /lang
     people.register(app)  # inspectors: /newunit /units /invite /people /revoke
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
+    evidence.register(app)  # 佐证: item-id captions, the 佐证 flow, /evidence, ev: (before excel)
+    workflow.register(app)  # /progress /submit /endorse /approve /reject …, do: buttons, notices
+    add_handlers.register(app)  # /add: a new item step by step (inspectors)
     excel_handlers.register(app)  # .xlsx uploads (preview, ok:/no:imp… buttons), /export
     stats_handlers.register(app)  # /stats: the chart as a photo
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)

@@ -201,6 +201,11 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if who.person is None:
         await refuse(update, who)
         return
+    message = update.effective_message
+    if message is not None and (message.document is not None or message.photo):
+        # A file without an item id: most likely evidence whose caption was forgotten.
+        await send(update, who.t("evidence.no_caption", item_id=queries.example_id(who)))
+        return
     await send(update, who.t("phrases.not_understood", item_id=queries.example_id(who)))
 
 

@@ -103,7 +103,8 @@ async def test_unknown_text_gets_a_short_hint(bot: BotUnderTest) -> None:
             "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
         )
     )
-    assert (await alice.next_reply()).text.startswith("我只能看懂文字")
+    # A photo without an item id is most likely evidence whose caption was forgotten.
+    assert (await alice.next_reply()).text.startswith("如需上传佐证材料")
     inspector = bot.inspector()
     assert "各单位" in (await ask(inspector, "嗯？")).text
 

@@ -8,8 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from handlers.render import enable_card_actions
-from ledger.access import Action
 from ledger.model import Status
 from sandbox.users import BotMessage, EmulatedUser
 from tests.e2e.harness import BotUnderTest
@@ -123,7 +121,7 @@ async def test_a_list_button_opens_the_card(bot: BotUnderTest) -> None:
     await alice.press(listing, "🔴 HZ-002")
     card = await alice.next_reply()
     assert card.text.startswith("🔴 红灯 · HZ-002 · 未整改")
-    assert card.button_texts == ["📜 整改记录"]
+    assert card.button_texts == ["📎 佐证", "📝 进展", "📜 整改记录"]
     await alice.press(card, "📜 整改记录")
     history = await alice.next_reply()
     assert history.text.startswith("HZ-002 整改记录（共 1 条，按时间先后）")
@@ -267,7 +265,9 @@ async def test_forged_buttons_get_a_toast_and_nothing_else(bot: BotUnderTest) ->
         "card:not-an-id",
         "card:HZ-001:extra",
         "unit:HZ",
-        "do:submit:HZ-001",  # no workflow action registered
+        "do:bogus:HZ-001",  # no such action
+        "do:edit:HZ-001",  # an action without a card button
+        "do:submit:HZ-001:x",
         "ev:HZ-001:1",
         "garbage",
         "card:" + "A" * 70,
@@ -432,15 +432,24 @@ async def test_card_action_buttons_follow_allowed_actions(bot: BotUnderTest) -> 
     now = bot.clock.now()
     seed_item(bot.store, "HZ", now=now, status=Status.IN_PROGRESS)
     seed_item(bot.store, "HZ", now=now, status=Status.SUBMITTED)
-    enable_card_actions(
-        bot.app.bot_data, {Action.SUBMIT: "action.submit", Action.ENDORSE: "action.endorse"}
-    )
     alice, boss, inspector = bot.contact("HZ", 2001), bot.leader("HZ", 2002), bot.inspector()
-    assert (await ask(alice, "/item HZ-001")).button_texts == ["申请销号", "📜 整改记录"]
+    assert (await ask(alice, "/item HZ-001")).button_texts == [
+        "📎 佐证",
+        "📝 进展",
+        "📤 申请销号",
+        "📜 整改记录",
+    ]
     card = await ask(boss, "/item HZ-002")
-    assert card.button_texts == ["签字背书", "📜 整改记录"]
-    assert card.button("签字背书").callback_data == "do:endorse:HZ-002"
-    assert (await ask(inspector, "/item HZ-002")).button_texts == ["📜 整改记录"]
+    assert card.button_texts == ["📎 佐证", "📝 进展", "✍️ 签字", "↩️ 退回", "📜 整改记录"]
+    assert card.button("✍️ 签字").callback_data == "do:endorse:HZ-002"
+    assert (await ask(inspector, "/item HZ-002")).button_texts == [
+        "📎 佐证",
+        "↩️ 退回",
+        "📣 催办",
+        "📅 调整时限",
+        "🚫 撤销",
+        "📜 整改记录",
+    ]
 
 
 @pytest.mark.parametrize("command", ["/item", "/history", "/item a b"])

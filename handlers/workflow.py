@@ -1,0 +1,1261 @@
+"""Moving an item along (DESIGN §3, §5): progress, close-out, endorsement, verification, and
+telling the next person — the "second half of the article" (后半篇文章).
+
+Commands (private chats; every item id is re-checked like a typed one, R22):
+
+- contacts and leaders: ``/progress ID text`` (报送进展), ``/submit ID`` (申请销号; refused
+  without evidence); leaders also ``/endorse ID`` (签字背书) and ``/reject ID reason``;
+- inspectors: ``/approve ID [note]`` (核验通过 → 已销号), ``/reject ID reason`` (退回),
+  ``/reopen ID reason`` (反弹, on a closed item), ``/deadline ID date [reason]`` (调整时限),
+  ``/urge ID [text]`` (催办: the unit's contacts are told at once), ``/withdraw ID reason``.
+- the phrase ``HZ-007 进展 …`` records a progress note like ``/progress``.
+
+Card buttons ``do:<action>:<ITEM>`` (see ``handlers.render.enable_card_actions``): 进展, 申请销号,
+签字, 核验通过, 退回, 重新打开, 催办, 调整时限, 撤销 (佐证 is ``handlers.evidence``'s). Submit,
+endorse, approve and urge act at once and redraw the pressed card in place; the others ask
+for what they need in a conversation (below). A second press after the state changed is
+answered with what happened ("已由 张三 于 … 签字背书") and changes nothing (R18).
+
+Writes: one ledger transaction per action on a worker thread — read the item, decide with
+``ledger.workflow.act`` (``seq = tx.next_event_seq``), put the item and append the event. The
+ledger's lock serialises concurrent actions: of two endorsements at once the second finds the
+item endorsed and gets ``AlreadyDone``. Only after the write are the next people told
+(:func:`notify`), so a Telegram outage can delay a notice but never undo a ledger change; a
+recipient who blocked the bot is marked unreachable (``alerts.sweep.set_reachable``) and the
+actor is told who could not be reached.
+
+Notification matrix (the actor is never notified; each message has a card button):
+
+=============================  ==============================================================
+submit                         the unit's leaders (none bound: the inspectors); with
+                               endorsement switched off, the inspectors
+endorse                        every inspector
+reject                         the unit's contacts, with the reason (by an inspector: leaders
+                               too — they had signed)
+approve                        the unit's contacts and leaders, with 已销号 and the date
+urge                           the unit's contacts at once, 【催办】 (none bound: the leaders)
+reopen / withdraw / deadline   the unit's contacts and leaders, with the reason
+progress / evidence            nobody
+=============================  ==============================================================
+
+Conversations: a PTB ``ConversationHandler`` per flow, per user and chat, with
+``[workflow] conversation_timeout_seconds``, ``/cancel`` (or 取消) at every step and a word on
+timeout. :class:`Flows` records which flow a person's next typed answer belongs to, so that
+starting one flow (this one's, the evidence upload's, /add's) quietly supersedes another
+instead of both waiting for the same text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import astuple, dataclass, replace
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from alerts.delivery import retry_after_seconds
+from alerts.sweep import set_reachable
+from handlers.buttons import card_button, parse
+from handlers.common import (
+    TOAST_LIMIT,
+    Who,
+    edit_or_send,
+    language_for,
+    refuse,
+    reply_text,
+    send,
+    stale_button,
+    to_plain,
+    who_is,
+    word_error,
+)
+from handlers.queries import draw_card, example_id, find_item, private_only
+from handlers.render import (
+    Names,
+    Words,
+    action_word,
+    enable_card_actions,
+    enabled_card_actions,
+    format_date,
+    join,
+    one_line,
+    role_word,
+    status_word,
+    view_item,
+    when_text,
+)
+from handlers.services import Services, services_of
+from ledger.access import Action, authorize, require_visible
+from ledger.calendar import local_date
+from ledger.dates import ParsedDate, normalise_item_id, normalise_text, parse_deadline
+from ledger.errors import (
+    InvalidValue,
+    LedgerError,
+    MissingEvidence,
+    MissingReason,
+    UnknownItem,
+)
+from ledger.model import Event, Item, Person, Role, Status, split_item_id
+from ledger.workflow import NewEvidence, act
+from locales import Html
+
+log = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+WAITING = 1  # the one state of this module's conversation: waiting for typed text
+FLOW = "workflow"
+FLOWS_KEY = "flows"
+PENDING_KEY = "workflow.pending"
+PROBLEM_MAX = 60  # the problem as quoted in notifications
+NAMES_SHOWN = 6  # recipients named in a confirmation before "等 N 人"
+RETRY_ATTEMPTS = 3  # notifications that met flood control are retried this often
+CANCEL_WORDS = frozenset({"取消", "算了", "不用了", "cancel", "/cancel"})
+
+# The card buttons this module handles, in the order they appear on a card.
+CARD_ACTIONS: dict[Action, str] = {
+    Action.PROGRESS: "workflow.button.progress",
+    Action.SUBMIT: "workflow.button.submit",
+    Action.ENDORSE: "workflow.button.endorse",
+    Action.APPROVE: "workflow.button.approve",
+    Action.REJECT: "workflow.button.reject",
+    Action.REOPEN: "workflow.button.reopen",
+    Action.URGE: "workflow.button.urge",
+    Action.SET_DEADLINE: "workflow.button.deadline",
+    Action.WITHDRAW: "workflow.button.withdraw",
+}
+# Actions that need typed input first (a conversation), and those that act on the press.
+ASKING = (Action.PROGRESS, Action.REJECT, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE)
+DIRECT = (Action.SUBMIT, Action.ENDORSE, Action.APPROVE, Action.URGE)
+
+Context = ContextTypes.DEFAULT_TYPE
+StateCallback = Callable[[Update, Context], Coroutine[Any, Any, object]]
+WhoCallback = Callable[[Update, Context, Who], Coroutine[Any, Any, object]]
+
+
+# =========================================================================== flows
+
+
+class Flows:
+    """Which conversation a person's next typed answer belongs to (user id → flow name).
+
+    Kept in ``bot_data`` (:func:`flows_of`), in memory like PTB's conversation states. A flow
+    *takes* the person when it starts asking and *releases* them when it ends; the filters
+    :meth:`owns` and :meth:`idle` let only the owning conversation see the typed text, so a
+    flow superseded by another one simply stops listening (its timeout then passes silently).
+    """
+
+    def __init__(self) -> None:
+        self._owner: dict[int, str] = {}
+
+    def take(self, user_id: int, flow: str) -> str | None:
+        """Make ``flow`` the owner; returns the other flow it superseded, if any."""
+        previous = self._owner.get(user_id)
+        self._owner[user_id] = flow
+        return previous if previous not in (None, flow) else None
+
+    def release(self, user_id: int, flow: str) -> bool:
+        """End ``flow``'s ownership; False (and nothing changes) if another flow owns."""
+        if self._owner.get(user_id) != flow:
+            return False
+        del self._owner[user_id]
+        return True
+
+    def owner(self, user_id: int) -> str | None:
+        return self._owner.get(user_id)
+
+    def owns(self, flow: str) -> filters.UpdateFilter:
+        """A filter: the update's user is in ``flow``."""
+        return _Owns(self, flow)
+
+    def idle(self) -> filters.UpdateFilter:
+        """A filter: the update's user is in no flow."""
+        return _Idle(self)
+
+
+class _Owns(filters.UpdateFilter):
+    def __init__(self, flows: Flows, flow: str) -> None:
+        super().__init__(name=f"owns({flow})")
+        self._flows = flows
+        self._flow = flow
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and self._flows.owner(user.id) == self._flow
+
+
+class _Idle(filters.UpdateFilter):
+    def __init__(self, flows: Flows) -> None:
+        super().__init__(name="idle")
+        self._flows = flows
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and self._flows.owner(user.id) is None
+
+
+def flows_of(app_or_context: Application[Any, Any, Any, Any, Any, Any] | Context) -> Flows:
+    """The application's :class:`Flows` (created on first use)."""
+    bot_data: dict[str, Any] = app_or_context.bot_data
+    flows = bot_data.get(FLOWS_KEY)
+    if not isinstance(flows, Flows):
+        flows = bot_data[FLOWS_KEY] = Flows()
+    return flows
+
+
+def conversation(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    name: str,
+    *,
+    entry_points: Sequence[BaseHandler[Any, Any, Any]],
+    states: dict[object, list[BaseHandler[Any, Any, Any]]],
+    fallbacks: Sequence[BaseHandler[Any, Any, Any]],
+) -> ConversationHandler[Any]:
+    """A conversation in this project's shape: per user *and* chat (a person's own state in
+    their private chat), re-entrant (starting again replaces the pending question), timing
+    out after ``[workflow] conversation_timeout_seconds``."""
+    timeout = services_of(app).config.workflow.conversation_timeout_seconds
+    with warnings.catch_warnings():
+        # PTB warns that with per_message=False a CallbackQueryHandler is not tracked per
+        # message. That is the intent: the state belongs to the person, not to one card.
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=list(entry_points),
+            states=states,
+            fallbacks=list(fallbacks),
+            name=name,
+            per_chat=True,
+            per_user=True,
+            per_message=False,
+            allow_reentry=True,
+            conversation_timeout=timeout,
+        )
+
+
+def known(callback: WhoCallback) -> StateCallback:
+    """Decorator for conversation callbacks: unknown people get the refusal (R21) and the
+    conversation does not start; a domain error is worded and ends it. The callback's return
+    value is the next state."""
+
+    @wraps(callback)
+    async def wrapper(update: Update, context: Context) -> object:
+        who = who_is(update, context)
+        if who is None:
+            return END
+        if who.person is None:
+            await refuse(update, who)
+            return END
+        try:
+            return await callback(update, context, who)
+        except LedgerError as error:
+            await reply_text(update, who, word_error(who, error))
+            return END
+
+    return wrapper
+
+
+def is_cancel(text: str | None) -> bool:
+    return normalise_text(text or "").strip("。.!！").lower() in CANCEL_WORDS
+
+
+# =========================================================================== the write
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What an action takes besides who and which item (see ``ledger.workflow.decide``)."""
+
+    text: str = ""
+    reason: str = ""
+    deadline: date | None = None
+    long_term: bool = False
+    evidence: NewEvidence | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """A recorded action: the item before and after, and the event written."""
+
+    before: Item
+    item: Item
+    event: Event
+
+    @property
+    def action(self) -> Action:
+        return Action(self.event.action)
+
+
+def unit_of(services: Services, item_id: str) -> str:
+    """The unit of a canonical item id; ``UnknownItem`` when no such unit is registered."""
+    try:
+        unit, _ = split_item_id(item_id)
+    except InvalidValue:
+        raise UnknownItem(item_id=item_id) from None
+    if services.store.registry.get_unit(unit) is None:
+        raise UnknownItem(item_id=item_id)
+    return unit
+
+
+def write_action(
+    services: Services,
+    actor: Person,
+    item_id: str,
+    action: Action,
+    now: datetime,
+    inputs: Inputs,
+) -> Done:
+    """Blocking: decide and record ``action`` on ``item_id`` in one ledger transaction.
+
+    Raises what ``ledger.workflow.act`` raises (``UnknownItem`` for a missing or invisible
+    item, R22); nothing is written then."""
+    ledger = services.store.ledger(unit_of(services, item_id))
+    with ledger.transaction() as tx:
+        item = require_visible(tx.get_item(item_id), actor, item_id)
+        new, event = act(
+            item,
+            actor,
+            action,
+            now=now,
+            rules=services.rules,
+            seq=tx.next_event_seq(item_id),
+            text=inputs.text,
+            reason=inputs.reason,
+            deadline=inputs.deadline,
+            long_term=inputs.long_term,
+            evidence=inputs.evidence,
+        )
+        tx.put(new)
+        tx.append(event)
+    return Done(item, new, event)
+
+
+async def perform(who: Who, item_id: str, action: Action, inputs: Inputs | None = None) -> Done:
+    """Record ``who`` taking ``action`` on ``item_id`` (on a worker thread, R20)."""
+    person = who.person
+    assert person is not None
+    services = who.services
+    return await services.store.run(
+        write_action, services, person, item_id, action, services.clock.now(), inputs or Inputs()
+    )
+
+
+# =========================================================================== notifications
+
+SENT, LATER, UNREACHABLE, FAILED = "sent", "later", "unreachable", "failed"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a notification to ``person`` went: ``sent``; ``later`` (flood control: retried by
+    a job) or ``uncertain`` counts as told; ``unreachable`` (blocked, never started) and
+    ``failed`` do not."""
+
+    person: Person
+    outcome: str
+
+    @property
+    def told(self) -> bool:
+        return self.outcome not in (UNREACHABLE, FAILED)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears of an action: ``primary``; if none of them could be reached and the actor is
+    not one of their role, ``fallback`` (with a line saying why it reached them)."""
+
+    primary: tuple[Person, ...]
+    roles: tuple[Role, ...] = ()
+    fallback: tuple[Person, ...] = ()
+    fallback_role: Role | None = None
+
+
+def inspectors_of(services: Services) -> list[Person]:
+    """The configured inspectors, with their registry record when they have one."""
+    registry = services.store.registry
+    found: list[Person] = []
+    for user_id in services.config.bot.inspectors:
+        stored = registry.get_person(user_id)
+        if stored is None or stored.role is not Role.INSPECTOR:
+            stored = Person(user_id, "", Role.INSPECTOR)
+        found.append(stored)
+    return found
+
+
+def unit_people(services: Services, unit: str, *roles: Role) -> list[Person]:
+    """The unit's bound people of ``roles``, contacts before leaders."""
+    people = services.store.registry.list_people(unit=unit)
+    return [p for role in roles for p in people if p.role is role]
+
+
+def audience(services: Services, done: Done, actor: Person) -> Audience:
+    """Who must hear of ``done`` (module docstring's matrix), without the actor."""
+    unit = done.item.unit
+    action = done.action
+    contacts, leaders = Role.CONTACT, Role.LEADER
+    inspectors: tuple[Role, ...] = (Role.INSPECTOR,)
+    if action is Action.SUBMIT and done.item.status is Status.SUBMITTED:
+        return _without(
+            actor,
+            Audience(
+                tuple(unit_people(services, unit, leaders)),
+                (leaders,),
+                tuple(inspectors_of(services)),
+                leaders,
+            ),
+        )
+    if action in (Action.SUBMIT, Action.ENDORSE):  # → 待核验
+        return _without(actor, Audience(tuple(inspectors_of(services)), inspectors))
+    if action is Action.REJECT:
+        roles = (contacts, leaders) if actor.role is Role.INSPECTOR else (contacts,)
+        return _without(actor, Audience(tuple(unit_people(services, unit, *roles)), roles))
+    if action is Action.URGE:
+        return _without(
+            actor,
+            Audience(
+                tuple(unit_people(services, unit, contacts)),
+                (contacts,),
+                tuple(unit_people(services, unit, leaders)),
+                contacts,
+            ),
+        )
+    if action in (Action.APPROVE, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE):
+        roles = (contacts, leaders)
+        return _without(actor, Audience(tuple(unit_people(services, unit, *roles)), roles))
+    return Audience(())
+
+
+def _without(actor: Person, found: Audience) -> Audience:
+    def keep(people: Iterable[Person]) -> tuple[Person, ...]:
+        seen: set[int] = {actor.user_id}
+        kept: list[Person] = []
+        for p in people:
+            if p.user_id not in seen:
+                seen.add(p.user_id)
+                kept.append(p)
+        return tuple(kept)
+
+    fallback = found.fallback if actor.role not in found.roles else ()
+    return replace(found, primary=keep(found.primary), fallback=keep(fallback))
+
+
+def notice_kind(done: Done) -> str:
+    """The ``workflow.notify.<kind>`` message of a recorded action."""
+    action = done.action
+    if action is Action.SUBMIT and done.item.status is Status.ENDORSED:
+        return "submit_direct"
+    if action is Action.APPROVE and done.item.status is Status.MONITORING:
+        return "approve_monitoring"
+    return str(action)
+
+
+def notice_text(services: Services, lang: str, done: Done, actor: Person) -> Html:
+    """The notification of ``done`` in ``lang`` (module docstring's matrix)."""
+    words = Words.of(services, lang)
+    names = Names(services, words)
+    item, data = done.item, done.event.data
+    unit = services.store.registry.get_unit(item.unit)
+    params: dict[str, Any] = {
+        "unit": item.unit,
+        "unit_name": one_line(unit.name, 40) if unit else item.unit,
+        "item_id": item.id,
+        "problem": one_line(item.problem, PROBLEM_MAX),
+        "who": names.with_role(actor.user_id),
+        "evidence": len(item.evidence),
+        "reason": str(data.get("reason", "")),
+        "date": format_date(words, local_date(done.event.at, services.config.tz)),
+        "old": deadline_word(words, data.get("old"), data.get("old_long_term")),
+        "new": deadline_word(words, data.get("new"), data.get("new_long_term")),
+        "when": when_text(words, view_item(item, words.now, services.config.tz, services.rules)),
+    }
+    note = str(data.get("note", "")).strip()
+    params["note"] = words.t("workflow.notify.note", note=note) if note else Html("")
+    text = str(data.get("text", "")).strip()
+    params["text"] = text or words.plain("workflow.urge.default")
+    return words.t(f"workflow.notify.{notice_kind(done)}", **params)
+
+
+def card_markup(words: Words, item_id: str) -> InlineKeyboardMarkup:
+    """The one button every notification and confirmation carries: open the item's card."""
+    return InlineKeyboardMarkup(
+        [[card_button(words.plain("workflow.button.card", item_id=item_id), item_id)]]
+    )
+
+
+async def deliver(
+    context: Context, services: Services, person: Person, text: str, item_id: str
+) -> Delivery:
+    """Send one notification; never raises for a Telegram failure (see :class:`Delivery`)."""
+    lang = language_for(services, person, None)
+    markup = card_markup(Words.of(services, lang), item_id)
+    try:
+        await context.bot.send_message(
+            person.user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except Forbidden:
+        await _mark(services, person, reachable=False)
+        return Delivery(person, UNREACHABLE)
+    except RetryAfter as error:
+        if _retry_later(context, person.user_id, text, markup, error, attempt=1):
+            return Delivery(person, LATER)
+        return Delivery(person, FAILED)
+    except TimedOut:
+        log.warning("notification to %s may or may not have arrived (timed out)", person.user_id)
+        return Delivery(person, "uncertain")
+    except BadRequest as error:
+        if "chat not found" in error.message.lower():
+            await _mark(services, person, reachable=False)
+            return Delivery(person, UNREACHABLE)
+        log.error("Telegram refused a notification to %s", person.user_id, exc_info=error)
+        return Delivery(person, FAILED)
+    except TelegramError as error:
+        log.warning("notification to %s not sent: %s", person.user_id, error)
+        return Delivery(person, FAILED)
+    if not person.reachable:
+        await _mark(services, person, reachable=True)
+    return Delivery(person, SENT)
+
+
+async def _mark(services: Services, person: Person, *, reachable: bool) -> None:
+    if services.store.registry.get_person(person.user_id) is None and reachable:
+        return
+    await services.store.run(
+        set_reachable, services, person.user_id, reachable, services.clock.now()
+    )
+
+
+def _retry_later(
+    context: Context,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup,
+    error: RetryAfter,
+    attempt: int,
+) -> bool:
+    """Schedule the send again after Telegram's wait (R11); False when that is not possible
+    (no job queue, or tried often enough)."""
+    queue = context.application.job_queue
+    if queue is None or attempt > RETRY_ATTEMPTS:
+        return False
+    seconds = retry_after_seconds(error)
+    queue.run_once(
+        _resend,
+        when=seconds + 0.5,
+        data=_Retry(chat_id, text, markup, attempt),
+        name=f"notify:{chat_id}",
+    )
+    log.warning("notification to %s delayed %.0f s by flood control", chat_id, seconds)
+    return True
+
+
+@dataclass(frozen=True)
+class _Retry:
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup
+    attempt: int
+
+
+async def _resend(context: Context) -> None:
+    """JobQueue callback: one retry of a notification that met flood control."""
+    job = context.job
+    retry = job.data if job is not None else None
+    if not isinstance(retry, _Retry):
+        return
+    chat = retry.chat_id
+    try:
+        await context.bot.send_message(
+            chat, retry.text, parse_mode=ParseMode.HTML, reply_markup=retry.markup
+        )
+    except RetryAfter as error:
+        if not _retry_later(context, chat, retry.text, retry.markup, error, retry.attempt + 1):
+            log.warning("notification to %s dropped after %s flood waits", chat, retry.attempt)
+    except TelegramError as error:
+        log.warning("notification to %s not sent on retry: %s", chat, error)
+
+
+async def tell(
+    context: Context,
+    services: Services,
+    people: Sequence[Person],
+    render: Callable[[str], Html],
+    item_id: str,
+) -> list[Delivery]:
+    """Send ``render(lang)`` to each person in their language, one after the other."""
+    out: list[Delivery] = []
+    for person in people:
+        text = render(language_for(services, person, None))
+        out.append(await deliver(context, services, person, text, item_id))
+    return out
+
+
+async def notify(context: Context, services: Services, done: Done, actor: Person) -> Notified:
+    """Tell the next people about ``done`` (after it was written)."""
+    found = audience(services, done, actor)
+
+    def render(lang: str) -> Html:
+        return notice_text(services, lang, done, actor)
+
+    deliveries = await tell(context, services, found.primary, render, done.item.id)
+    fallback: list[Delivery] = []
+    if found.fallback and not any(d.told for d in deliveries):
+
+        def render_fallback(lang: str) -> Html:
+            words = Words.of(services, lang)
+            role = role_word(words, found.fallback_role or Role.CONTACT)
+            return join([render(lang), words.t("workflow.notify.fallback", role=role)])
+
+        fallback = await tell(context, services, found.fallback, render_fallback, done.item.id)
+    return Notified(found, tuple(deliveries), tuple(fallback))
+
+
+@dataclass(frozen=True)
+class Notified:
+    """What :func:`notify` did: the audience and each delivery (primary, then fallback)."""
+
+    audience: Audience
+    primary: tuple[Delivery, ...]
+    fallback: tuple[Delivery, ...] = ()
+
+    @property
+    def all(self) -> tuple[Delivery, ...]:
+        return self.primary + self.fallback
+
+
+# =========================================================================== replies
+
+
+def deadline_word(words: Words, iso: object, long_term: object) -> str:
+    """A deadline as stored in an event (ISO date or null, long-term flag), in words."""
+    if long_term:
+        return words.plain("render.when.long_term")
+    if isinstance(iso, str):
+        try:
+            return format_date(words, date.fromisoformat(iso))
+        except ValueError:
+            return iso
+    return "—"
+
+
+def names_text(words: Words, names: Names, people: Sequence[Person]) -> str:
+    """``书记（主要负责人）、张三（联络员）`` — at most :data:`NAMES_SHOWN`, then 等 N 人."""
+    shown = [names.with_role(p.user_id) for p in people[:NAMES_SHOWN]]
+    text = words.plain("workflow.separator").join(shown)
+    if len(people) > NAMES_SHOWN:
+        text = words.plain("workflow.and_more", names=text, count=len(people))
+    return text
+
+
+def confirmation(who: Who, done: Done, notified: Notified | None) -> Html:
+    """What the actor is told: what changed, who was told (or could not be), what is next."""
+    words = who.words
+    item, event = done.item, done.event
+    data = event.data
+    kind = notice_kind(done)
+    lines = [
+        who.t(
+            f"workflow.done.{kind}",
+            item_id=item.id,
+            before=status_word(words, event.before or item.status),
+            after=status_word(words, event.after),
+            count=len(item.progress),
+            reason=str(data.get("reason", "")),
+            date=format_date(words, local_date(event.at, who.services.config.tz)),
+            old=deadline_word(words, data.get("old"), data.get("old_long_term")),
+            new=deadline_word(words, data.get("new"), data.get("new_long_term")),
+        )
+    ]
+    if notified is not None:
+        lines += notified_lines(who, notified)
+    next_key = f"workflow.next.{kind}"
+    if who.services.catalog.has(next_key):
+        lines.append(who.t(next_key))
+    return join(lines)
+
+
+def notified_lines(who: Who, notified: Notified) -> list[Html]:
+    """ "已通知：…" / "未能通知：…" / "本单位尚未绑定…" lines for a confirmation."""
+    words = who.words
+    names = Names(who.services, words)
+    out: list[Html] = []
+    told = [d.person for d in notified.all if d.told]
+    unreachable = [d.person for d in notified.all if d.outcome == UNREACHABLE]
+    failed = [d.person for d in notified.all if d.outcome == FAILED]
+    if told:
+        out.append(who.t("workflow.notified", names=names_text(words, names, told)))
+    if unreachable:
+        out.append(who.t("workflow.unreachable", names=names_text(words, names, unreachable)))
+    if failed:
+        out.append(who.t("workflow.failed", names=names_text(words, names, failed)))
+    found = notified.audience
+    if not found.primary and found.roles:
+        roles = words.plain("workflow.separator").join(role_word(words, r) for r in found.roles)
+        if notified.fallback:
+            instead = role_word(words, notified.fallback[0].person.role)
+            out.append(who.t("workflow.nobody_fallback", role=roles, instead=instead))
+        else:
+            out.append(who.t("workflow.nobody", role=roles))
+    return out
+
+
+def explain(who: Who, error: LedgerError, item_id: str | None) -> Html:
+    """A domain refusal in the person's words, with the way forward where there is one."""
+    text = word_error(who, error, item_id=item_id)
+    if isinstance(error, MissingEvidence):
+        return join([text, who.t("workflow.hint.evidence", item_id=item_id or "")])
+    return text
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A card message a conversation was started from (redrawn when the action is done)."""
+
+    chat_id: int
+    message_id: int
+
+
+def card_of(update: Update) -> CardRef | None:
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if isinstance(message, Message):
+        return CardRef(message.chat.id, message.message_id)
+    return None
+
+
+async def redraw_card(context: Context, who: Who, item: Item, card: CardRef) -> None:
+    """Edit a card message to the item's current state; a card that cannot be edited any
+    more (deleted, unchanged) is left as it is."""
+    page = draw_card(who, item, enabled_card_actions(context.bot_data))
+    try:
+        await context.bot.edit_message_text(
+            page.text,
+            chat_id=card.chat_id,
+            message_id=card.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=page.keyboard,
+        )
+    except TelegramError as error:
+        log.info("card %s not redrawn: %s", card, error)
+
+
+async def after_action(
+    update: Update, context: Context, who: Who, done: Done, card: CardRef | None = None
+) -> None:
+    """Tell the next people, then the actor: a pressed card is redrawn in place with a toast
+    (and a message only if someone could not be told); otherwise a confirmation message."""
+    person = who.person
+    assert person is not None
+    notified = await notify(context, who.services, done, person)
+    text = confirmation(who, done, notified)
+    query = update.callback_query
+    if query is not None and (card is None or card == card_of(update)):
+        page = draw_card(who, done.item, enabled_card_actions(context.bot_data))
+        await edit_or_send(update, page.text, page.keyboard)
+        await query.answer(to_plain(text)[:TOAST_LIMIT])
+        if any(not d.told for d in notified.all) or (
+            not notified.audience.primary and notified.audience.roles
+        ):
+            await send(update, text, card_markup(who.words, done.item.id))
+        return
+    if card is not None:
+        await redraw_card(context, who, done.item, card)
+    await send(update, text, card_markup(who.words, done.item.id))
+
+
+async def act_now(
+    update: Update,
+    context: Context,
+    who: Who,
+    typed: str,
+    action: Action,
+    inputs: Inputs | None = None,
+) -> Done | None:
+    """Find the item ``typed`` names (R22), record ``action`` and answer; a refusal is
+    worded (a toast for a button) and changes nothing."""
+    item_id: str | None = None
+    try:
+        item = find_item(who, typed)
+        item_id = item.id
+        done = await perform(who, item.id, action, inputs)
+    except LedgerError as error:
+        await reply_text(update, who, explain(who, error, item_id))
+        return None
+    await after_action(update, context, who, done)
+    return done
+
+
+# =========================================================================== typed deadlines
+
+
+def parse_typed_deadline(who: Who, text: str) -> ParsedDate | Html:
+    """A deadline someone typed (see ``ledger.dates``), never before today; or the refusal
+    in their words with an example of the right form."""
+    services = who.services
+    today = who.words.today
+    calendar = services.calendar
+    try:
+        parsed = parse_deadline(
+            text, today, lambda d, n: astuple(calendar.add_workdays(d, n)), field="deadline"
+        )
+    except InvalidValue as error:
+        problem = str(error.params.get("problem", "format"))
+        key = f"workflow.date.{problem}"
+        if not services.catalog.has(key):
+            key = "workflow.date.format"
+        return join(
+            [
+                who.t(key, value=one_line(text, 40)),
+                who.t("workflow.date.example", example=error.params.get("example", "")),
+            ]
+        )
+    if parsed.deadline is not None and parsed.deadline < today:
+        return join(
+            [
+                who.t(
+                    "workflow.date.past",
+                    value=format_date(who.words, parsed.deadline),
+                    today=format_date(who.words, today),
+                ),
+                who.t("workflow.date.example", example=f"{today.year}-12-31"),
+            ]
+        )
+    return parsed
+
+
+def parsed_deadline_word(who: Who, parsed: ParsedDate) -> str:
+    """``2026年3月23日（周一）``, with the calendar's estimate note when it applies."""
+    words = who.words
+    if parsed.long_term or parsed.deadline is None:
+        return words.plain("render.when.long_term")
+    text = format_date(words, parsed.deadline)
+    if parsed.workdays_estimated:
+        text += words.plain("calendar.fallback_note", year=parsed.deadline.year)
+    return text
+
+
+def split_deadline(who: Who, rest: str) -> tuple[ParsedDate, str] | Html:
+    """``2026-12-31 理由…`` / ``15 个工作日 理由…`` → (deadline, reason): the longest run of
+    leading words (at most 8) that reads as a deadline, the rest (newlines kept) as the
+    reason; the refusal of the first word when no run does."""
+    ends = [m.end() for m in re.finditer(r"\S+", rest)][:8]
+    if not ends:
+        return who.t("workflow.date.empty")
+    for end in reversed(ends):
+        found = parse_typed_deadline(who, rest[:end])
+        if isinstance(found, ParsedDate):
+            return found, rest[end:].strip()
+        if end == ends[0]:
+            return found
+    raise AssertionError("unreachable")  # the loop returns at the first word at the latest
+
+
+# =========================================================================== pending input
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The question this module is waiting to have answered: which action on which item,
+    a deadline already given (for 调整时限: date first, then the reason), and the card the
+    question came from."""
+
+    action: Action
+    item_id: str
+    card: CardRef | None = None
+    deadline: ParsedDate | None = None
+
+
+def _pending(context: Context) -> Pending | None:
+    found = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
+    return found if isinstance(found, Pending) else None
+
+
+def _finish(context: Context, who: Who) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(PENDING_KEY, None)
+    flows_of(context).release(who.user.id, FLOW)
+
+
+def _rest(message: Message | None, skip: int) -> str:
+    """The message text after its first ``skip`` words, newlines kept."""
+    text = message.text if message is not None and message.text else ""
+    spans = [m.end() for m in re.finditer(r"\S+", text)]
+    return text[spans[skip - 1] :].strip() if len(spans) >= skip else ""
+
+
+async def ask(update: Update, context: Context, who: Who, pending: Pending, item: Item) -> object:
+    """Put the question for ``pending`` and wait for the answer."""
+    assert context.user_data is not None and who.person is not None
+    try:
+        authorize(item, who.person, pending.action, who.services.rules)
+    except LedgerError as error:  # a stale button or a wrong role: say so before asking
+        await reply_text(update, who, explain(who, error, item.id))
+        return END
+    context.user_data[PENDING_KEY] = pending
+    replaced = flows_of(context).take(who.user.id, FLOW)
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    lines = [prompt(who, pending, item)]
+    if replaced is not None:
+        lines.append(who.t("workflow.replaced"))
+    await send(update, join(lines))
+    return WAITING
+
+
+def prompt(who: Who, pending: Pending, item: Item) -> Html:
+    action = pending.action
+    example = who.plain(
+        f"reason_example.{action}"
+        if who.services.catalog.has(f"reason_example.{action}")
+        else "reason_example.other"
+    )
+    if action is Action.SET_DEADLINE and pending.deadline is None:
+        current = deadline_word(
+            who.words, item.deadline.isoformat() if item.deadline else None, item.long_term
+        )
+        today = who.words.today
+        return who.t(
+            "workflow.ask.set_deadline",
+            item_id=item.id,
+            current=current,
+            example=f"{today.year}-12-31",
+        )
+    if action is Action.SET_DEADLINE and pending.deadline is not None:
+        return who.t(
+            "workflow.ask.set_deadline_reason",
+            item_id=item.id,
+            new=parsed_deadline_word(who, pending.deadline),
+            example=example,
+        )
+    return who.t(f"workflow.ask.{action}", item_id=item.id, example=example)
+
+
+def inputs_for(pending: Pending, text: str) -> Inputs:
+    """The answer ``text`` as the inputs of the pending action."""
+    if pending.action is Action.PROGRESS:
+        return Inputs(text=text)
+    if pending.action is Action.SET_DEADLINE and pending.deadline is not None:
+        return Inputs(
+            reason=text,
+            deadline=pending.deadline.deadline,
+            long_term=pending.deadline.long_term,
+        )
+    return Inputs(reason=text)
+
+
+# =========================================================================== entry points
+
+
+async def start_typed(update: Update, context: Context, who: Who, action: Action) -> object:
+    """``/progress ID [text]``, ``/reject|/reopen|/withdraw ID [reason]``,
+    ``/deadline ID [date [reason]]``: act when everything is given, else ask for the rest."""
+    message = update.effective_message
+    args = context.args or []
+    if not args or normalise_item_id(args[0]) is None:
+        await send(update, who.t(f"workflow.usage.{action}", example=example_id(who)))
+        return END
+    if not await private_only(update, who):
+        return END
+    item = find_item(who, args[0])
+    rest = _rest(message, 2)
+    if action is Action.SET_DEADLINE:
+        if not rest:
+            return await ask(update, context, who, Pending(action, item.id), item)
+        found = split_deadline(who, rest)
+        if isinstance(found, Html):
+            await send(update, found)
+            return END
+        parsed, reason = found
+        if not reason:
+            return await ask(update, context, who, Pending(action, item.id, None, parsed), item)
+        inputs = Inputs(reason=reason, deadline=parsed.deadline, long_term=parsed.long_term)
+        await act_now(update, context, who, item.id, action, inputs)
+        return END
+    if not rest:
+        return await ask(update, context, who, Pending(action, item.id), item)
+    inputs = Inputs(text=rest) if action is Action.PROGRESS else Inputs(reason=rest)
+    await act_now(update, context, who, item.id, action, inputs)
+    return END
+
+
+def _typed_entry(action: Action) -> StateCallback:
+    async def entry(update: Update, context: Context, who: Who) -> object:
+        return await start_typed(update, context, who, action)
+
+    entry.__name__ = f"{action}_command"
+    entry.__doc__ = f"/{action}: record it, or ask for what is missing."
+    return known(entry)
+
+
+@known
+async def progress_phrase(update: Update, context: Context, who: Who) -> object:
+    """``HZ-007 进展 已召开专题会议``: a progress note, as /progress (no text: ask for it)."""
+    message = update.effective_message
+    found = read_progress_phrase(message.text if message and message.text else "")
+    if found is None:  # the filter matched; cannot happen
+        return END
+    typed, note = found
+    item = find_item(who, typed)
+    if not note:
+        return await ask(update, context, who, Pending(Action.PROGRESS, item.id), item)
+    await act_now(update, context, who, item.id, Action.PROGRESS, Inputs(text=note))
+    return END
+
+
+_PROGRESS_PHRASE = re.compile(
+    r"^\s*(\S+?)\s*(?:整改进展|进展|progress)(?:\s*[:：,，]\s*|\s+|$)(.*)$", re.S | re.I
+)
+
+
+def read_progress_phrase(text: str) -> tuple[str, str] | None:
+    """``HZ-007 进展 …`` → (the typed id, the note); ``None`` for any other text. The word must
+    be followed by a space, a colon or the end (``HZ-007 进展情况如何`` is no note)."""
+    m = _PROGRESS_PHRASE.match(text or "")
+    if m is None or normalise_item_id(m.group(1)) is None:
+        return None
+    return m.group(1), m.group(2).strip()
+
+
+class _ProgressPhrase(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return read_progress_phrase(message.text or "") is not None
+
+
+def _do_args(update: Update, actions: Sequence[Action]) -> tuple[Action, str] | None:
+    """``do:<action>:<ITEM>`` of one of ``actions`` with a canonical id, else ``None``."""
+    query = update.callback_query
+    data = parse(query.data if query is not None else None)
+    if data is None or data.verb != "do" or len(data.args) != 2:
+        return None
+    name, item_id = data.args
+    if name not in {str(a) for a in actions} or normalise_item_id(item_id) != item_id:
+        return None
+    return Action(name), item_id
+
+
+@known
+async def ask_from_card(update: Update, context: Context, who: Who) -> object:
+    """A card's 进展 / 退回 / 重新打开 / 撤销 / 调整时限: ask for the note, reason or date."""
+    found = _do_args(update, ASKING)
+    if found is None:
+        await stale_button(update, who)
+        return END
+    if not await private_only(update, who):
+        return END
+    action, item_id = found
+    item = find_item(who, item_id)
+    return await ask(update, context, who, Pending(action, item.id, card_of(update)), item)
+
+
+# =========================================================================== answers
+
+
+@known
+async def on_answer(update: Update, context: Context, who: Who) -> object:
+    """The typed answer to the pending question."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    pending = _pending(context)
+    if pending is None:
+        _finish(context, who)
+        return END
+    if is_cancel(text):
+        return await cancelled(update, context, who, pending)
+    try:
+        if pending.action is Action.SET_DEADLINE and pending.deadline is None:
+            found = parse_typed_deadline(who, text)
+            if isinstance(found, Html):
+                await send(update, found)
+                return None  # stay: try again
+            pending = replace(pending, deadline=found)
+            assert context.user_data is not None
+            context.user_data[PENDING_KEY] = pending
+            await send(update, prompt(who, pending, find_item(who, pending.item_id)))
+            return None
+        done = await perform(who, pending.item_id, pending.action, inputs_for(pending, text))
+    except (InvalidValue, MissingReason) as error:
+        await send(update, explain(who, error, pending.item_id))
+        return None  # stay: the answer can be given again
+    except LedgerError as error:
+        _finish(context, who)
+        await send(update, explain(who, error, pending.item_id))
+        return END
+    _finish(context, who)
+    await after_action(update, context, who, done, card=pending.card)
+    return END
+
+
+async def cancelled(update: Update, context: Context, who: Who, pending: Pending | None) -> object:
+    _finish(context, who)
+    if pending is None:
+        await send(update, who.t("workflow.cancel_idle"))
+    else:
+        action = action_word(who.words, pending.action)
+        await send(update, who.t("workflow.cancelled", item_id=pending.item_id, action=action))
+    return END
+
+
+@known
+async def on_cancel(update: Update, context: Context, who: Who) -> object:
+    """/cancel (or 取消) while a question is pending."""
+    return await cancelled(update, context, who, _pending(context))
+
+
+async def on_timeout(update: Update, context: Context) -> None:
+    """The conversation timed out: say so, unless another flow had taken over."""
+    who = who_is(update, context)
+    pending = _pending(context)
+    if context.user_data is not None:
+        context.user_data.pop(PENDING_KEY, None)
+    if who is None or who.person is None or not flows_of(context).release(who.user.id, FLOW):
+        return
+    if pending is None:
+        return
+    text = who.t(
+        "workflow.timeout",
+        item_id=pending.item_id,
+        action=action_word(who.words, pending.action),
+    )
+    try:
+        await send(update, text)
+    except TelegramError as error:
+        log.info("could not tell user %s the question timed out: %s", who.user.id, error)
+
+
+@known
+async def cancel_idle(update: Update, context: Context, who: Who) -> object:
+    """/cancel with nothing pending."""
+    await send(update, who.t("workflow.cancel_idle"))
+    return END
+
+
+# =========================================================================== direct actions
+
+
+def _direct_command(action: Action) -> StateCallback:
+    async def command(update: Update, context: Context, who: Who) -> object:
+        args = context.args or []
+        if not args or normalise_item_id(args[0]) is None:
+            await send(update, who.t(f"workflow.usage.{action}", example=example_id(who)))
+            return END
+        if not await private_only(update, who):
+            return END
+        rest = _rest(update.effective_message, 2)
+        if action in (Action.SUBMIT, Action.ENDORSE) and rest:
+            await send(update, who.t(f"workflow.usage.{action}", example=example_id(who)))
+            return END
+        inputs = Inputs(text=rest)  # approve: the note; urge: the message
+        await act_now(update, context, who, args[0], action, inputs)
+        return END
+
+    command.__name__ = f"{action}_command"
+    command.__doc__ = f"/{action} ID: record it and tell the next people."
+    return known(command)
+
+
+@known
+async def direct_from_card(update: Update, context: Context, who: Who) -> object:
+    """A card's 申请销号 / 签字 / 核验通过 / 催办: act on the press, redraw the card."""
+    found = _do_args(update, DIRECT)
+    if found is None:
+        await stale_button(update, who)
+        return END
+    if not await private_only(update, who):
+        return END
+    action, item_id = found
+    await act_now(update, context, who, item_id, action)
+    return END
+
+
+# =========================================================================== registration
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The workflow conversation, the direct commands and buttons, and the card buttons."""
+    flows = flows_of(app)
+    private = filters.ChatType.PRIVATE
+    mine = flows.owns(FLOW)
+    asking = "|".join(str(a) for a in ASKING)
+    app.add_handler(
+        conversation(
+            app,
+            FLOW,
+            entry_points=[
+                *(CommandHandler(_command_name(a), _typed_entry(a)) for a in ASKING),
+                CallbackQueryHandler(ask_from_card, pattern=rf"^do:({asking}):"),
+                MessageHandler(
+                    private
+                    & filters.TEXT
+                    & ~filters.COMMAND
+                    & (flows.idle() | mine)  # not while another flow waits for text
+                    & _ProgressPhrase(),
+                    progress_phrase,
+                ),
+            ],
+            states={
+                WAITING: [MessageHandler(filters.TEXT & ~filters.COMMAND & mine, on_answer)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+            },
+            fallbacks=[CommandHandler("cancel", on_cancel, filters=mine)],
+        )
+    )
+    for action in DIRECT:
+        app.add_handler(CommandHandler(str(action), _direct_command(action)))
+    direct = "|".join(str(a) for a in DIRECT)
+    app.add_handler(CallbackQueryHandler(direct_from_card, pattern=rf"^do:({direct}):"))
+    app.add_handler(CommandHandler("cancel", cancel_idle, filters=flows.idle()))
+    enable_card_actions(app.bot_data, CARD_ACTIONS)
+
+
+def _command_name(action: Action) -> str:
+    return "deadline" if action is Action.SET_DEADLINE else str(action)
+
+
+__all__ = [
+    "ASKING",
+    "CARD_ACTIONS",
+    "DIRECT",
+    "Audience",
+    "CardRef",
+    "Delivery",
+    "Done",
+    "Flows",
+    "Inputs",
+    "Notified",
+    "after_action",
+    "audience",
+    "card_markup",
+    "confirmation",
+    "conversation",
+    "deliver",
+    "explain",
+    "flows_of",
+    "is_cancel",
+    "known",
+    "notify",
+    "parse_typed_deadline",
+    "parsed_deadline_word",
+    "perform",
+    "read_progress_phrase",
+    "register",
+    "split_deadline",
+    "tell",
+    "write_action",
+]

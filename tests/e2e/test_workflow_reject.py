@@ -1,0 +1,188 @@
+"""The ways back and sideways: 退回 by the leader (button, then the reason) and by an inspector
+(command), 反弹 reopening a closed item, 调整时限 with a reason, 催办 reaching the contacts at
+once, 撤销 — each recorded as an event with its reason and told to the right people."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ledger.model import Status
+from tests.e2e.harness import BotUnderTest
+from tests.e2e.workflow_helpers import (
+    action_buttons,
+    actions,
+    ask,
+    card,
+    history,
+    item_of,
+    nothing_more,
+    personas,
+    press,
+)
+
+
+async def test_the_leader_returns_a_request_with_a_reason(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.SUBMITTED)
+    shown = await card(p.leader)
+    assert (await press(p.leader, shown, "↩️ 退回")).text is None
+    question = await p.leader.next_reply()
+    assert question.text == (
+        "请写明退回 HZ-001 的理由，例如：佐证材料不完整，请补充会议记录\n发送 /cancel 取消。"
+    )
+    assert item_of(bot).status is Status.SUBMITTED  # nothing changes before the reason
+    await p.leader.send("会议记录缺少签到表，请补充")
+    done = await p.leader.next_reply()
+    assert done.text == (
+        "↩️ 已退回：HZ-001（待签字 → 整改中）。理由：会议记录缺少签到表，请补充\n"
+        "已通知：王联络（联络员）。"
+    )
+    redrawn = await p.leader.next_edit()
+    assert redrawn.message_id == shown.message_id and "· 整改中" in redrawn.text
+    told = await p.contact.next_reply()
+    assert told.text == (
+        "↩️ 退回补充\n杭州市局党组（HZ）HZ-001：“三会一课”制度落实不到位\n"
+        "李书记（主要负责人） 已将销号申请退回，状态回到“整改中”。\n"
+        "理由：会议记录缺少签到表，请补充\n请按要求补充后重新申请销号。"
+    )
+    last = history(bot)[-1]
+    assert (last.action, last.before, last.after) == (
+        "reject",
+        Status.SUBMITTED,
+        Status.IN_PROGRESS,
+    )
+    assert last.data == {"reason": "会议记录缺少签到表，请补充", "role": "leader"}
+    assert last.by == 2002
+    # The contact can submit again (the earlier evidence still counts).
+    again = await ask(p.contact, "/submit HZ-001")
+    assert again.text.startswith("✅ 已申请销号：HZ-001（整改中 → 待签字）。")
+    await p.leader.next_reply()
+    await nothing_more(p.contact, p.leader, p.inspector)
+
+
+async def test_an_inspector_returns_an_endorsed_item_and_the_leader_hears_too(
+    bot: BotUnderTest,
+) -> None:
+    p = await personas(bot, Status.ENDORSED)
+    reply = await ask(p.inspector, "/reject HZ-001 佐证材料不能反映整改成效\n请补充整改前后对比")
+    assert reply.text.startswith(
+        "↩️ 已退回：HZ-001（待核验 → 整改中）。理由：佐证材料不能反映整改成效"
+    )
+    assert "已通知：王联络（联络员）、李书记（主要负责人）。" in reply.text
+    for person in (p.contact, p.leader):
+        told = (await person.next_reply()).text
+        assert "巡察组100 已将销号申请退回" in told
+        assert "理由：佐证材料不能反映整改成效\n请补充整改前后对比" in told
+    item = item_of(bot)
+    assert item.status is Status.IN_PROGRESS and item.endorsement is None
+    assert item.verification is not None and item.verification.result == "rejected"
+    shown = await card(p.contact)
+    assert (
+        "核验：已退回补充（巡察组100，2026年3月2日（周一） 09:00）；理由：佐证材料不能反映整改成效"
+        in (shown.text)
+    )
+
+
+async def test_a_closed_item_that_rebounds_is_reopened(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.CLOSED)
+    shown = await card(p.inspector)
+    assert action_buttons(shown) == ["🔁 重新打开"]
+    await press(p.inspector, shown, "🔁 重新打开")
+    assert (await p.inspector.next_reply()).text.startswith("请写明重新打开 HZ-001 的理由")
+    await p.inspector.send("回头看发现问题反弹，三会一课又未按期召开")
+    done = await p.inspector.next_reply()
+    assert done.text.startswith(
+        "🔁 已重新打开：HZ-001（已销号 → 整改中）。理由：回头看发现问题反弹"
+    )
+    assert "已通知：王联络（联络员）、李书记（主要负责人）。" in done.text
+    redrawn = await p.inspector.next_edit()
+    assert "· 整改中" in redrawn.text and "销号时间" not in redrawn.text
+    for person in (p.contact, p.leader):
+        told = (await person.next_reply()).text
+        assert told.startswith("🔁 重新打开（问题反弹）")
+        assert "理由：回头看发现问题反弹，三会一课又未按期召开" in told
+    item = item_of(bot)
+    assert item.status is Status.IN_PROGRESS and item.closed_at is None
+    assert actions(bot)[-1] == "reopen"
+
+
+async def test_the_deadline_is_extended_with_a_reason(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    reply = await ask(p.inspector, "/deadline HZ-001 2026年6月30日 涉及跨部门协调，需延长时限")
+    assert reply.text.startswith(
+        "📅 已调整 HZ-001 的整改时限：2026年3月31日（周二） → 2026年6月30日（周二）。"
+        "理由：涉及跨部门协调，需延长时限"
+    )
+    told = await p.contact.next_reply()
+    assert (
+        "巡察组100 将整改时限由 2026年3月31日（周二） 调整为 2026年6月30日（周二）。" in told.text
+    )
+    await p.leader.next_reply()
+    assert item_of(bot).deadline == date(2026, 6, 30)
+    last = history(bot)[-1]
+    assert last.data["old"] == "2026-03-31" and last.data["new"] == "2026-06-30"
+    # Working days, from today (Monday 2026-03-02): 15 working days is Monday 2026-03-23.
+    reply = await ask(p.inspector, "/deadline HZ-001 15 个工作日 配合专项检查")
+    assert "→ 2026年3月23日（周一）。理由：配合专项检查" in reply.text
+    # Through the card: the date first, then the reason; 长期坚持 is a deadline too.
+    shown = await card(p.inspector)
+    await press(p.inspector, shown, "📅 调整时限")
+    asked = (await p.inspector.next_reply()).text
+    assert asked.startswith(
+        "请发送 HZ-001 新的整改时限（目前：2026年3月23日（周一）），例如 2026-12-31"
+    )
+    await p.inspector.send("长期坚持")
+    assert (await p.inspector.next_reply()).text.startswith("新的整改时限：长期坚持。\n请写明调整")
+    await p.inspector.send("属于长期性工作")
+    done = await p.inspector.next_reply()
+    assert done.text.startswith("📅 已调整 HZ-001 的整改时限：2026年3月23日（周一） → 长期坚持。")
+    assert item_of(bot).long_term and item_of(bot).deadline is None
+    redrawn = await p.inspector.next_edit()
+    assert "整改时限：长期坚持" in redrawn.text
+
+
+async def test_urging_reaches_the_contacts_at_once(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    bot.advance(bot.clock.now().replace(day=1, month=4) - bot.clock.now())  # overdue by a day
+    reply = await ask(p.inspector, "/urge HZ-001 请于本周五前报送整改进展")
+    assert reply.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）。"
+    told = await p.contact.next_reply()
+    assert told.text == (
+        "📣 【催办】杭州市局党组（HZ）HZ-001：“三会一课”制度落实不到位\n"
+        "截止 2026年3月31日（周二），已超期 1 天\n请于本周五前报送整改进展\n—— 巡察组100"
+    )
+    assert told.button_texts == ["查看 HZ-001"]
+    assert p.leader.unread_replies() == []
+    # From the card, with the standard wording; the card stays as it is (nothing changed).
+    shown = await card(p.inspector)
+    toast = await press(p.inspector, shown, "📣 催办")
+    assert toast.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）。"
+    assert "请抓紧推进整改，及时报送整改进展和佐证材料。" in (await p.contact.next_reply()).text
+    assert actions(bot)[-2:] == ["urge", "urge"]
+
+
+async def test_urging_a_unit_without_contacts_reaches_its_leader(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    bot.store.registry.remove_person(2001)
+    reply = await ask(p.inspector, "/urge HZ-001")
+    assert "已通知：李书记（主要负责人）。" in reply.text
+    assert "本单位尚未绑定联络员，已改为通知主要负责人。" in reply.text
+    told = (await p.leader.next_reply()).text
+    assert told.startswith("📣 【催办】") and told.endswith(
+        "〔该单位暂无可送达的联络员，转送您知悉〕"
+    )
+
+
+async def test_withdrawing_an_item(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    shown = await card(p.inspector)
+    await press(p.inspector, shown, "🚫 撤销")
+    assert (await p.inspector.next_reply()).text.startswith("请写明撤销 HZ-001 的理由")
+    await p.inspector.send("问题已合并到 HZ-002")
+    done = await p.inspector.next_reply()
+    assert done.text.startswith("🚫 已撤销：HZ-001（整改中 → 已撤销）。理由：问题已合并到 HZ-002")
+    redrawn = await p.inspector.next_edit()
+    assert "撤销理由：问题已合并到 HZ-002" in redrawn.text
+    assert action_buttons(redrawn) == []
+    told = (await p.contact.next_reply()).text
+    assert told.startswith("🚫 事项已撤销") and "无需再整改" in told
+    assert item_of(bot).status is Status.WITHDRAWN
