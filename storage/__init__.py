@@ -1,6 +1,6 @@
-"""Persistence (DESIGN §4): crash-safe TinyDB files, per-unit ledgers, the registry, the
-directory lock, check and backup. The rest of the bot uses ``Store`` and speaks ledger.model
-types; nothing outside this package touches TinyDB.
+"""Persistence (DESIGN §4): crash-safe TinyDB files, per-unit ledgers, the registry and its
+alert log (``alerts.json``), the directory lock, check and backup. The rest of the bot uses
+``Store`` and speaks ledger.model types; nothing outside this package touches TinyDB.
 """
 
 from storage.errors import (

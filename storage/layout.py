@@ -3,7 +3,11 @@ maintenance tools and bot.py agree.
 
 ```
 <data>/.lock                   the owner's PID; flock'ed while the bot runs (storage.lock)
-<data>/registry.json           units, people, invites, alert log, meta
+<data>/registry.json           units, people, invites, meta (schema 2; a schema-1 registry
+                               still holding the alert log is migrated on the first locked open)
+<data>/alerts.json             the alert log: one record per delivery key (alerts.log); its
+                               own file so that a province's ~90,000 records are not rewritten
+                               by every small registry write
 <data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
 <data>/evidence/               downloaded 佐证材料 (Evidence.stored_path is relative to <data>)
 <data>/quarantine/             byte-for-byte copies of damaged files (never read back)
@@ -25,6 +29,10 @@ class Layout:
     @property
     def registry(self) -> Path:
         return self.root / "registry.json"
+
+    @property
+    def alerts(self) -> Path:
+        return self.root / "alerts.json"
 
     @property
     def ledgers_dir(self) -> Path:

@@ -3,6 +3,11 @@
 lock and never write into the data directory, and since every data file is replaced atomically
 each file they read is one whole version of it. (Two files are not read at one instant, so a
 snapshot can hold, say, a registry one write newer than a ledger; every file in it is whole.)
+
+``registry.json`` is always read before ``alerts.json``: the bot writes ``alerts.json`` before
+it rewrites a schema-1 registry as schema 2 (storage.repo moves the alert log out of the
+registry that way) and never deletes it, so a schema-2 registry read first implies an
+``alerts.json`` read next — never a snapshot or a check that lost the alert log to a race.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from storage.safe import (
     document_meta,
     fsync_dir,
     parse_document,
+    schema_version,
     temp_name,
 )
 
@@ -66,11 +72,13 @@ class CheckReport:
     nothing wrong (a fresh, empty data directory is ok). ``str(report)`` is ``report.text``."""
 
     data_dir: Path
-    files: int  # files examined: the registry (if present) and every ledger file
+    files: int  # files examined: the registry and alert log (if present), every ledger file
     ledgers: int
     items: int
     events: int
     problems: tuple[Problem, ...]
+    alert_log: bool = False  # alerts.json was examined
+    alerts: int = 0  # alert records, in alerts.json or (not yet moved) in registry.json
 
     @property
     def ok(self) -> bool:
@@ -80,8 +88,9 @@ class CheckReport:
     def text(self) -> str:
         """One line per problem and a summary line; or a single plain line when all is well.
 
-        Examples: ``all 4 files OK (1 registry, 3 ledgers, 1,204 items, 6,020 events)``;
-        ``no ledgers yet: data holds no registry and no ledger files``.
+        Examples: ``all 5 files OK (1 registry, 1 alert log, 3 ledgers, 1,204 items, 6,020
+        events, 310 alert records)``; ``all 2 files OK (registry and alert log only; no ledgers
+        yet)``; ``no ledgers yet: data holds no registry and no ledger files``.
         """
         if self.problems:
             bad = len({p.file for p in self.problems})
@@ -94,12 +103,23 @@ class CheckReport:
             return "\n".join(lines)
         if self.files == 0:
             return f"no ledgers yet: {self.data_dir} holds no registry and no ledger files"
+        registry = self.files - self.ledgers - self.alert_log > 0
         if self.ledgers == 0:
-            return f"all {_count(self.files, 'file')} OK (registry only; no ledgers yet)"
-        return (
-            f"all {_count(self.files, 'file')} OK (1 registry, {_count(self.ledgers, 'ledger')}, "
-            f"{_count(self.items, 'item')}, {_count(self.events, 'event')})"
-        )
+            names = [
+                n for n, there in (("registry", registry), ("alert log", self.alert_log)) if there
+            ]
+            return (
+                f"all {_count(self.files, 'file')} OK ({' and '.join(names)} only; no ledgers yet)"
+            )
+        parts = [
+            *(["1 registry"] if registry else []),
+            *(["1 alert log"] if self.alert_log else []),
+            _count(self.ledgers, "ledger"),
+            _count(self.items, "item"),
+            _count(self.events, "event"),
+            _count(self.alerts, "alert record"),
+        ]
+        return f"all {_count(self.files, 'file')} OK ({', '.join(parts)})"
 
     def __str__(self) -> str:
         return self.text
@@ -129,17 +149,32 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
     Checks that each file parses, has this build's schema version and the right kind, that
     every record decodes, that item ids match their ledger's unit and document number and stay
     below the stored next number, that every event belongs to an item of its ledger and each
-    item's events are numbered 1..n, that registry keys are unique, and that registry and
-    ``ledgers/`` agree (every registered unit has a ledger file and vice versa). A missing or
-    empty data directory is not a problem: the report says there are no ledgers yet.
+    item's events are numbered 1..n, that registry and alert-log keys are unique, and that the
+    files agree: every registered unit has a ledger file and vice versa, and a schema-2
+    registry has its ``alerts.json`` (a schema-1 registry still holding the alert log is not a
+    problem: the bot moves it at its next start). A missing or empty data directory is not a
+    problem: the report says there are no ledgers yet.
     """
     layout = Layout(Path(data_dir))
     found = _Findings()
-    files = ledgers = items = events = 0
+    files = ledgers = items = events = alerts = 0
     units: set[str] | None = None
-    if layout.registry.is_file():
+    registry: Document | None = None
+    if layout.registry.is_file():  # before alerts.json: see the module docstring
         files += 1
-        units = _check_registry(layout, found)
+        units, registry = _check_registry(layout, found)
+        if registry is not None:
+            alerts = len(registry.get("alerts", {}))
+    alert_log = layout.alerts.is_file()
+    if alert_log:
+        files += 1
+        alerts = _check_alert_log(layout, found)
+    elif (
+        registry is not None
+        and document_meta(registry).get("schema") == schema_version("registry")
+        and "alerts" not in registry
+    ):
+        found.add("alerts.json", "missing, but registry.json keeps the alert log there")
     ledger_files = layout.ledger_files()
     if not layout.registry.is_file() and ledger_files:
         found.add(
@@ -161,7 +196,16 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         for stray in sorted(layout.ledgers_dir.glob("*.json")):
             if not valid_unit_code(stray.stem):
                 found.add(_rel(layout, stray), "not a ledger name (unit codes look like HZ)")
-    return CheckReport(layout.root, files, ledgers, items, events, tuple(found.problems))
+    return CheckReport(
+        layout.root,
+        files,
+        ledgers,
+        items,
+        events,
+        tuple(found.problems),
+        alert_log=alert_log,
+        alerts=alerts,
+    )
 
 
 def _rel(layout: Layout, path: Path) -> str:
@@ -188,12 +232,13 @@ def _decodes(
         return None
 
 
-def _check_registry(layout: Layout, found: _Findings) -> set[str] | None:
-    """Validate registry.json; return the registered unit codes (``None`` if unreadable)."""
+def _check_registry(layout: Layout, found: _Findings) -> tuple[set[str] | None, Document | None]:
+    """Validate registry.json; return the registered unit codes and the document (both
+    ``None`` if unreadable)."""
     file = "registry.json"
     doc = _read(layout, layout.registry, found, "registry")
     if doc is None:
-        return None
+        return None, None
     units: set[str] = set()
     for doc_id, raw in doc.get("units", {}).items():
         unit = _decodes(file, found, f"unit record {doc_id}", unit_from_dict, raw)
@@ -220,13 +265,7 @@ def _check_registry(layout: Layout, found: _Findings) -> set[str] | None:
         hashes.add(invite.code_hash)
         if invite.role is not Role.INSPECTOR and invite.unit not in units:
             found.add(file, f"invite record {doc_id} is for unknown unit {invite.unit}")
-    keys: set[str] = set()
-    for doc_id, raw in doc.get("alerts", {}).items():
-        alert = _decodes(file, found, f"alert record {doc_id}", alert_from_dict, raw)
-        if alert is not None:
-            if alert.key in keys:
-                found.add(file, f"alert key {alert.key!r} appears twice")
-            keys.add(alert.key)
+    _check_alert_records(file, doc, found)  # a schema-1 registry's alert log, not moved yet
     meta_keys: set[str] = set()
     for doc_id, raw in doc.get("meta", {}).items():
         key = raw.get("key")
@@ -236,7 +275,27 @@ def _check_registry(layout: Layout, found: _Findings) -> set[str] | None:
             found.add(file, f"meta key {key!r} appears twice")
         else:
             meta_keys.add(key)
-    return units
+    return units, doc
+
+
+def _check_alert_log(layout: Layout, found: _Findings) -> int:
+    """Validate alerts.json; return how many alert records it holds (0 if unreadable)."""
+    doc = _read(layout, layout.alerts, found, "alerts")
+    return 0 if doc is None else _check_alert_records("alerts.json", doc, found)
+
+
+def _check_alert_records(file: str, doc: Document, found: _Findings) -> int:
+    """Every record of ``doc``'s ``alerts`` table decodes and has its own key; returns the
+    number of records."""
+    keys: set[str] = set()
+    records = doc.get("alerts", {})
+    for doc_id, raw in records.items():
+        alert = _decodes(file, found, f"alert record {doc_id}", alert_from_dict, raw)
+        if alert is not None:
+            if alert.key in keys:
+                found.add(file, f"alert key {alert.key!r} appears twice")
+            keys.add(alert.key)
+    return len(records)
 
 
 def _check_ledger(layout: Layout, unit: str, path: Path, found: _Findings) -> tuple[int, int]:
@@ -323,8 +382,9 @@ def backup(
     """Write a snapshot of the data directory and delete all but the newest ``keep``.
 
     The snapshot is ``<dest_dir>/backup-<now, UTC, YYYYmmddTHHMMSSZ>.tar.gz`` (``-1``, ``-2``…
-    appended if that name is taken), holding ``registry.json``, ``ledgers/*.json``, the
-    ``evidence/`` tree if any, and ``MANIFEST.json`` (time, size and SHA-256 of each file).
+    appended if that name is taken), holding ``registry.json``, ``alerts.json``,
+    ``ledgers/*.json``, the ``evidence/`` tree if any, and ``MANIFEST.json`` (time, size and
+    SHA-256 of each file).
     Paths inside are relative to the data directory, so extracting it into an empty directory
     gives a data directory back. It is written under a temp name, fsynced and renamed, so a
     backup that exists is complete. Each file is read through one open descriptor: files are
@@ -373,9 +433,9 @@ def _free_name(dest: Path, stem: str) -> Path:
 
 
 def _snapshot_files(layout: Layout) -> list[Path]:
-    files: list[Path] = []
-    if layout.registry.is_file():
-        files.append(layout.registry)
+    # Read in this order, the registry before the alert log (see the module docstring); a
+    # file that does not exist when its turn comes is skipped then, not decided on here.
+    files = [layout.registry, layout.alerts]
     files.extend(layout.ledger_files().values())
     if layout.evidence_dir.is_dir():
         files.extend(
@@ -410,7 +470,8 @@ def _write_snapshot(raw: IO[bytes], layout: Layout, now: datetime) -> None:
             try:
                 source = path.open("rb")
             except FileNotFoundError:
-                continue  # an evidence temp file that was renamed away: not part of the data
+                # No registry or alert log (yet), or an evidence temp file renamed away.
+                continue
             with source:
                 info = tarfile.TarInfo(name)
                 st = os.fstat(source.fileno())

@@ -1,9 +1,11 @@
 """Repositories over the crash-safe storages: the only code that knows about TinyDB documents.
 Everything else speaks ledger.model types (and the two registry records in storage.records).
 
-``Store`` owns a data directory (DESIGN §4): the directory lock, ``registry.json`` and one
-``ledgers/<UNIT>.json`` per unit. ``Store.memory()`` is the in-memory twin with the same API,
-for fast tests.
+``Store`` owns a data directory (DESIGN §4, storage.layout): the directory lock,
+``registry.json``, the alert log ``alerts.json`` (reached through the registry's alert
+methods, but its own file, so a sweep's ~90,000 records are not rewritten by every small
+registry write) and one ``ledgers/<UNIT>.json`` per unit. ``Store.memory()`` is the in-memory
+twin with the same API, for fast tests.
 
 How writes work, and why not through TinyDB's Table methods: TinyDB rewrites the whole file on
 every Table operation, so a transaction of "put item, append event, bump the counter" would
@@ -13,10 +15,11 @@ and hands it to the storage once. The files keep TinyDB's layout, so
 ``TinyDB(path, storage=SafeJSONStorage, kind="ledger")`` opens them for ad-hoc queries.
 
 Concurrency: writes to one ledger are serialised by that ledger's lock (R6), registry writes by
-the registry's lock; each reads the latest state inside its lock, so no update is lost. Reads
-take no lock: they see the last committed document, which is never mutated. Every write is
-durable before its call returns; from async code call through ``await store.run(fn, ...)`` so
-the fsync happens on a worker thread, not the event loop.
+the registry's lock, alert-log writes by the alert log's own lock; each reads the latest state
+inside its lock, so no update is lost. Reads take no lock: they see the last committed
+document, which is never mutated. Every write is durable before its call returns; from async
+code call through ``await store.run(fn, ...)`` so the fsync happens on a worker thread, not
+the event loop.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -83,7 +87,10 @@ from storage.safe import (
     fsync_dir,
     new_document,
     remove_temp_files,
+    schema_version,
 )
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -420,19 +427,134 @@ class _Index:
     last_id: int
 
 
-class Registry:
-    """Units, people, invites, the alert log and free meta values (``registry.json``).
+class _KeyedTables:
+    """One document of tables keyed by a string field, behind one storage and one write lock:
+    what the registry and the alert log share.
 
-    Each write method is one durable write of the registry file, done under the registry's
-    lock after reading the latest state, so concurrent writers lose nothing. Units are added
-    with ``Store.add_unit`` (which also creates the unit's ledger file).
+    Each write is one durable write of the storage, done under the lock after reading the
+    latest state, so concurrent writers lose nothing; reads take no lock.
     """
 
-    def __init__(self, storage: DocumentStorage) -> None:
+    def __init__(self, storage: DocumentStorage, kind: str) -> None:
         self._storage = storage
         self._lock = threading.RLock()
         self._indexes: dict[str, _Index] = {}
-        self._empty = new_document(REGISTRY)
+        self._empty = new_document(kind)
+
+    def _doc(self) -> Document:
+        doc = self._storage.read()
+        return self._empty if doc is None else doc
+
+    def _commit(self, doc: Document, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        self._storage.write({**doc, **tables})
+
+    def _index(self, doc: Document, table: str, key_field: str) -> _Index:
+        """Key -> doc id for a table keyed by a string field, cached per table object (tables
+        are replaced, never mutated, so identity tells whether the index is current)."""
+        records = doc.get(table, {})
+        index = self._indexes.get(table)
+        if index is None or index.records is not records:
+            ids: dict[str, str] = {}
+            for doc_id, record in records.items():
+                key = record.get(key_field)
+                if not isinstance(key, str):
+                    raise CorruptFile(
+                        Path(self._storage.name), f"{table} record {doc_id} has no {key_field}"
+                    )
+                ids[key] = doc_id
+            index = _Index(records, ids, max((int(d) for d in records), default=0))
+            self._indexes[table] = index
+        return index
+
+    def _put_keyed(
+        self, doc: Document, table: str, key_field: str, key: str, record: dict[str, Any]
+    ) -> None:
+        self._put_keyed_many(doc, table, key_field, [(key, _jsonable(record, table))])
+
+    def _put_keyed_many(
+        self,
+        doc: Document,
+        table: str,
+        key_field: str,
+        batch: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Upsert records (already normalised) by key in one write; keep the index current."""
+        index = self._index(doc, table, key_field)
+        records = dict(index.records)
+        ids = dict(index.ids)
+        last = index.last_id
+        for key, record in batch:
+            doc_id = ids.get(key)
+            if doc_id is None:
+                last += 1
+                doc_id = ids[key] = str(last)
+            records[doc_id] = record
+        self._commit(doc, {table: records})
+        self._indexes[table] = _Index(records, ids, last)
+
+    def _decode(
+        self, decode: Callable[[dict[str, Any]], T], doc: Document, table: str, doc_id: str
+    ) -> T:
+        try:
+            return decode(doc[table][doc_id])
+        except Exception as exc:  # any failure to decode means a damaged record
+            raise _corrupt(self._storage, f"{table} record {doc_id}", exc) from exc
+
+
+class _AlertTable(_KeyedTables):
+    """The alert log's table (``alerts.json``), behind ``Registry``'s alert methods.
+
+    Its own file and lock: a province's first sweep leaves ~90,000 records, and while they
+    lived in ``registry.json`` every person, invite or meta write re-encoded and fsynced all
+    of them. Read-only openers of a not yet migrated data directory point it at the registry's
+    storage, whose ``alerts`` table then holds the log (writes are refused there anyway).
+    """
+
+    def __init__(self, storage: DocumentStorage) -> None:
+        super().__init__(storage, ALERTS)
+
+    def get(self, key: str) -> AlertRecord | None:
+        doc = self._doc()
+        doc_id = self._index(doc, ALERTS, "key").ids.get(key)
+        return None if doc_id is None else self._decode(alert_from_dict, doc, ALERTS, doc_id)
+
+    def records(self, state: str | None) -> list[AlertRecord]:
+        doc = self._doc()
+        records = doc.get(ALERTS, {})
+        return [
+            self._decode(alert_from_dict, doc, ALERTS, d)
+            for d in sorted(records, key=int)
+            if state is None or records[d].get("state") == state
+        ]
+
+    def put_many(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        with self._lock:
+            self._put_keyed_many(self._doc(), ALERTS, "key", batch)
+
+    def swap(self, key: str, expect_state: str | None, new: dict[str, Any]) -> bool:
+        with self._lock:
+            doc = self._doc()
+            doc_id = self._index(doc, ALERTS, "key").ids.get(key)
+            current = None if doc_id is None else doc[ALERTS][doc_id].get("state")
+            if current != expect_state:
+                return False
+            self._put_keyed_many(doc, ALERTS, "key", [(key, new)])
+            return True
+
+
+class Registry(_KeyedTables):
+    """Units, people, invites and free meta values (``registry.json``), and the alert log
+    (``alerts.json``: same methods as ever, its own file and lock).
+
+    Each write method is one durable write of one file — the registry, or for the alert
+    methods the alert log — done under that file's lock after reading the latest state, so
+    concurrent writers lose nothing. Units are added with ``Store.add_unit`` (which also
+    creates the unit's ledger file).
+    """
+
+    def __init__(self, storage: DocumentStorage, alert_storage: DocumentStorage) -> None:
+        super().__init__(storage, REGISTRY)
+        self._alerts = _AlertTable(alert_storage)
 
     # ------------------------------------------------------------------ units
 
@@ -580,19 +702,11 @@ class Registry:
     # ------------------------------------------------------------------ alert log
 
     def get_alert(self, key: str) -> AlertRecord | None:
-        doc = self._doc()
-        doc_id = self._index(doc, ALERTS, "key").ids.get(key)
-        return None if doc_id is None else self._decode(alert_from_dict, doc, ALERTS, doc_id)
+        return self._alerts.get(key)
 
     def list_alerts(self, state: str | None = None) -> list[AlertRecord]:
         """Alert records (all, or those in ``state``), in the order they were first put."""
-        doc = self._doc()
-        records = doc.get(ALERTS, {})
-        return [
-            self._decode(alert_from_dict, doc, ALERTS, d)
-            for d in sorted(records, key=int)
-            if state is None or records[d].get("state") == state
-        ]
+        return self._alerts.records(state)
 
     def put_alert(self, record: AlertRecord) -> None:
         """Insert or replace the record with ``record.key``; ``data`` must be JSON-compatible
@@ -600,14 +714,11 @@ class Registry:
         self.put_alerts([record])
 
     def put_alerts(self, records: Iterable[AlertRecord]) -> None:
-        """``put_alert`` for many records in one registry write (a sweep's worth). Later
+        """``put_alert`` for many records in one alert-log write (a sweep's worth). Later
         records with the same key win."""
         batch = [(r.key, self._alert_record(r)) for r in records]
-        if not batch:
-            return
-        with self._lock:
-            doc = self._doc()
-            self._put_keyed_many(doc, ALERTS, "key", batch)
+        if batch:
+            self._alerts.put_many(batch)
 
     def swap_alert(self, key: str, expect_state: str | None, record: AlertRecord) -> bool:
         """Compare-and-set: store ``record`` (whose key must be ``key``) only if the current
@@ -615,15 +726,7 @@ class Registry:
         Lets a sender claim ``pending -> sending`` exactly once across concurrent sweeps."""
         if record.key != key:
             raise ValueError(f"record key {record.key!r} is not {key!r}")
-        new = self._alert_record(record)
-        with self._lock:
-            doc = self._doc()
-            doc_id = self._index(doc, ALERTS, "key").ids.get(key)
-            current = None if doc_id is None else doc[ALERTS][doc_id].get("state")
-            if current != expect_state:
-                return False
-            self._put_keyed_many(doc, ALERTS, "key", [(key, new)])
-            return True
+        return self._alerts.swap(key, expect_state, self._alert_record(record))
 
     # ------------------------------------------------------------------ meta
 
@@ -642,57 +745,6 @@ class Registry:
 
     # ------------------------------------------------------------------ internals
 
-    def _doc(self) -> Document:
-        doc = self._storage.read()
-        return self._empty if doc is None else doc
-
-    def _commit(self, doc: Document, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
-        self._storage.write({**doc, **tables})
-
-    def _index(self, doc: Document, table: str, key_field: str) -> _Index:
-        """Key -> doc id for a table keyed by a string field, cached per table object (tables
-        are replaced, never mutated, so identity tells whether the index is current)."""
-        records = doc.get(table, {})
-        index = self._indexes.get(table)
-        if index is None or index.records is not records:
-            ids: dict[str, str] = {}
-            for doc_id, record in records.items():
-                key = record.get(key_field)
-                if not isinstance(key, str):
-                    raise CorruptFile(
-                        Path(self._storage.name), f"{table} record {doc_id} has no {key_field}"
-                    )
-                ids[key] = doc_id
-            index = _Index(records, ids, max((int(d) for d in records), default=0))
-            self._indexes[table] = index
-        return index
-
-    def _put_keyed(
-        self, doc: Document, table: str, key_field: str, key: str, record: dict[str, Any]
-    ) -> None:
-        self._put_keyed_many(doc, table, key_field, [(key, _jsonable(record, table))])
-
-    def _put_keyed_many(
-        self,
-        doc: Document,
-        table: str,
-        key_field: str,
-        batch: list[tuple[str, dict[str, Any]]],
-    ) -> None:
-        """Upsert records (already normalised) by key in one write; keep the index current."""
-        index = self._index(doc, table, key_field)
-        records = dict(index.records)
-        ids = dict(index.ids)
-        last = index.last_id
-        for key, record in batch:
-            doc_id = ids.get(key)
-            if doc_id is None:
-                last += 1
-                doc_id = ids[key] = str(last)
-            records[doc_id] = record
-        self._commit(doc, {table: records})
-        self._indexes[table] = _Index(records, ids, last)
-
     def _require_unit(self, doc: Document, unit: str | None) -> None:
         if unit is not None and self._index(doc, UNITS, "code").ids.get(unit) is None:
             raise UnknownUnit(f"no unit {unit!r}", unit=unit)
@@ -701,18 +753,11 @@ class Registry:
     def _person_record(person: Person) -> dict[str, Any]:
         return _jsonable(to_dict(person), f"person {person.user_id}")
 
-    def _alert_record(self, record: AlertRecord) -> dict[str, Any]:
+    @staticmethod
+    def _alert_record(record: AlertRecord) -> dict[str, Any]:
         if not record.key or not record.state:
             raise ValueError("an alert record needs a non-empty key and state")
         return _jsonable(alert_to_dict(record), f"alert {record.key!r}")
-
-    def _decode(
-        self, decode: Callable[[dict[str, Any]], T], doc: Document, table: str, doc_id: str
-    ) -> T:
-        try:
-            return decode(doc[table][doc_id])
-        except Exception as exc:  # any failure to decode means a damaged record
-            raise _corrupt(self._storage, f"{table} record {doc_id}", exc) from exc
 
 
 # =========================================================================== the store
@@ -730,6 +775,7 @@ class Store:
         self,
         *,
         registry_storage: DocumentStorage,
+        alert_storage: DocumentStorage,
         ledger_storage: Callable[[str], DocumentStorage],
         layout: Layout | None = None,
         lock: DirLock | None = None,
@@ -738,8 +784,9 @@ class Store:
         """Internal: use ``open()`` or ``memory()``."""
         self.layout = layout
         self.read_only = read_only
-        self.registry = Registry(registry_storage)
+        self.registry = Registry(registry_storage, alert_storage)
         self._registry_storage = registry_storage
+        self._alert_storage = alert_storage
         self._ledger_storage = ledger_storage
         self._lock = lock
         self._ledgers: dict[str, Ledger] = {}
@@ -763,8 +810,13 @@ class Store:
 
         Every registered unit's ledger is read and validated now, so a damaged file stops the
         start-up: ``CorruptFile`` names the first one (the locked opener quarantines a copy),
-        ``MissingFile`` a registered unit whose ledger is gone, or a registry that is gone
-        while ledgers remain. ``file_ops`` is the durable-write test seam (R2).
+        ``MissingFile`` a registered unit whose ledger is gone, a registry that is gone while
+        ledgers remain, or an ``alerts.json`` that is gone while the registry says the alert
+        log lives there. ``file_ops`` is the durable-write test seam (R2).
+
+        The alert log moved out of ``registry.json`` into ``alerts.json`` (registry schema 2).
+        The locked opener of an older directory moves it (see ``_move_alert_log``); a
+        read-only opener moves nothing and reads the log wherever it is.
         """
         layout = Layout(Path(data_dir))
         dir_lock: DirLock | None = None
@@ -790,13 +842,16 @@ class Store:
                     file_ops=file_ops,
                 )
 
-            registry_storage = SafeJSONStorage(
-                layout.registry,
-                kind=REGISTRY,
-                read_only=not lock,
-                copy_on_write=True,
-                quarantine_dir=quarantine_dir,
-                file_ops=file_ops,
+            registry_storage, alert_storage = (
+                SafeJSONStorage(
+                    path,
+                    kind=kind,
+                    read_only=not lock,
+                    copy_on_write=True,
+                    quarantine_dir=quarantine_dir,
+                    file_ops=file_ops,
+                )
+                for path, kind in ((layout.registry, REGISTRY), (layout.alerts, ALERTS))
             )
             if registry_storage.read() is None:
                 orphans = layout.ledger_files()
@@ -807,9 +862,13 @@ class Store:
                         f"file(s) ({', '.join(orphans)}); restore registry.json from a backup",
                     )
                 if lock:
+                    # The alert log first: a schema-2 registry says alerts.json exists.
+                    if alert_storage.read() is None:
+                        alert_storage.write(new_document(ALERTS))
                     registry_storage.write(new_document(REGISTRY))
             store = cls(
                 registry_storage=registry_storage,
+                alert_storage=_move_alert_log(layout, registry_storage, alert_storage),
                 ledger_storage=ledger_storage,
                 layout=layout,
                 lock=dir_lock,
@@ -831,7 +890,13 @@ class Store:
 
         registry_storage = MemoryDocumentStorage(kind=REGISTRY, copy_on_write=True)
         registry_storage.write(new_document(REGISTRY))
-        return cls(registry_storage=registry_storage, ledger_storage=ledger_storage)
+        alert_storage = MemoryDocumentStorage(kind=ALERTS, copy_on_write=True)
+        alert_storage.write(new_document(ALERTS))
+        return cls(
+            registry_storage=registry_storage,
+            alert_storage=alert_storage,
+            ledger_storage=ledger_storage,
+        )
 
     # ------------------------------------------------------------------ ledgers
 
@@ -877,6 +942,7 @@ class Store:
             return
         self._closed = True
         self._registry_storage.close()
+        self._alert_storage.close()
         for ledger in self._ledgers.values():
             ledger._storage.close()
         if self._lock is not None:
@@ -904,6 +970,55 @@ class Store:
                     "it from a backup (a new empty ledger would reuse item ids)",
                 )
             self._ledgers[unit.code] = Ledger(unit.code, storage)
+
+
+def _move_alert_log(
+    layout: Layout, registry: DocumentStorage, alerts: DocumentStorage
+) -> DocumentStorage:
+    """Finish moving the alert log out of the registry; return the storage it is read from.
+
+    A schema-1 registry holds the log in its ``alerts`` table. The locked opener moves it in
+    two durable writes: first ``alerts.json`` with the table's records exactly as they are (same
+    document ids, so the same order), then the registry without the table, as schema 2. A crash
+    after the first write leaves both; the next open then takes ``alerts.json`` as it is —
+    it already holds the whole table, and the log may have been written since — and only
+    drops the registry's copy. Each record is therefore in exactly one place once the registry
+    is rewritten, and in at least one place at every moment in between.
+
+    The read-only opener writes nothing: it reads ``alerts.json`` if it exists, else the
+    registry's table. A schema-2 registry without ``alerts.json`` raises ``MissingFile``
+    (starting with an empty log would send every due alert again).
+    """
+    doc = registry.read()
+    if doc is None:  # a read-only opener of a directory without a registry
+        return alerts
+    moved = alerts.read()  # CorruptFile here stops the move before anything is written
+    if document_meta(doc).get("schema") == schema_version(REGISTRY) and ALERTS not in doc:
+        if moved is None:
+            raise MissingFile(
+                layout.alerts,
+                "registry.json keeps the alert log in alerts.json, which is missing; restore "
+                "alerts.json from a backup (an empty alert log would send every due alert "
+                "again)",
+            )
+        return alerts
+    if registry.read_only:
+        return registry if moved is None else alerts
+    table = doc.get(ALERTS, {})
+    if moved is None:
+        alerts.write({**new_document(ALERTS), ALERTS: table})
+        log.info("moved the alert log (%d records) from registry.json to alerts.json", len(table))
+    elif table:
+        log.info(
+            "finishing an alert-log move cut short: alerts.json (%d records) kept, the "
+            "registry's copy (%d records) dropped",
+            len(moved.get(ALERTS, {})),
+            len(table),
+        )
+    meta = {**document_meta(doc), "schema": schema_version(REGISTRY)}
+    rest = {name: records for name, records in doc.items() if name not in (META_TABLE, ALERTS)}
+    registry.write({META_TABLE: {META_ID: meta}, **rest})
+    return alerts
 
 
 def _make_dir(directory: Path, ops: FileOps) -> None:

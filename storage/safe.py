@@ -17,9 +17,11 @@ half a JSON document, and it reads a 0-byte file as an empty database. The stora
   disk before it returns (write-through, no deferred flush — R4 forbids CachingMiddleware) and
   one process owns the directory (storage.lock).
 
-Every document carries ``_meta`` → ``"1"`` → ``{"schema": SCHEMA_VERSION, "kind": ...}``;
-``write()`` stamps it when missing, so even plain ``TinyDB(path, storage=SafeJSONStorage,
-kind="x")`` produces files this module reads back.
+Every document carries ``_meta`` → ``"1"`` → ``{"schema": <version>, "kind": ...}``; the
+version is per kind (``schema_version``: 1, except the registry's 2 since the alert log moved
+to ``alerts.json``). ``write()`` stamps it when missing, so even plain ``TinyDB(path,
+storage=SafeJSONStorage, kind="x")`` produces files this module reads back, and refuses to
+write any version but the current one (an older one is only ever read, to be migrated).
 
 The cached document is shared with callers and must be treated as read-only. TinyDB's own
 Table write methods mutate the document they read in place, so when a ``write()`` fails the
@@ -51,6 +53,12 @@ from tinydb.storages import Storage
 from storage.errors import CorruptFile, ReadOnlyStore, StoreClosed
 
 SCHEMA_VERSION = 1
+# Kinds whose layout changed since version 1: kind -> (the version written, the versions read).
+# registry 2: the alert log moved out of registry.json into alerts.json. A version-1 registry
+# is still read (storage.repo migrates it on the first locked open), while a build that only
+# knows version 1 refuses a version-2 registry instead of reading it as "no alert sent yet"
+# and sending every due alert again.
+SCHEMA_VERSIONS: dict[str, tuple[int, frozenset[int]]] = {"registry": (2, frozenset({1, 2}))}
 META_TABLE = "_meta"
 META_ID = "1"
 
@@ -61,9 +69,20 @@ _DOC_ID_RE = re.compile(r"^-?\d+$")
 _TEMP_RE = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")
 
 
+def schema_version(kind: str) -> int:
+    """The schema version this build writes for documents of ``kind``."""
+    return SCHEMA_VERSIONS.get(kind, (SCHEMA_VERSION, frozenset()))[0]
+
+
+def readable_versions(kind: str) -> frozenset[int]:
+    """The schema versions this build reads for documents of ``kind`` (the written one and
+    any older one it knows how to migrate)."""
+    return SCHEMA_VERSIONS.get(kind, (SCHEMA_VERSION, frozenset({SCHEMA_VERSION})))[1]
+
+
 def new_document(kind: str, **meta: Any) -> Document:
     """An empty document of ``kind`` with the current schema version and extra ``meta``."""
-    return {META_TABLE: {META_ID: {"schema": SCHEMA_VERSION, "kind": kind, **meta}}}
+    return {META_TABLE: {META_ID: {"schema": schema_version(kind), "kind": kind, **meta}}}
 
 
 def document_meta(doc: Document) -> dict[str, Any]:
@@ -178,19 +197,30 @@ def check_shape(doc: Any) -> None:
                 raise UnusableDocument(f"record {table}/{doc_id} is not an object")
 
 
-def check_meta(doc: Document, *, kind: str, expect: Mapping[str, Any] | None = None) -> None:
-    """Raise ``UnusableDocument`` unless ``doc`` carries this build's schema version, is of
-    ``kind`` and its meta has every ``expect`` value (e.g. the ledger's unit)."""
+def check_meta(
+    doc: Document, *, kind: str, expect: Mapping[str, Any] | None = None, writing: bool = False
+) -> None:
+    """Raise ``UnusableDocument`` unless ``doc`` is of ``kind``, carries a schema version this
+    build reads (``writing``: exactly the version it writes) and its meta has every ``expect``
+    value (e.g. the ledger's unit)."""
     meta = doc.get(META_TABLE, {}).get(META_ID)
     if meta is None:
         raise UnusableDocument("it has no schema version (no _meta table)")
-    version = meta.get("schema")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
-        raise UnusableDocument(
-            f"unknown schema version {version!r} (this build reads version {SCHEMA_VERSION})"
-        )
     if meta.get("kind") != kind:
         raise UnusableDocument(f"it holds a {meta.get('kind')!r} document, expected {kind!r}")
+    version = meta.get("schema")
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or version not in readable_versions(kind)
+    ):
+        known = sorted(readable_versions(kind))
+        reads = f"version {known[0]}" if len(known) == 1 else f"versions {known[0]}–{known[-1]}"
+        raise UnusableDocument(f"unknown schema version {version!r} (this build reads {reads})")
+    if writing and version != schema_version(kind):
+        raise UnusableDocument(
+            f"schema version {version!r} is not the one this build writes ({schema_version(kind)})"
+        )
     for key, value in (expect or {}).items():
         if meta.get(key) != value:
             raise UnusableDocument(f"its _meta {key} is {meta.get(key)!r}, expected {value!r}")
@@ -288,8 +318,9 @@ class DocumentStorage(Storage):
     """What the file storage and its in-memory twin share: the write-through cache, the
     ``_meta`` stamp, read-only and closed states.
 
-    ``kind`` names the document type (``"ledger"``, ``"registry"``); ``expect`` are meta values
-    the document must carry (a ledger's ``unit``), also stamped into new documents.
+    ``kind`` names the document type (``"ledger"``, ``"registry"``, ``"alerts"``); ``expect``
+    are meta values the document must carry (a ledger's ``unit``), also stamped into new
+    documents.
     ``copy_on_write=True`` is a promise by the caller that no record object passed to
     ``write()`` or returned by ``read()`` is ever mutated; the storage then reuses the encoded
     bytes of records it has written before. Plain TinyDB Table use must leave it ``False``.
@@ -362,7 +393,7 @@ class DocumentStorage(Storage):
                 # Never overwrite a file that was found damaged (R3), even if asked to.
                 raise self._damage
             try:
-                check_meta(data, kind=self.kind, expect=self.expect)
+                check_meta(data, kind=self.kind, expect=self.expect, writing=True)
                 if self._serializer is None:
                     check_shape(data)
                     payload, fragments = serialize(data), None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,3 +83,20 @@ class Recorder:
             replace=wrap("replace", os.replace),
             unlink=wrap("unlink", os.unlink),
         )
+
+
+def make_legacy(data_dir: Path) -> dict[str, Any]:
+    """Turn a closed data directory into what builds before the alert log's own file left:
+    ``registry.json`` at schema 1 holding the ``alerts`` table, no ``alerts.json``. Returns
+    the legacy registry document."""
+    registry, alerts = data_dir / "registry.json", data_dir / "alerts.json"
+    doc = json.loads(registry.read_bytes())
+    doc["_meta"]["1"]["schema"] = 1
+    doc["alerts"] = json.loads(alerts.read_bytes())["alerts"]
+    registry.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    alerts.unlink()
+    return doc
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_bytes())

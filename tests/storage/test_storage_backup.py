@@ -15,8 +15,8 @@ import pytest
 
 from ledger.errors import InvalidValue
 from ledger.model import Unit
-from storage import Store, backup, check, list_backups
-from tests.storage.storage_helpers import T0, add_item
+from storage import AlertRecord, Store, backup, check, list_backups
+from tests.storage.storage_helpers import T0, add_item, make_legacy
 
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
 
@@ -29,6 +29,7 @@ def populated(tmp_path: Path) -> Path:
         store.add_unit(Unit("NB", "宁波"))
         add_item(store)
         add_item(store, unit="NB")
+        store.registry.put_alert(AlertRecord("HZ-001:overdue:2026-05-01:0@11", "sent"))
     (data_dir / "evidence" / "HZ-001").mkdir(parents=True)
     (data_dir / "evidence" / "HZ-001" / "佐证1.pdf").write_bytes(b"%PDF-1.4 evidence")
     return data_dir
@@ -48,23 +49,45 @@ def test_snapshot_is_complete_and_restorable(populated: Path, tmp_path: Path) ->
         manifest = json.loads(tar.extractfile("MANIFEST.json").read())  # type: ignore[union-attr]
     assert names == [
         "MANIFEST.json",
+        "alerts.json",
         "evidence/HZ-001/佐证1.pdf",
         "ledgers/HZ.json",
         "ledgers/NB.json",
         "registry.json",
     ]
     assert manifest["created_at"] == NOW.isoformat()
-    registry = (populated / "registry.json").read_bytes()
-    assert manifest["files"]["registry.json"] == {
-        "size": len(registry),
-        "sha256": hashlib.sha256(registry).hexdigest(),
-    }
+    for name in ("registry.json", "alerts.json"):
+        content = (populated / name).read_bytes()
+        assert manifest["files"][name] == {
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+        }
     restored = tmp_path / "restored"
     _restore(archive, restored)
     assert check(restored).ok
     with Store.open(restored) as store:
         assert [i.id for i in store.ledger("HZ").items()] == ["HZ-001"]
+        assert [r.key for r in store.registry.list_alerts("sent")] == [
+            "HZ-001:overdue:2026-05-01:0@11"
+        ]
     assert sorted(p.name for p in dest.iterdir()) == [archive.name]  # no temp file left
+
+
+def test_snapshot_of_a_directory_not_yet_moved_restores_and_moves(
+    populated: Path, tmp_path: Path
+) -> None:
+    """A data directory whose registry still holds the alert log (written before alerts.json
+    existed) backs up as it is; the restored copy moves the log at its first locked open."""
+    make_legacy(populated)
+    archive = backup(populated, tmp_path / "b", keep=1, now=NOW)
+    with tarfile.open(archive) as tar:
+        assert "alerts.json" not in tar.getnames()
+    restored = tmp_path / "restored"
+    _restore(archive, restored)
+    with Store.open(restored) as store:
+        assert [r.key for r in store.registry.list_alerts()] == ["HZ-001:overdue:2026-05-01:0@11"]
+    assert (restored / "alerts.json").is_file()
+    assert check(restored).ok
 
 
 def test_backup_excludes_its_own_directory_lock_and_quarantine(populated: Path) -> None:
@@ -123,7 +146,8 @@ def test_temp_files_of_dead_backups_are_removed(populated: Path, tmp_path: Path)
 
 
 def test_backup_while_the_bot_writes(populated: Path, tmp_path: Path) -> None:
-    """Every file in every snapshot is whole, although a writer keeps replacing the ledger."""
+    """Every file in every snapshot is whole, although a writer keeps replacing the ledger
+    and the alert log."""
     stop = threading.Event()
     writes = 0
     with Store.open(populated) as store:
@@ -132,6 +156,7 @@ def test_backup_while_the_bot_writes(populated: Path, tmp_path: Path) -> None:
             nonlocal writes
             while not stop.is_set():
                 add_item(store, t=T0, problem="并发写入" * 200)
+                store.registry.put_alert(AlertRecord(f"k{writes}", "sent"))
                 writes += 1
 
         writer = threading.Thread(target=write)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from ledger.model import Person, Role, Unit
-from storage import Store, check
-from tests.storage.storage_helpers import add_item, make_event
+from storage import AlertRecord, Store, check
+from tests.storage.storage_helpers import add_item, make_event, make_legacy
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def populated(tmp_path: Path) -> Path:
             tx.append(make_event("HZ-001", 2))
         add_item(store, unit="NB")
         store.registry.upsert_person(Person(11, "联络员", Role.CONTACT, unit="HZ"))
+        store.registry.put_alerts([AlertRecord("k1", "sent"), AlertRecord("k2", "pending")])
     return data_dir
 
 
@@ -60,13 +61,16 @@ def test_fresh_store_has_a_registry_and_no_ledgers(tmp_path: Path) -> None:
     Store.open(tmp_path).close()
     report = check(tmp_path)
     assert report.ok
-    assert report.text == "all 1 file OK (registry only; no ledgers yet)"
+    assert report.text == "all 2 files OK (registry and alert log only; no ledgers yet)"
 
 
 def test_all_ok(populated: Path) -> None:
     report = check(populated)
     assert report.ok, report.text
-    assert report.text == "all 3 files OK (1 registry, 2 ledgers, 3 items, 4 events)"
+    assert report.text == (
+        "all 4 files OK (1 registry, 1 alert log, 2 ledgers, 3 items, 4 events, 2 alert records)"
+    )
+    assert (report.files, report.alert_log, report.alerts) == (4, True, 2)
 
 
 def test_check_writes_nothing_and_runs_beside_the_bot(populated: Path) -> None:
@@ -124,6 +128,33 @@ PROBLEMS: dict[str, tuple[str, Any, str]] = {
         lambda d: d["people"]["11"].update(unit="SH"),
         "registry.json: person 11 belongs to unknown unit SH",
     ),
+    "unknown registry version": (
+        "registry.json",
+        lambda d: d["_meta"]["1"].update(schema=3),
+        "registry.json: unknown schema version 3 (this build reads versions 1–2)",
+    ),
+    "bad JSON alert log": ("alerts.json", None, "alerts.json: it is not valid JSON"),
+    "empty alert log": ("alerts.json", None, "alerts.json: the file is empty (0 bytes)"),
+    "unknown alert log version": (
+        "alerts.json",
+        lambda d: d["_meta"]["1"].update(schema=2),
+        "alerts.json: unknown schema version 2 (this build reads version 1)",
+    ),
+    "a registry in the alert log's place": (
+        "alerts.json",
+        lambda d: d["_meta"]["1"].update(kind="registry"),
+        "alerts.json: it holds a 'registry' document, expected 'alerts'",
+    ),
+    "undecodable alert record": (
+        "alerts.json",
+        lambda d: d["alerts"]["1"].update(state=3),
+        "alerts.json: alert record 1 does not decode",
+    ),
+    "alert key twice": (
+        "alerts.json",
+        lambda d: d["alerts"]["2"].update(key="k1"),
+        "alerts.json: alert key 'k1' appears twice",
+    ),
 }
 
 
@@ -140,7 +171,7 @@ def test_each_problem_gets_one_line(populated: Path, case: str) -> None:
     lines = report.text.splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith(expected), lines
-    assert lines[1] == "1 problem in 1 of 3 files"
+    assert lines[1] == "1 problem in 1 of 4 files"
 
 
 def test_registry_and_ledgers_must_agree(populated: Path) -> None:
@@ -152,7 +183,7 @@ def test_registry_and_ledgers_must_agree(populated: Path) -> None:
         "ledgers/SH.json: unit SH is not registered in registry.json",
         "ledgers/NB.json: missing, but unit NB is registered",
         "ledgers/notes.json: not a ledger name (unit codes look like HZ)",
-        "4 problems in 3 of 3 files",
+        "4 problems in 3 of 4 files",
     ]
 
 
@@ -161,6 +192,38 @@ def test_lost_registry(populated: Path) -> None:
     assert check(populated).text.splitlines()[0] == (
         "registry.json: missing, but ledgers/ holds 2 ledger files"
     )
+
+
+def test_lost_alert_log(populated: Path) -> None:
+    os.unlink(populated / "alerts.json")
+    assert check(populated).text.splitlines() == [
+        "alerts.json: missing, but registry.json keeps the alert log there",
+        "1 problem in 1 of 3 files",
+    ]
+
+
+def test_a_registry_that_still_holds_the_alert_log_is_ok(populated: Path) -> None:
+    """Written by a build before alerts.json existed: the bot moves the log at its next start,
+    so check validates it where it is and finds nothing wrong."""
+    make_legacy(populated)
+    report = check(populated)
+    assert report.ok, report.text
+    assert report.text == (
+        "all 3 files OK (1 registry, 2 ledgers, 3 items, 4 events, 2 alert records)"
+    )
+    _edit(populated / "registry.json", lambda d: d["alerts"]["2"].update(key="k1"))
+    assert check(populated).text.splitlines()[0] == ("registry.json: alert key 'k1' appears twice")
+
+
+def test_a_move_cut_short_is_ok_and_counted_once(populated: Path) -> None:
+    """Both files hold the log (the bot died between the move's two writes): alerts.json is
+    the log; the registry's copy is dropped at the next start and not counted twice."""
+    alerts = (populated / "alerts.json").read_bytes()
+    make_legacy(populated)
+    (populated / "alerts.json").write_bytes(alerts)
+    report = check(populated)
+    assert report.ok, report.text
+    assert (report.files, report.alert_log, report.alerts) == (4, True, 2)
 
 
 def test_a_file_broken_everywhere_does_not_flood_the_report(populated: Path) -> None:

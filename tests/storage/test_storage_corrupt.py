@@ -1,6 +1,7 @@
-"""R3: a 0-byte, unparseable or unknown-version file is never read as empty. Opening raises
-CorruptFile naming the file and what is wrong; the file stays byte-for-byte as it was; the
-locked opener puts a copy in <data>/quarantine/; nothing overwrites the original."""
+"""R3: a 0-byte, unparseable or unknown-version file — a ledger, the registry or the alert
+log — is never read as empty. Opening raises CorruptFile naming the file and what is wrong; the
+file stays byte-for-byte as it was; the locked opener puts a copy in <data>/quarantine/;
+nothing overwrites the original."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def populated(tmp_path: Path) -> Path:
     return data_dir
 
 
-@pytest.mark.parametrize("target", ["ledgers/HZ.json", "registry.json"])
+@pytest.mark.parametrize("target", ["ledgers/HZ.json", "registry.json", "alerts.json"])
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_file_refuses_to_open_and_is_quarantined(
     populated: Path, target: str, damage: str
@@ -83,8 +84,9 @@ def test_damaged_file_refuses_to_open_and_is_quarantined(
     assert len(list((populated / "quarantine").iterdir())) == 1
 
 
-def test_read_only_opener_reports_but_writes_nothing(populated: Path) -> None:
-    path = populated / "ledgers" / "HZ.json"
+@pytest.mark.parametrize("target", ["ledgers/HZ.json", "alerts.json"])
+def test_read_only_opener_reports_but_writes_nothing(populated: Path, target: str) -> None:
+    path = populated / target
     path.write_bytes(b"")
     with pytest.raises(CorruptFile) as err:
         Store.open(populated, lock=False)
@@ -98,6 +100,14 @@ def test_a_ledger_holding_another_units_data_is_corrupt(populated: Path) -> None
     hz.write_bytes(nb.read_bytes())
     with pytest.raises(CorruptFile, match="unit is 'NB', expected 'HZ'"):
         Store.open(populated)
+
+
+def test_a_registry_in_the_alert_logs_place_is_corrupt(populated: Path) -> None:
+    alerts = populated / "alerts.json"
+    alerts.write_bytes((populated / "registry.json").read_bytes())
+    with pytest.raises(CorruptFile, match="'registry' document, expected 'alerts'") as err:
+        Store.open(populated)
+    assert err.value.path == alerts
 
 
 def test_a_registry_in_a_ledgers_place_is_corrupt(populated: Path) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 
 from ledger.model import Unit
-from storage import Store
+from storage import AlertRecord, Store
 from storage.safe import (
     FileOps,
     FragmentSerializer,
@@ -96,6 +96,27 @@ def test_store_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder)
         add_item(store)
     target = data_dir / "ledgers" / "HZ.json"
     assert _names(recorder, target) == [
+        "open(tmp)",
+        "write(tmp)",
+        "fsync(tmp)",
+        "close(tmp)",
+        "replace(tmp->target)",
+        "open(dir)",
+        "fsync(dir)",
+        "close(dir)",
+    ]
+
+
+def test_alert_log_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder) -> None:
+    """An alert-log write makes the R2 calls on alerts.json, in order, and touches nothing
+    else (in particular not registry.json)."""
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir, file_ops=recorder.ops()) as store:
+        recorder.calls.clear()
+        store.registry.put_alerts([AlertRecord("k1", "pending"), AlertRecord("k2", "pending")])
+        assert store.registry.swap_alert("k1", "pending", AlertRecord("k1", "sending"))
+    target = data_dir / "alerts.json"
+    assert _names(recorder, target) == 2 * [
         "open(tmp)",
         "write(tmp)",
         "fsync(tmp)",

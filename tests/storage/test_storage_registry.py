@@ -1,4 +1,5 @@
-"""Registry repository contract (units, people, invites, alert log, meta), on both twins."""
+"""Registry repository contract (units, people, invites, alert log, meta), on both twins. The
+alert log lives in its own document (alerts.json) behind the same methods."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from storage import (
     Store,
     hash_invite_code,
 )
+from storage.safe import Document, DocumentStorage
 from tests.storage.storage_helpers import HZ, NB, T0
 
 CODE = "Zk3v9Q-x_2LwB8dYt1mN0a"  # 22 url-safe chars = 132 bits
@@ -182,18 +184,54 @@ def test_alert_log_put_get_list(store: Store) -> None:
     assert reg.list_alerts("uncertain") == []
 
 
-def test_alert_batch_is_one_write_and_last_wins() -> None:
-    store = Store.memory()
-    storage = store.registry._storage
-    before = storage.writes  # type: ignore[attr-defined]
+class _Writes:
+    """Counts the writes that reach a storage (either twin) by wrapping its ``write``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, storage: DocumentStorage) -> None:
+        self.count = 0
+        real = storage.write
+
+        def write(doc: Document) -> None:
+            real(doc)
+            self.count += 1
+
+        monkeypatch.setattr(storage, "write", write)
+
+
+def test_alert_batch_is_one_write_and_last_wins(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alerts = _Writes(monkeypatch, store._alert_storage)
     store.registry.put_alerts(
         [AlertRecord(f"k{i}", "pending") for i in range(50)] + [AlertRecord("k0", "sent")]
     )
-    assert storage.writes == before + 1  # type: ignore[attr-defined]
+    assert alerts.count == 1
     assert len(store.registry.list_alerts("pending")) == 49
     assert store.registry.get_alert("k0") == AlertRecord("k0", "sent")
     store.registry.put_alerts([])
-    assert storage.writes == before + 1  # type: ignore[attr-defined]
+    assert alerts.count == 1
+
+
+def test_alert_log_and_registry_are_written_apart(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of alerts.json: a registry write does not rewrite the alert log, and an
+    alert-log write does not rewrite the registry; the registry document holds no alerts."""
+    registry = _Writes(monkeypatch, store._registry_storage)
+    alerts = _Writes(monkeypatch, store._alert_storage)
+    store.registry.put_alerts([AlertRecord(f"k{i}", "sent") for i in range(20)])
+    assert store.registry.swap_alert("k0", "sent", AlertRecord("k0", "uncertain")) is True
+    assert (registry.count, alerts.count) == (0, 2)
+    store.registry.set_meta("dedupe.updates", ["1:ab"])
+    store.registry.upsert_person(Person(11, "联络员", Role.CONTACT, unit="HZ"))
+    assert (registry.count, alerts.count) == (2, 2)
+    registry_doc, alert_doc = store._registry_storage.read(), store._alert_storage.read()
+    assert registry_doc is not None and alert_doc is not None
+    assert "alerts" not in registry_doc
+    assert len(alert_doc["alerts"]) == 20
+    if store.layout is not None:
+        assert "k0" not in store.layout.registry.read_text("utf-8")
+        assert '"k0"' in store.layout.alerts.read_text("utf-8")
 
 
 def test_swap_alert_is_compare_and_set(store: Store) -> None:
@@ -232,6 +270,28 @@ def test_concurrent_alert_puts_lose_nothing(store: Store) -> None:
             pool.map(lambda i: store.registry.put_alert(AlertRecord(f"k{i}", "sent")), range(200))
         )
     assert len(store.registry.list_alerts("sent")) == 200
+
+
+def test_concurrent_alert_and_registry_writes_lose_nothing(store: Store) -> None:
+    """Two files, two locks: alert-log writers and registry writers run side by side and
+    neither loses the other's updates (nor their own)."""
+
+    def write(i: int) -> None:
+        if i % 2:
+            store.registry.put_alert(AlertRecord(f"k{i}", "sent"))
+        else:
+            store.registry.set_meta(f"m{i}", i)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(200)))
+    assert sorted(r.key for r in store.registry.list_alerts()) == sorted(
+        f"k{i}" for i in range(1, 200, 2)
+    )
+    assert all(store.registry.get_meta(f"m{i}") == i for i in range(0, 200, 2))
+    if store.layout is not None:
+        with Store.open(store.layout.root, lock=False) as reader:
+            assert len(reader.registry.list_alerts()) == 100
+            assert reader.registry.get_meta("m198") == 198
 
 
 # ------------------------------------------------------------------ meta
