@@ -1,7 +1,7 @@
 """The alert log: one record per delivery key (``<key>@<user_id>``, ``ledger.alerts``) and the
 state machine that makes every alert go out once in the record (R7, R9, R10).
 
-States and moves (every move is one durable registry write for a whole batch)::
+States and moves (every move is one durable write of ``alerts.json`` for a whole batch)::
 
     (decided) ──record──▶ pending ──claim──▶ sending ──finish──▶ sent | uncertain
                                                                  | unreachable | failed
@@ -32,15 +32,15 @@ a loop (the person is skipped by the policy anyway until they are reachable agai
 gets the next step). ``pending`` and ``superseded`` never reached Telegram, so they are not
 done: deciding them again is how a pending alert is sent by the next sweep.
 
-Records stay small — a province's first sweep records ~90,000 of them, and every registry
-write rewrites them all: kind, item and recipient are read back from the key
+Records stay small — a province's first sweep records ~90,000 of them, and every alert-log
+write rewrites them all (``data/alerts.json``, apart from the registry so that onboarding and
+de-duplication writes stay small): kind, item and recipient are read back from the key
 (:func:`describe`), and ``data`` holds only ``at`` (the time of the last move) and what the
 state adds (``message_id``; ``reason``/``error``; ``notice``).
 
 Only the alerts package writes the alert log. Multi-key compare-and-set (``claim``,
-``finish``) reads and writes under one process-wide lock; the registry's own lock makes each
-write atomic with respect to its other tables, and the data-directory lock (R5) keeps other
-processes out.
+``finish``) reads and writes under one process-wide lock; the alert log's own storage lock
+makes each write atomic, and the data-directory lock (R5) keeps other processes out.
 """
 
 from __future__ import annotations
