@@ -130,23 +130,24 @@ class Offered:
 
 def offered_file(message: Message, services: Services) -> Offered | None:
     """The document or photo (its largest size) of ``message``, or ``None``."""
+    stamp = f"{message.date.astimezone(services.config.tz):%Y%m%d_%H%M%S}"
     document = message.document
     if document is not None:
+        mime = (document.mime_type or "").lower()
+        # Telegram may omit the name; one is made up (with the MIME type's extension) so the
+        # record, the copy and the re-sent file are never nameless.
+        name = (document.file_name or "").strip() or (
+            f"document_{stamp}{mimetypes.guess_extension(mime) or ''}"
+        )
         return Offered(
-            document.file_id,
-            document.file_unique_id,
-            (document.file_name or "").strip(),
-            document.file_size,
-            (document.mime_type or "").lower(),
-            photo=False,
+            document.file_id, document.file_unique_id, name, document.file_size, mime, False
         )
     if message.photo:
         largest = message.photo[-1]
-        local = message.date.astimezone(services.config.tz)
         return Offered(
             largest.file_id,
             largest.file_unique_id,
-            f"photo_{local:%Y%m%d_%H%M%S}.jpg",
+            f"photo_{stamp}.jpg",
             largest.file_size,
             "image/jpeg",
             photo=True,

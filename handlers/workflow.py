@@ -359,7 +359,8 @@ async def perform(who: Who, item_id: str, action: Action, inputs: Inputs | None 
 
 # =========================================================================== notifications
 
-SENT, LATER, UNREACHABLE, FAILED = "sent", "later", "unreachable", "failed"
+SENT, LATER, UNCERTAIN = "sent", "later", "uncertain"
+UNREACHABLE, FAILED = "unreachable", "failed"
 
 
 @dataclass(frozen=True)
@@ -378,13 +379,16 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who hears of an action: ``primary``; if none of them could be reached and the actor is
-    not one of their role, ``fallback`` (with a line saying why it reached them)."""
+    """Who hears of an action: ``primary`` (of ``roles``); if none of them could be reached
+    and the actor is not of those roles, ``fallback`` (with a line saying why it reached them,
+    naming ``fallback_role``). ``vacant``: the unit has nobody of ``roles`` bound at all — not
+    even the actor — which the actor is told."""
 
     primary: tuple[Person, ...]
     roles: tuple[Role, ...] = ()
     fallback: tuple[Person, ...] = ()
     fallback_role: Role | None = None
+    vacant: bool = False
 
 
 def inspectors_of(services: Services) -> list[Person]:
@@ -453,7 +457,8 @@ def _without(actor: Person, found: Audience) -> Audience:
         return tuple(kept)
 
     fallback = found.fallback if actor.role not in found.roles else ()
-    return replace(found, primary=keep(found.primary), fallback=keep(fallback))
+    vacant = not found.primary and Role.INSPECTOR not in found.roles
+    return replace(found, primary=keep(found.primary), fallback=keep(fallback), vacant=vacant)
 
 
 def notice_kind(done: Done) -> str:
@@ -466,8 +471,12 @@ def notice_kind(done: Done) -> str:
     return str(action)
 
 
-def notice_text(services: Services, lang: str, done: Done, actor: Person) -> Html:
-    """The notification of ``done`` in ``lang`` (module docstring's matrix)."""
+def notice_text(
+    services: Services, lang: str, done: Done, actor: Person, *, fallback: bool = False
+) -> Html:
+    """The notification of ``done`` in ``lang`` (module docstring's matrix). ``fallback``: the
+    words for those told instead of an unreachable role (``workflow.notify.<kind>_fallback``
+    where the plain notice would ask them for what they cannot do)."""
     words = Words.of(services, lang)
     names = Names(services, words)
     item, data = done.item, done.event.data
@@ -489,7 +498,10 @@ def notice_text(services: Services, lang: str, done: Done, actor: Person) -> Htm
     params["note"] = words.t("workflow.notify.note", note=note) if note else Html("")
     text = str(data.get("text", "")).strip()
     params["text"] = text or words.plain("workflow.urge.default")
-    return words.t(f"workflow.notify.{notice_kind(done)}", **params)
+    key = f"workflow.notify.{notice_kind(done)}"
+    if fallback and services.catalog.has(f"{key}_fallback"):
+        key = f"{key}_fallback"
+    return words.t(key, **params)
 
 
 def card_markup(words: Words, item_id: str) -> InlineKeyboardMarkup:
@@ -518,7 +530,7 @@ async def deliver(
         return Delivery(person, FAILED)
     except TimedOut:
         log.warning("notification to %s may or may not have arrived (timed out)", person.user_id)
-        return Delivery(person, "uncertain")
+        return Delivery(person, UNCERTAIN)
     except BadRequest as error:
         if "chat not found" in error.message.lower():
             await _mark(services, person, reachable=False)
@@ -620,7 +632,8 @@ async def notify(context: Context, services: Services, done: Done, actor: Person
         def render_fallback(lang: str) -> Html:
             words = Words.of(services, lang)
             role = role_word(words, found.fallback_role or Role.CONTACT)
-            return join([render(lang), words.t("workflow.notify.fallback", role=role)])
+            text = notice_text(services, lang, done, actor, fallback=True)
+            return join([text, words.t("workflow.notify.fallback", role=role)])
 
         fallback = await tell(context, services, found.fallback, render_fallback, done.item.id)
     return Notified(found, tuple(deliveries), tuple(fallback))
@@ -705,7 +718,7 @@ def notified_lines(who: Who, notified: Notified) -> list[Html]:
     if failed:
         out.append(who.t("workflow.failed", names=names_text(words, names, failed)))
     found = notified.audience
-    if not found.primary and found.roles:
+    if found.vacant:
         roles = words.plain("workflow.separator").join(role_word(words, r) for r in found.roles)
         if notified.fallback:
             instead = role_word(words, notified.fallback[0].person.role)
@@ -767,11 +780,13 @@ async def after_action(
     query = update.callback_query
     if query is not None and (card is None or card == card_of(update)):
         page = draw_card(who, done.item, enabled_card_actions(context.bot_data))
-        await edit_or_send(update, page.text, page.keyboard)
+        try:
+            await edit_or_send(update, page.text, page.keyboard)
+        except BadRequest as error:  # e.g. a message too old to edit: send the card anew
+            log.info("card of %s not edited in place: %s", done.item.id, error)
+            await send(update, page.text, page.keyboard)
         await query.answer(to_plain(text)[:TOAST_LIMIT])
-        if any(not d.told for d in notified.all) or (
-            not notified.audience.primary and notified.audience.roles
-        ):
+        if any(not d.told for d in notified.all) or notified.audience.vacant:
             await send(update, text, card_markup(who.words, done.item.id))
         return
     if card is not None:
@@ -1239,23 +1254,29 @@ __all__ = [
     "Flows",
     "Inputs",
     "Notified",
+    "act_now",
     "after_action",
     "audience",
     "card_markup",
+    "card_of",
     "confirmation",
     "conversation",
     "deliver",
+    "direct_from_card",
     "explain",
     "flows_of",
     "is_cancel",
     "known",
+    "notified_lines",
     "notify",
     "parse_typed_deadline",
     "parsed_deadline_word",
     "perform",
     "read_progress_phrase",
+    "redraw_card",
     "register",
     "split_deadline",
     "tell",
+    "unit_people",
     "write_action",
 ]

@@ -182,7 +182,7 @@ async def test_a_blocked_recipient_is_marked_and_the_action_stands(bot: BotUnder
     assert leader is not None and leader.reachable is False
     # Nobody else could be told either, so the inspectors hear of it instead.
     told = await p.inspector.next_reply()
-    assert told.text.startswith("📤 申请销号 · 待您签字背书")
+    assert told.text.startswith("📤 申请销号 · 无人签字背书")
     assert told.text.endswith("〔该单位暂无可送达的主要负责人，转送您知悉〕")
     await p.other_inspector.next_reply()
 
@@ -212,3 +212,16 @@ async def test_flood_control_delays_a_notice_but_delivers_it_once(bot: BotUnderT
     sends = [c for c in bot.emulator.calls_of("sendMessage") if c.chat_id == 2002]
     assert [c.ok for c in sends] == [False, True]
     await nothing_more(p.leader)
+
+
+async def test_a_card_that_cannot_be_edited_is_sent_anew(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.SUBMITTED)
+    shown = await card(p.leader)
+    bot.emulator.fail_next(
+        "editMessageText", chat_id=2002, description="Bad Request: message can't be edited"
+    )
+    toast = await press(p.leader, shown, "✍️ 签字")
+    assert toast.text is not None and toast.text.startswith("✅ 已签字背书")
+    fresh = await p.leader.next_reply()
+    assert fresh.text.split("\n")[0] == "🟢 绿灯 · HZ-001 · 待核验"
+    assert item_of(bot).status is Status.ENDORSED

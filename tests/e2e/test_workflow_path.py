@@ -74,7 +74,8 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
     )
     assert toast.show_alert is False
     submitted = await contact.next_edit()
-    assert submitted.text.startswith("🟡 黄灯 · HZ-001 · 待签字") or "· 待签字" in submitted.text
+    assert submitted.text.split("\n")[0] == "🟢 绿灯 · HZ-001 · 待签字"
+    assert action_buttons(submitted) == ["📎 佐证", "📝 进展"]  # the contact's part is done
     notice = await leader.next_reply()
     assert notice.text.startswith("📤 申请销号 · 待您签字背书\n杭州市局党组（HZ）HZ-001：")
     assert "王联络（联络员） 已申请销号（佐证材料 1 份）" in notice.text
@@ -225,3 +226,29 @@ async def test_english_speakers_get_english_notices(bot: BotUnderTest) -> None:
     assert signed.text.startswith(
         "✅ Endorsed: HZ-001 (Awaiting endorsement → Awaiting verification)."
     )
+
+
+async def test_who_hears_when_the_leader_acts_or_there_is_none(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    await p.contact.send_document("a.pdf", pdf(), caption="HZ-001")
+    await p.contact.next_reply()
+    # The leader asks for close-out himself: he signs next, nobody else needs telling.
+    reply = await ask(p.leader, "/submit HZ-001")
+    assert reply.text == (
+        "✅ 已申请销号：HZ-001（整改中 → 待签字）。\n"
+        "下一步：主要负责人签字背书，之后由巡察组核验销号。"
+    )
+    await ask(p.leader, "/reject HZ-001 请联络员再补充现场照片")
+    assert (await p.contact.next_reply()).text.startswith("↩️ 退回补充")
+    # Without any leader bound, a contact's request reaches the inspectors, who are told why.
+    bot.store.registry.remove_person(2002)
+    reply = await ask(p.contact, "/submit HZ-001")
+    assert "已通知：巡察组100、巡察组101。\n本单位尚未绑定主要负责人，已改为通知巡察组。" in (
+        reply.text
+    )
+    for inspector in (p.inspector, p.other_inspector):
+        told = (await inspector.next_reply()).text
+        assert told.startswith("📤 申请销号 · 无人签字背书\n杭州市局党组（HZ）HZ-001：")
+        assert "请邀请主要负责人（/invite HZ leader），或写明理由退回。" in told
+        assert told.endswith("〔该单位暂无可送达的主要负责人，转送您知悉〕")
+    await nothing_more(p.contact, p.inspector, p.other_inspector)

@@ -295,3 +295,51 @@ async def test_hostile_reasons_are_shown_literally(bot: BotUnderTest) -> None:
     told = await p.contact.next_reply()
     assert f"理由：{nasty}\n" in told.text
     assert "&lt;b&gt;&amp;amp;" in told.html
+
+
+ODD_ARGUMENTS = [
+    "",
+    " ",
+    "\u202e\u200b",
+    "-1",
+    "１２",
+    "HZ-0",
+    "HZ-999999999",
+    "hz--1",
+    "NB-001 理由",
+    "<b>",
+    "&amp;",
+    "😀" * 70,
+    "a" * 300,
+    "@@@ 2026-02-30",
+    "HZ-001\u0000",
+]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/progress",
+        "/submit",
+        "/endorse",
+        "/approve",
+        "/reject",
+        "/reopen",
+        "/urge",
+        "/deadline",
+        "/withdraw",
+        "/evidence",
+        "/cancel",
+    ],
+)
+async def test_odd_arguments_get_an_answer_and_change_nothing(
+    bot: BotUnderTest, command: str
+) -> None:
+    p = await personas(bot, Status.SUBMITTED)
+    before = (actions(bot), item_of(bot))
+    for user in (p.contact, p.leader, p.inspector):
+        for argument in ODD_ARGUMENTS:
+            reply = await ask(user, f"{command} {argument}".strip())
+            assert reply.text.strip() and len(reply.text) <= 4096, (command, argument)
+    assert (actions(bot), item_of(bot)) == before
+    await nothing_more(p.contact, p.leader, p.inspector, p.other_inspector)
