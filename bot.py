@@ -165,12 +165,14 @@ def _cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
+    """Print the snapshot's path; exit 1 when there is no data directory to back up."""
+    if not config.data_dir.is_dir():
+        _stderr(f"error: nothing to back up: no data directory at {config.data_dir}")
+        return 1
     path = backup(
-        config.data_dir, config.backup_dir, keep=config.backup.keep, now=datetime.now(UTC)
+        config.data_dir, config.backup_dir, keep=config.backup.keep, now=SystemClock().now()
     )
-    print(path)
+    print(f"backup written: {path}")
     return 0
 
 
