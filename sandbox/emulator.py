@@ -201,6 +201,10 @@ class Emulator:
         flood_limits: enforce :class:`FloodLimits`; ``None`` (default) = off. Settable later.
         monotonic: the seconds clock flood control measures windows with; default
             ``time.monotonic`` (tests pass a fake to step time; settable later).
+        first_update_id: the first ``update_id`` handed out; default a random number, as
+            Telegram starts a bot's ids at a random point. A fixed start would repeat the
+            same ids (and, for the same text, the same updates) on every sandbox run, which
+            the bot's de-duplication rightly drops (R18).
     """
 
     def __init__(
@@ -215,6 +219,7 @@ class Emulator:
         strict_html: bool = True,
         flood_limits: FloodLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        first_update_id: int | None = None,
     ) -> None:
         self.token = token or f"{bot_id}:{secrets.token_urlsafe(26)}"
         self.clock = clock
@@ -240,7 +245,8 @@ class Emulator:
         self._listeners: list[Callable[[ChatEvent], None]] = []
         self._chats: dict[int, _Chat] = {}
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(100_000_001)
+        start = first_update_id or secrets.randbelow(900_000_000) + 100_000_000
+        self._update_ids = itertools.count(start)
         self._fetched_up_to = 0
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._poll_generation = 0

@@ -702,3 +702,24 @@ async def test_wrong_token_and_unknown_method(emulator: Emulator, bare_bot: Bot)
     alice = emulator.user(1001, "Alice")
     assert await bare_bot.do_api_request("SENDCHATACTION", {"chat_id": 1001, "action": "typing"})
     assert alice.last_action == "typing"
+
+
+async def test_update_ids_start_at_a_random_point_unless_given() -> None:
+    """A fixed start would replay identical updates on every sandbox run (dropped by R18)."""
+    starts = set()
+    for _ in range(3):
+        emu = Emulator()
+        await emu.start()
+        try:
+            await emu.user(1, "A").send("hi")
+            starts.add(emu.pending_updates[0]["update_id"])
+        finally:
+            await emu.stop()
+    assert len(starts) == 3
+    fixed = Emulator(first_update_id=42)
+    await fixed.start()
+    try:
+        await fixed.user(1, "A").send("hi")
+        assert fixed.pending_updates[0]["update_id"] == 42
+    finally:
+        await fixed.stop()
