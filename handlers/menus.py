@@ -8,8 +8,13 @@ language (DESIGN §5).
   without a language code, so it shows whatever their client's language — in the language
   they chose (``/lang``). It is refreshed on binding, ``/lang``, ``/start`` and ``/help``, and
   deleted on ``/revoke`` (they fall back to the default menu).
-- A menu lists only commands some handler of the running application actually registered, so
-  commands of features not built yet never show up and appear as soon as they are.
+- A menu lists only commands some handler of the running application actually registered
+  (a ``CommandHandler`` of its own, or one that starts a conversation), so commands of
+  features not built yet never show up and appear as soon as they are. Commands that only
+  answer inside a conversation (``/cancel``, ``/done``) are not menu entries.
+- With leader endorsement switched off (``[workflow] endorsement_required = false``) leaders
+  have nothing to sign: their menu leaves out /endorse and /reject (a leader rejects only an
+  item waiting for their signature).
 
 Menu calls are best effort: a failure (e.g. "chat not found" for an inspector who never
 wrote to the bot) is logged and never reaches the user.
@@ -22,7 +27,7 @@ from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, ConversationHandler
 
 from handlers.common import Who, language_for
 from handlers.services import Services, services_of
@@ -43,6 +48,7 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
         "units",
         "unit",
         *_QUERIES,
+        "evidence",
         "approve",
         "reject",
         "reopen",
@@ -62,14 +68,23 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
     ),
 }
 
+# Commands of a role that only act on items waiting for a leader's signature (待签字).
+SIGNING: dict[Role, frozenset[str]] = {Role.LEADER: frozenset({"endorse", "reject"})}
+
 
 def registered_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> frozenset[str]:
-    """Every command some ``CommandHandler`` of ``app`` answers."""
+    """Every command some ``CommandHandler`` of ``app`` answers outside a conversation: its
+    own, or as an entry point of a ``ConversationHandler`` (``/progress``, ``/reject``,
+    ``/add`` …). Fallbacks and states' commands answer only inside one and are left out."""
     found: set[str] = set()
     for handlers in app.handlers.values():
         for handler in handlers:
-            if isinstance(handler, CommandHandler):
-                found |= set(handler.commands)
+            entries = (
+                handler.entry_points if isinstance(handler, ConversationHandler) else [handler]
+            )
+            for entry in entries:
+                if isinstance(entry, CommandHandler):
+                    found |= set(entry.commands)
     return frozenset(found)
 
 
@@ -79,8 +94,11 @@ def menu(
     lang: str,
     role: Role | None,
 ) -> list[BotCommand]:
-    """The menu of ``role`` (``None``: unknown users) in ``lang``, registered commands only."""
+    """The menu of ``role`` (``None``: unknown users) in ``lang``, registered commands only;
+    without endorsement, no signing commands."""
     available = registered_commands(app)
+    if not services.config.rules.endorsement_required and role is not None:
+        available -= SIGNING.get(role, frozenset())
     catalog = services.catalog
     return [
         BotCommand(command, catalog.plain(lang, f"menu.{command}"))
@@ -148,6 +166,7 @@ async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 __all__ = [
     "MENUS",
+    "SIGNING",
     "api_language",
     "menu",
     "refresh",

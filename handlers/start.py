@@ -9,7 +9,11 @@
   the invite is told.
 - ``/start`` alone greets a known person (and refreshes their menu); unknown users, whatever
   they send, get the one refusal that reveals nothing (``access.refused``).
-- ``/help`` is per role: the person's menu (only commands that exist) and examples.
+- ``/help`` is per role: a few short sections (bold heading, commands with examples) of what
+  the person can do — queries, progress, evidence, close-out for contacts; endorsement for
+  leaders; units, people, verification, the ledger file and statistics for inspectors. A
+  section shows only while its command is in the person's menu (``handlers.menus``: features
+  that are registered; no signing without endorsement), so help and menu always agree.
 - ``/lang zh|en`` (or the buttons of ``/lang``) stores the choice and redraws the menu in it.
 """
 
@@ -74,15 +78,56 @@ LANGUAGE_WORDS: dict[str, str] = {
 # --------------------------------------------------------------------------- help
 
 
+# Each role's /help, in order: (section, command). ``help.section.<section>`` is shown while
+# ``command`` is in the person's menu (``menus.menu``: registered, and signing only with
+# endorsement switched on). A test checks that the commands the sections name are exactly the
+# role's menu.
+HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.CONTACT: (
+        ("queries", "open"),
+        ("progress", "progress"),
+        ("evidence", "evidence"),
+        ("submit", "submit"),
+        ("more", "lang"),
+    ),
+    Role.LEADER: (
+        ("queries", "open"),
+        ("endorse", "endorse"),
+        ("unit_work", "progress"),
+        ("more", "lang"),
+    ),
+    Role.INSPECTOR: (
+        ("units", "units"),
+        ("inspector_queries", "open"),
+        ("review", "approve"),
+        ("ledger", "export"),
+        ("more", "lang"),
+    ),
+}
+
+
 def help_text(app: Application[Any, Any, Any, Any, Any, Any], who: Who) -> Html:
-    """The person's commands (their menu, registered commands only) and examples."""
+    """What the person's role can do, a bold-headed section per area with examples; sections
+    follow the person's menu (see :data:`HELP_SECTIONS`). Short enough for a phone screen."""
     services = who.services
-    commands = menus.menu(app, services, who.lang, who.role)
+    role = who.role or Role.CONTACT
+    menu = {c.command for c in menus.menu(app, services, who.lang, role)}
     unit = who.unit or "HZ"
-    lines: list[str] = [who.t("help.title", role=role_word(who.words, who.role or Role.CONTACT))]
-    lines += [who.t("help.command", command=c.command, text=c.description) for c in commands]
-    lines.append("")
-    lines.append(who.t(f"help.examples.{who.role}", unit=unit, item_id=f"{unit}-001"))
+    params = {
+        "unit": unit,
+        "item_id": f"{unit}-007",
+        "progress_button": who.plain("workflow.button.progress"),
+        "evidence_button": who.plain("evidence.button.upload"),
+        "submit_button": who.plain("workflow.button.submit"),
+        "endorse_button": who.plain("workflow.button.endorse"),
+    }
+    direct = not services.config.rules.endorsement_required
+    lines: list[str] = [who.t("help.title", role=role_word(who.words, role))]
+    for section, command in HELP_SECTIONS[role]:
+        if command not in menu:
+            continue
+        key = "submit_direct" if section == "submit" and direct else section
+        lines += ["", who.t(f"help.section.{key}", **params)]
     return join(lines)
 
 

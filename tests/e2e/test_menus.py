@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
+from handlers.clock import FakeClock
 from handlers.menus import MENUS, registered_commands
 from ledger.model import Role
-from tests.e2e.harness import BotUnderTest
+from sandbox.emulator import Emulator
+from sandbox.users import EmulatedUser
+from tests.e2e.harness import BotUnderTest, running_bot
 from tests.e2e.seed import invite_code
+
+# A command in a help text: "/open", not the "/" of "中文/English" or of a date.
+COMMAND = re.compile(r"(?<![\w/])/([a-z]+)\b")
 
 
 async def start_up(bot: BotUnderTest) -> None:
@@ -62,9 +73,55 @@ async def test_a_bound_person_gets_their_roles_menu_in_their_language(bot: BotUn
 async def test_menus_list_only_commands_that_exist(bot: BotUnderTest) -> None:
     available = registered_commands(bot.app)
     assert {"start", "help", "lang", "open", "invite"} <= available
+    # Commands that start a conversation count; those that only answer inside one do not.
+    assert {"progress", "reject", "reopen", "deadline", "withdraw", "add"} <= available
+    assert "done" not in available
     alice = bot.contact("HZ", 2001)
     await alice.send("/help")
     await alice.next_reply()
     shown = [c for c, _ in alice.commands()]
     assert shown and set(shown) <= available
     assert shown == [c for c in MENUS[Role.CONTACT] if c in available]
+
+
+async def ask_help(user: EmulatedUser) -> tuple[str, list[str]]:
+    """The user's /help text and the commands of their menu (refreshed by /help)."""
+    await user.send("/help")
+    text = (await user.next_reply()).text
+    return text, [c for c, _ in user.commands()]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_help_names_exactly_the_commands_of_the_menu(bot: BotUnderTest, lang: str) -> None:
+    users = {
+        Role.CONTACT: bot.contact("NB", 2001),
+        Role.LEADER: bot.leader("NB", 2002),
+        Role.INSPECTOR: bot.inspector(),
+    }
+    for role, user in users.items():
+        if lang == "en":
+            await user.send("/lang en")
+            await user.next_reply()
+        text, menu = await ask_help(user)
+        named = set(COMMAND.findall(text))
+        assert named == set(menu) - {"help"}, (role, named ^ (set(menu) - {"help"}))
+        assert menu == [c for c in MENUS[role] if c in registered_commands(bot.app)]
+        if role is not Role.INSPECTOR:
+            assert "NB-007" in text and "HZ-" not in text  # examples use their own unit
+
+
+async def test_without_endorsement_leaders_have_nothing_to_sign(
+    tmp_path: Path, emulator: Emulator, emulator_clock: FakeClock
+) -> None:
+    extra = "[workflow]\nendorsement_required = false\n"
+    async with running_bot(tmp_path, emulator, emulator_clock, config_extra=extra) as bot:
+        text, menu = await ask_help(bot.leader("HZ", 2002))
+        assert "endorse" not in menu and "reject" not in menu
+        assert "/endorse" not in text and "/reject" not in text and "签字背书" not in text
+        assert "/submit HZ-007" in text and "/progress HZ-007" in text
+        text, menu = await ask_help(bot.contact("HZ", 2001))
+        assert "submit" in menu
+        assert "之后由巡察组核验销号" in text and "签字背书" not in text
+        text, menu = await ask_help(bot.inspector())
+        assert {"approve", "reject"} <= set(menu)  # inspectors still send items back
+        bot.check_clean()
