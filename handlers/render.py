@@ -35,7 +35,7 @@ from ledger.calendar import days_left, local_date
 from ledger.light import light, order_key
 from ledger.model import Event, Item, Light, Person, Role, Status
 from ledger.rules import Rules
-from ledger.workflow import SYSTEM_ACTOR_ID, status_since
+from ledger.workflow import EDITABLE_FIELDS, SYSTEM_ACTOR_ID, status_since
 from locales import Catalog, Html
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text after entity parsing
@@ -53,6 +53,7 @@ FIELD_MAX = 80  # leader, department, owner, category, unit name
 NAME_MAX = 40  # people
 LINE_PROBLEM_MAX = 70  # the problem in a one-line list entry
 HISTORY_TEXT_MAX = 300
+EDIT_VALUE_MAX = 80  # each old and new value of an edited field (six fields at most)
 
 _TAG = re.compile(r"<[^>]+>")
 _WORKING = (Status.OPEN, Status.IN_PROGRESS)
@@ -432,30 +433,61 @@ def card_keyboard(
 # --------------------------------------------------------------------------- history
 
 
-def _event_detail(words: Words, event: Event) -> str:
+def _event_details(words: Words, event: Event) -> list[str]:
+    """The lines under an event's head (plain text, escaped by the caller), each clipped:
+
+    - ``edit`` (an import's changed 台账 text): one line per changed field,
+      ``问题描述：旧 → 新`` (values on one line, clipped to :data:`EDIT_VALUE_MAX`);
+    - ``set_deadline``: ``整改时限：旧 → 新`` and ``理由：…``;
+    - otherwise its text, reason or note (progress, reject, urge, approve …), or an evidence
+      file's name.
+
+    Damaged data never raises: missing values show as "—", unknown fields by their (clipped)
+    key, and no more lines than there are editable fields.
+    """
     data = event.data
-    for key in ("text", "reason", "note"):
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return clip(value.strip(), HISTORY_TEXT_MAX)
-    if event.action == str(Action.ADD_EVIDENCE) and isinstance(data.get("name"), str):
-        return clip(data["name"], HISTORY_TEXT_MAX)
     if event.action == str(Action.EDIT):
-        changed = [
-            words.plain(f"field.{name}") if words.has(f"field.{name}") else name
+        changes = [
+            words.plain(
+                "render.history.field_change",
+                field=(
+                    words.plain(f"field.{name}")
+                    if words.has(f"field.{name}")
+                    else one_line(name, FIELD_MAX)
+                ),
+                old=_edited_value(change.get("old")),
+                new=_edited_value(change.get("new")),
+            )
             for name, change in data.items()
             if isinstance(change, dict)
         ]
-        if changed:
-            fields = words.plain("render.history.separator").join(changed)
-            return clip(words.plain("render.history.edited", fields=fields), HISTORY_TEXT_MAX)
+        if changes:
+            # A real edit changes at most the editable fields; damaged data cannot flood a page.
+            return changes[: len(EDITABLE_FIELDS)]
     if event.action == str(Action.SET_DEADLINE):
-        return words.plain(
-            "render.history.deadline_change",
-            old=_deadline_word(words, data.get("old"), data.get("old_long_term")),
-            new=_deadline_word(words, data.get("new"), data.get("new_long_term")),
-        )
-    return ""
+        lines = [
+            words.plain(
+                "render.history.deadline_change",
+                old=_deadline_word(words, data.get("old"), data.get("old_long_term")),
+                new=_deadline_word(words, data.get("new"), data.get("new_long_term")),
+            )
+        ]
+        reason = data.get("reason")
+        if isinstance(reason, str) and reason.strip():
+            text = clip(reason.strip(), HISTORY_TEXT_MAX)
+            lines.append(words.plain("render.history.reason", text=text))
+        return lines
+    for key in ("text", "reason", "note"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return [clip(value.strip(), HISTORY_TEXT_MAX)]
+    if event.action == str(Action.ADD_EVIDENCE) and isinstance(data.get("name"), str):
+        return [clip(data["name"], HISTORY_TEXT_MAX)]
+    return []
+
+
+def _edited_value(value: object) -> str:
+    return one_line(value, EDIT_VALUE_MAX) if isinstance(value, str) and value.strip() else "—"
 
 
 def _deadline_word(words: Words, iso: object, long_term: object) -> str:
@@ -470,7 +502,9 @@ def _deadline_word(words: Words, iso: object, long_term: object) -> str:
 
 
 def history_line(words: Words, event: Event, names: Names) -> Html:
-    """One event: when, who, what, status change, and its text (clipped)."""
+    """One event: when, who, what, status change, then its details (clipped), one per line:
+    the text or reason; for an ``edit`` each changed field, old → new; for ``set_deadline``
+    the old and new deadline and the reason."""
     change = (
         words.plain(
             "render.history.change",
@@ -480,7 +514,7 @@ def history_line(words: Words, event: Event, names: Names) -> Html:
         if event.before is not None and event.before != event.after
         else ""
     )
-    detail = _event_detail(words, event)
+    details = _event_details(words, event)
     head = words.t(
         "render.history.line",
         seq=event.seq,
@@ -489,9 +523,7 @@ def history_line(words: Words, event: Event, names: Names) -> Html:
         action=action_word(words, event.action),
         change=change,
     )
-    if not detail:
-        return head
-    return join([head, words.t("render.history.detail", text=detail)])
+    return join([head, *(words.t("render.history.detail", text=d) for d in details)])
 
 
 # --------------------------------------------------------------------------- paging

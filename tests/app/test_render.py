@@ -20,17 +20,20 @@ from handlers.common import Who, word_error
 from handlers.people import people_page, units_page
 from handlers.queries import ALL, ListSpec, draw_card, draw_history, draw_list, format_rate
 from handlers.render import (
+    EDIT_VALUE_MAX,
     Names,
     Words,
     card_keyboard,
     clip,
     format_date,
     format_datetime,
+    history_line,
     item_card,
     paginate,
     paging_row,
     utf16_len,
     view_item,
+    visible_len,
 )
 from handlers.services import Services
 from ledger.access import Action
@@ -60,7 +63,7 @@ from ledger.model import (
     Unit,
     Verification,
 )
-from ledger.workflow import status_since
+from ledger.workflow import EDITABLE_FIELDS, act, status_since
 from locales import Catalog
 from sandbox.htmlcheck import check_html, parse_html
 
@@ -264,6 +267,90 @@ def test_card_keyboard_offers_only_enabled_and_allowed_actions() -> None:
     ]
     board = card_keyboard(words(), it, contact, svc.rules, {})
     assert [[b.callback_data for b in row] for row in board.inline_keyboard] == [["hist:HZ-007"]]
+
+
+# --------------------------------------------------------------------------- history
+
+
+def history_of_an_imported_row(svc: Services) -> Item:
+    """HZ-007 as a re-imported ledger leaves it: a new deadline, then changed 台账 text
+    (events made by ledger.workflow, as storage.ledger_import makes them)."""
+    actor = Person(100, "巡察组", Role.INSPECTOR)
+    original = item(problem="旧问题 <b>A&B</b>", measures="", owner="张三")
+    svc.store.add_unit(Unit("HZ", "杭州"))
+    changes = {
+        "problem": "新问题" + "很长的描述" * 40,
+        "measures": "召开专题会议",
+        "owner": "李四",
+    }
+    with svc.store.ledger("HZ").transaction() as tx:
+        current, first = act(
+            original,
+            actor,
+            Action.SET_DEADLINE,
+            now=NOW,
+            rules=svc.rules,
+            seq=1,
+            deadline=date(2027, 6, 30),
+            reason="涉及跨部门协调",
+        )
+        current, second = act(
+            current, actor, Action.EDIT, now=NOW, rules=svc.rules, seq=2, changes=changes
+        )
+        current, third = act(
+            current,
+            actor,
+            Action.SET_DEADLINE,
+            now=NOW,
+            rules=svc.rules,
+            seq=3,
+            long_term=True,
+            reason="需长期坚持",
+        )
+        tx.put(current)
+        for event in (first, second, third):
+            tx.append(event)
+    return current
+
+
+def test_history_shows_what_an_edit_and_a_deadline_change_changed() -> None:
+    svc = services()
+    current = history_of_an_imported_row(svc)
+    inspector = who(svc, Person(100, "巡察组", Role.INSPECTOR))
+    text = draw_history(inspector, current, 1).text
+    assert_sendable(text)
+    lines = text.splitlines()
+    deadline = lines.index("　　整改时限：2026年12月31日（周四） → 2027年6月30日（周三）")
+    assert lines[deadline + 1] == "　　理由：涉及跨部门协调"
+    assert "　　整改时限：2027年6月30日（周三） → 长期坚持" in lines
+    assert "　　理由：需长期坚持" in lines
+    # The edit: one line per changed field, old → new, escaped, long values clipped.
+    problem = next(line for line in lines if line.startswith("　　问题描述："))
+    old, new = problem.removeprefix("　　问题描述：").split(" → ")
+    assert old == "旧问题 &lt;b&gt;A&amp;B&lt;/b&gt;"
+    assert new.startswith("新问题很长的描述") and new.endswith("…")
+    assert utf16_len(new) == EDIT_VALUE_MAX
+    assert "　　整改措施：— → 召开专题会议" in lines  # was empty
+    assert "　　责任人：张三 → 李四" in lines
+    english = draw_history(who(svc, Person(100, "i", Role.INSPECTOR), "en"), current, 1).text
+    assert_sendable(english)
+    assert "deadline: 2026-12-31 (Thu) → 2027-06-30 (Wed)" in english
+    assert "reason: 涉及跨部门协调" in english
+    assert "person responsible: 张三 → 李四" in english
+
+
+def test_history_details_of_damaged_events_never_raise() -> None:
+    svc = services()
+    names = Names(svc, words())
+    odd = Event("HZ-007", 1, NOW, 100, "edit", Status.OPEN, Status.OPEN, {"x": {"old": 1}})
+    assert history_line(words(), odd, names).endswith("\n　　x：— → —")
+    bare = Event("HZ-007", 2, NOW, 100, "set_deadline", Status.OPEN, Status.OPEN, {})
+    assert history_line(words(), bare, names).endswith("\n　　整改时限：— → —")
+    flood = {f"<{n}>" * 500: {"old": "a", "new": "b"} for n in range(1000)}
+    many = Event("HZ-007", 3, NOW, 100, "edit", Status.OPEN, Status.OPEN, flood)
+    text = history_line(words(), many, names)
+    assert text.count("\n") == len(EDITABLE_FIELDS)
+    assert visible_len(text) < 1000 and "&lt;0&gt;" in text
 
 
 # --------------------------------------------------------------------------- error wording
