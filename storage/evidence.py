@@ -3,7 +3,9 @@
 A copy lands at ``<data>/evidence/<UNIT>/<ITEM>/<sha256[:16]>_<safe name>`` — written
 atomically like every ledger file (temp file in the same directory, write, ``fsync``,
 ``os.replace``, ``fsync`` of the directory, R2), so a crash leaves the old state or the whole
-file, never a torn one. Directories created on the way are made durable in their parents.
+file, never a torn one; the temp file a killed download leaves in the item's folder is removed
+at the next locked ``Store.open`` (and reported by ``check`` until then). Directories created
+on the way are made durable in their parents.
 
 Names come from users and are never trusted: :func:`safe_name` keeps one path component of
 letters (CJK included), digits and a few punctuation marks, so ``../../etc/passwd`` or

@@ -9,17 +9,19 @@ maintenance tools and bot.py agree.
                                own file so that a province's ~90,000 records are not rewritten
                                by every small registry write
 <data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
-<data>/evidence/               downloaded 佐证材料 (Evidence.stored_path is relative to <data>)
+<data>/evidence/<UNIT>/<ITEM>/ downloaded 佐证材料 (storage.evidence; Evidence.stored_path is
+                               relative to <data>)
 <data>/quarantine/             byte-for-byte copies of damaged files (never read back)
 ```
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.model import valid_unit_code
+from ledger.model import ITEM_ID_RE, valid_unit_code
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,29 @@ class Layout:
             if p.suffix == ".json" and valid_unit_code(p.stem) and p.is_file()
         }
         return dict(sorted(found.items()))
+
+    def write_dirs(self) -> list[Path]:
+        """Every existing directory a durable write (``storage.safe.atomic_write``) puts its
+        temp files in: the root (registry, alert log), ``ledgers/``, ``quarantine/`` and each
+        ``evidence/<UNIT>/<ITEM>/``. Only canonically named evidence folders count — the only
+        ones ``storage.evidence`` writes into; symbolic links are not followed.
+        """
+        dirs = [d for d in (self.root, self.ledgers_dir, self.quarantine_dir) if d.is_dir()]
+        for unit in _subdirs(self.evidence_dir):
+            if not valid_unit_code(unit.name):
+                continue
+            for item in _subdirs(unit):
+                match = ITEM_ID_RE.fullmatch(item.name)
+                if match is not None and match.group(1) == unit.name:
+                    dirs.append(item)
+        return dirs
+
+
+def _subdirs(directory: Path) -> list[Path]:
+    """Real (not symlinked) subdirectories of ``directory``, sorted; none if it is missing."""
+    try:
+        with os.scandir(directory) as entries:
+            found = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(found)

@@ -46,10 +46,12 @@ from storage.safe import (
     fsync_dir,
     parse_document,
     schema_version,
+    temp_files,
     temp_name,
 )
 
 MAX_LINES_PER_FILE = 20  # a file broken everywhere should not bury the others' lines
+MAX_WARNING_LINES = 20  # stray temp files listed one by one; the rest are counted
 
 
 # =========================================================================== check
@@ -69,7 +71,10 @@ class Problem:
 @dataclass(frozen=True)
 class CheckReport:
     """What ``check`` found. ``text`` is the human report; ``ok`` is true when there is
-    nothing wrong (a fresh, empty data directory is ok). ``str(report)`` is ``report.text``."""
+    nothing wrong (a fresh, empty data directory is ok). ``warnings`` are things worth
+    knowing that lose no data and do not make the report fail: temp files of an interrupted
+    write (or of one in progress, as check runs beside the bot), which the bot removes when
+    it next starts. ``str(report)`` is ``report.text``."""
 
     data_dir: Path
     files: int  # files examined: the registry and alert log (if present), every ledger file
@@ -79,6 +84,8 @@ class CheckReport:
     problems: tuple[Problem, ...]
     alert_log: bool = False  # alerts.json was examined
     alerts: int = 0  # alert records, in alerts.json or (not yet moved) in registry.json
+    warnings: tuple[Problem, ...] = ()  # the first MAX_WARNING_LINES stray temp files
+    temp_files: int = 0  # stray temp files in all
 
     @property
     def ok(self) -> bool:
@@ -86,21 +93,29 @@ class CheckReport:
 
     @property
     def text(self) -> str:
-        """One line per problem and a summary line; or a single plain line when all is well.
+        """One line per problem, then one ``warning: <file>: …`` line per warning, then a
+        summary line; with neither, a single plain line.
 
         Examples: ``all 5 files OK (1 registry, 1 alert log, 3 ledgers, 1,204 items, 6,020
         events, 310 alert records)``; ``all 2 files OK (registry and alert log only; no ledgers
         yet)``; ``no ledgers yet: data holds no registry and no ledger files``.
         """
+        lines = [str(p) for p in self.problems]
+        lines += [f"warning: {w}" for w in self.warnings]
+        if self.temp_files > len(self.warnings):
+            more = self.temp_files - len(self.warnings)
+            lines.append(f"warning: … and {_count(more, 'more temp file')}")
+        lines.append(self._summary())
+        return "\n".join(lines)
+
+    def _summary(self) -> str:
         if self.problems:
             bad = len({p.file for p in self.problems})
-            lines = [str(p) for p in self.problems]
             n = len(self.problems)
-            lines.append(
+            return (
                 f"{n} problem{'s' if n != 1 else ''} in {bad} of {max(self.files, bad)} "
                 f"file{'s' if max(self.files, bad) != 1 else ''}"
             )
-            return "\n".join(lines)
         if self.files == 0:
             return f"no ledgers yet: {self.data_dir} holds no registry and no ledger files"
         registry = self.files - self.ledgers - self.alert_log > 0
@@ -153,7 +168,8 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
     files agree: every registered unit has a ledger file and vice versa, and a schema-2
     registry has its ``alerts.json`` (a schema-1 registry still holding the alert log is not a
     problem: the bot moves it at its next start). A missing or empty data directory is not a
-    problem: the report says there are no ledgers yet.
+    problem: the report says there are no ledgers yet. Temp files of durable writes in any of
+    the data's write folders (``Layout.write_dirs``, evidence folders included) are warnings.
     """
     layout = Layout(Path(data_dir))
     found = _Findings()
@@ -196,6 +212,7 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         for stray in sorted(layout.ledgers_dir.glob("*.json")):
             if not valid_unit_code(stray.stem):
                 found.add(_rel(layout, stray), "not a ledger name (unit codes look like HZ)")
+    strays = [path for directory in layout.write_dirs() for path in temp_files(directory)]
     return CheckReport(
         layout.root,
         files,
@@ -205,6 +222,17 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         tuple(found.problems),
         alert_log=alert_log,
         alerts=alerts,
+        warnings=tuple(_temp_warning(layout, path) for path in strays[:MAX_WARNING_LINES]),
+        temp_files=len(strays),
+    )
+
+
+def _temp_warning(layout: Layout, path: Path) -> Problem:
+    """Not a problem: the data files themselves are whole either way (R1)."""
+    return Problem(
+        _rel(layout, path),
+        "temp file of an interrupted write (or of one in progress); "
+        "the bot removes it when it next starts",
     )
 
 

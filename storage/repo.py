@@ -803,7 +803,9 @@ class Store:
         """Open a data directory, creating it (and an empty registry) if needed.
 
         ``lock=True`` (the bot, ``import``): take the directory lock first — another holder
-        raises ``DataDirInUse`` at once — and remove temp files a killed writer left behind.
+        raises ``DataDirInUse`` at once — and remove temp files a killed writer left behind
+        (``storage.safe.temp_name`` names only) in the root, ``ledgers/``, ``quarantine/`` and
+        every ``evidence/<UNIT>/<ITEM>/`` (``Layout.write_dirs``).
         ``lock=False`` (``check``, ``backup``, ``export``): read-only; nothing is created,
         locked, quarantined or written, and writes raise ``ReadOnlyStore``. A missing
         directory then reads as empty.
@@ -826,8 +828,11 @@ class Store:
             dir_lock.acquire()
         try:
             if lock:
-                for directory in (layout.root, layout.ledgers_dir):
-                    remove_temp_files(directory)
+                # Every folder a durable write uses, evidence folders included: a download
+                # killed mid-write leaves its temp file beside the item's other evidence.
+                for directory in layout.write_dirs():
+                    for removed in remove_temp_files(directory):
+                        log.info("removed %s, left by an interrupted write", removed)
                 _make_dir(layout.ledgers_dir, file_ops)
             quarantine_dir = layout.quarantine_dir if lock else None
 

@@ -159,19 +159,32 @@ def atomic_write(path: Path, data: bytes, ops: FileOps = OS_FILE_OPS) -> None:
     fsync_dir(path.parent, ops)
 
 
+def temp_files(directory: Path) -> list[Path]:
+    """The temp files of ``atomic_write`` in ``directory`` (sorted; none if it is missing):
+    left by a killed writer, or — seen by anyone but the lock's owner — a write in progress.
+    Names only ``temp_name`` makes match (``.<name>.<pid>.<8 hex>.tmp``)."""
+    try:
+        with os.scandir(directory) as entries:
+            found = [
+                Path(e.path)
+                for e in entries
+                if is_temp_file(Path(e.name)) and e.is_file(follow_symlinks=False)
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(found)
+
+
 def remove_temp_files(directory: Path) -> list[Path]:
     """Delete temp files a killed writer left in ``directory``; return what was removed.
 
     Only for the owner of the directory lock: a running writer's temp file must not vanish.
     """
     removed: list[Path] = []
-    if not directory.is_dir():
-        return removed
-    for entry in directory.iterdir():
-        if is_temp_file(entry) and entry.is_file():
-            with contextlib.suppress(FileNotFoundError):
-                entry.unlink()
-                removed.append(entry)
+    for path in temp_files(directory):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
     return removed
 
 
