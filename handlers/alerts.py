@@ -3,7 +3,8 @@
 - ``/alerts`` — the alert timetable (quiet hours, next sweep and digests), the last sweep's
   counts (sent, uncertain, unreachable, failed, left for later) and a dry run of what a sweep
   would send now: counts per kind and per recipient and the first lines of the first message.
-  Nothing is sent or recorded by it.
+  Nothing is sent or recorded by it. Private chats only: the dry run names people, units and
+  problems, which a group must not read.
 - Reachability: a person the alert sender marked unreachable (``Forbidden``) who writes to
   the bot again, or unblocks it, is reachable again; one who blocks the bot is marked at once
   (Telegram's ``my_chat_member`` update), so inspectors hear of it before the next alert
@@ -24,6 +25,7 @@ from alerts.jobs import sweeper_of
 from alerts.summary import summary
 from alerts.sweep import set_reachable
 from handlers.common import Who, for_roles, send
+from handlers.queries import private_only
 from handlers.services import services_of
 from ledger.model import Role
 
@@ -35,6 +37,8 @@ GROUP = -10  # after handlers.dedupe (-100), before every feature (0)
 @for_roles(Role.INSPECTOR)
 async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """Show the alert timetable, the last sweep and a dry run of the next one."""
+    if not await private_only(update, who):
+        return
     sweeper = sweeper_of(context.application)
     text = await who.services.store.run(summary, sweeper, who.lang)
     await send(update, text)

@@ -14,6 +14,8 @@
   own command menu is removed and they are told once.
 
 Every command here is for inspectors only; anyone else gets the usual refusal / not-allowed.
+Like the ledger queries, they answer in private chats only: in a group, the unit figures,
+the names and ids of the people bound and a live invitation would be shown to everyone in it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from handlers.queries import (
     count_items,
     format_rate,
     page_markup,
+    private_only,
     register_pager,
     unit_code,
 )
@@ -96,6 +99,8 @@ def parse_newunit(args: list[str]) -> tuple[str, str, str] | None:
 @for_roles(Role.INSPECTOR)
 async def newunit_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/newunit CODE 名称 [轮次]: register an inspected unit."""
+    if not await private_only(update, who):
+        return
     parsed = parse_newunit(context.args or [])
     if parsed is None:
         await send(update, who.t("people.usage.newunit"))
@@ -185,6 +190,8 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
 @for_roles(Role.INSPECTOR)
 async def units_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/units: every unit, one line each with its figures."""
+    if not await private_only(update, who):
+        return
     page = units_page(who, (), ALL, 1)
     assert page is not None
     await send(update, page.text, page.keyboard)
@@ -232,6 +239,8 @@ async def make_invite(who: Who, context: ContextTypes.DEFAULT_TYPE, code: str, r
 @for_roles(Role.INSPECTOR)
 async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/invite CODE contact|leader: a single-use, expiring invitation link."""
+    if not await private_only(update, who):
+        return
     args = context.args or []
     role = parse_role(args[1]) if len(args) == 2 else None
     if role is None:
@@ -253,6 +262,8 @@ async def invite_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, wh
     code = unit_code(data.args[0]) if data is not None and data.args else None
     if role is None or code is None or who.services.store.registry.get_unit(code) is None:
         await stale_button(update, who)
+        return
+    if not await private_only(update, who):
         return
     await send(update, await make_invite(who, context, code, role))
     await query.answer()
@@ -304,6 +315,8 @@ def people_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page 
 @for_roles(Role.INSPECTOR)
 async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/people [CODE]: who is bound where."""
+    if not await private_only(update, who):
+        return
     args = context.args or []
     scope = ALL
     if args:
@@ -365,6 +378,8 @@ def find_person(who: Who, typed: str) -> Person | None:
 @for_roles(Role.INSPECTOR)
 async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/revoke <id|name>: unbind a contact or leader."""
+    if not await private_only(update, who):
+        return
     args = context.args or []
     if not args:
         await send(update, who.t("people.usage.revoke"))

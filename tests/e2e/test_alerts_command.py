@@ -86,6 +86,17 @@ async def test_alerts_is_for_inspectors_only(bot: BotUnderTest) -> None:
     assert "仅供受邀人员使用" in (await stranger.next_reply()).text
 
 
+async def test_alerts_in_a_group_shows_nothing(bot: BotUnderTest) -> None:
+    """The dry run names people, units and problems: not for a group's eyes."""
+    seed(bot)
+    inspector = bot.emulator.user(INSPECTOR_ID, "")
+    group = bot.emulator.group(-5001, "工作群", [inspector])
+    await inspector.send("/alerts", chat=group)
+    assert (await group.next_reply()).text == "为保护整改信息，请在与机器人的私聊中查询。"
+    await inspector.send("/help", chat=group)
+    assert (await group.next_reply()).text.startswith("整改通 · 使用说明")  # nothing in between
+
+
 async def test_the_command_line_dry_run_prints_the_same_summary(
     bot: BotUnderTest, capsys: pytest.CaptureFixture[str]
 ) -> None:

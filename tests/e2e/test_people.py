@@ -222,3 +222,30 @@ async def test_a_forged_invite_button_changes_nothing(bot: BotUnderTest) -> None
     await alice.forge_callback(reply, "inv:HZ:contact")
     assert (await alice.next_answer()).text == NOT_ALLOWED
     assert bot.store.registry.list_invites() == []
+
+
+async def test_in_a_group_nothing_is_shown_or_changed(bot: BotUnderTest) -> None:
+    """Unit figures, who is bound (names and ids) and live invitations stay out of groups."""
+    bot.add_unit("HZ", "杭州市局党组")
+    alice = bot.contact("HZ", 2001, "王联络")
+    inspector = bot.inspector()
+    group = bot.emulator.group(-5001, "工作群", [inspector, alice])
+    commands = (
+        "/newunit NB 宁波市局党组",
+        "/newunit HZ 另一个",
+        "/units",
+        "/invite HZ contact",
+        "/people",
+        "/people HZ",
+        "/revoke 2001",
+    )
+    for command in commands:
+        await inspector.send(command, chat=group)
+        assert (await group.next_reply()).text == "为保护整改信息，请在与机器人的私聊中查询。"
+    await inspector.send("/help", chat=group)
+    anchor = await group.next_reply()
+    await inspector.forge_callback(anchor, "inv:HZ:leader")
+    assert (await inspector.next_answer()).text == "为保护整改信息，请在与机器人的私聊中查询。"
+    assert [u.code for u in bot.store.registry.list_units()] == ["HZ"]
+    assert bot.store.registry.list_invites() == []
+    assert bot.store.registry.get_person(2001) is not None
