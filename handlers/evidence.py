@@ -99,6 +99,7 @@ ALBUMS_KEPT = 200  # recent media groups remembered (their later files have no c
 MB = 1_000_000  # evidence_max_mb counts decimal megabytes: 20 MB is 20,000,000 bytes
 LABEL_MAX = 28  # a file's name on its button
 NAME_MAX = 60  # a file's name in a list or a confirmation
+EXT_MAX = 16  # a refused file's extension (it comes from a name of any length)
 DONE_WORDS = frozenset({"完成", "好了", "发完了", "结束", "done", "ok", "/done"})
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -177,7 +178,7 @@ def refusal(who: Who, offered: Offered) -> Html | None:
     if not offered.photo and offered.extension not in allowed:
         return who.t(
             "evidence.refused.type",
-            ext=offered.extension or "?",
+            ext=one_line(offered.extension, EXT_MAX) or "?",
             name=one_line(offered.name, NAME_MAX) or "—",
             allowed=who.plain("workflow.separator").join(allowed),
         )

@@ -117,6 +117,18 @@ async def test_types_outside_the_allow_list_are_refused_before_download(bot: Bot
     assert (await p.contact.next_reply()).text.startswith("✅ 已收到 HZ-001 的佐证材料“扫描件”")
 
 
+async def test_a_refused_files_extension_of_any_length_is_shown_clipped(
+    bot: BotUnderTest,
+) -> None:
+    p = await personas(bot, Status.IN_PROGRESS)
+    await p.contact.send_document("x." + "a" * 5000, b"MZ...", caption="HZ-001")
+    reply = await p.contact.next_reply()
+    assert reply.text.startswith("不能上传“x.aaaa"), reply.text
+    assert "：不支持 aaaaaaaaaaaaaaa… 类型的文件。" in reply.text
+    assert len(reply.text) < 300
+    assert actions(bot) == ["create", "progress"]
+
+
 async def test_the_same_file_twice_is_recorded_once(bot: BotUnderTest) -> None:
     p = await personas(bot, Status.IN_PROGRESS)
     content = pdf("同一份")
