@@ -83,7 +83,14 @@ def _seen(context: ContextTypes.DEFAULT_TYPE, services: Services) -> Seen:
 
 
 async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stop an update already handled; remember (durably) every other one."""
+    """Stop an update already handled; remember (durably) every other one.
+
+    An *edited* message is stopped too: it is not a new request, and handling it would repeat
+    the original's effect (a second progress note for a corrected ``/progress`` text). To change
+    what they reported, people send a new message.
+    """
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        raise ApplicationHandlerStop
     services = services_of(context)
     seen = _seen(context, services)
     key = update_key(update)
