@@ -616,46 +616,48 @@ def _callback(update: Update) -> Callback | None:
     return parse(query.data) if query is not None else None
 
 
-@for_roles()
-async def card_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
-    """``card:<ITEM>``: send the item's card (lists, alerts and digests carry these)."""
-    query = update.callback_query
-    assert query is not None
+async def _item_of_button(update: Update, who: Who) -> Item | None:
+    """The item a ``<verb>:<ITEM>`` button names, re-checked like a typed id (R22); ``None``
+    after the presser was answered (stale or forged data, a group chat, an unknown item)."""
     data = _callback(update)
     if data is None or len(data.args) != 1 or normalise_item_id(data.args[0]) is None:
         await stale_button(update, who)
-        return
+        return None
     if not await private_only(update, who):
-        return
+        return None
     try:
-        item = find_item(who, data.args[0])
+        return find_item(who, data.args[0])
     except UnknownItem as error:
         await reply_text(update, who, word_error(who, error))
+        return None
+
+
+async def _answer(update: Update) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+
+
+@for_roles()
+async def card_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """``card:<ITEM>``: send the item's card (lists, alerts and digests carry these)."""
+    item = await _item_of_button(update, who)
+    if item is None:
         return
     page = draw_card(who, item, enabled_card_actions(context.bot_data))
     await send(update, page.text, page.keyboard)
-    await query.answer()
+    await _answer(update)
 
 
 @for_roles()
 async def history_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """``hist:<ITEM>``: send the item's history."""
-    query = update.callback_query
-    assert query is not None
-    data = _callback(update)
-    if data is None or len(data.args) != 1 or normalise_item_id(data.args[0]) is None:
-        await stale_button(update, who)
-        return
-    if not await private_only(update, who):
-        return
-    try:
-        item = find_item(who, data.args[0])
-    except UnknownItem as error:
-        await reply_text(update, who, word_error(who, error))
+    item = await _item_of_button(update, who)
+    if item is None:
         return
     page = draw_history(who, item, 1)
     await send(update, page.text, page.keyboard)
-    await query.answer()
+    await _answer(update)
 
 
 @for_roles()
