@@ -31,7 +31,7 @@ import io
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -328,19 +328,32 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, who: W
 # --------------------------------------------------------------------------- export
 
 
-@for_roles()
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
-    """/export [CODE]: the ledger as .xlsx — every visible unit, or the one named."""
+async def units_asked(
+    update: Update, who: Who, args: Sequence[str], action: ChatAction
+) -> tuple[list[Unit], Message] | None:
+    """The units an /export or /stats names (every visible one, or ``args[0]``), after the
+    private-chat check; ``None`` once the person was answered. Shows ``action`` while the file
+    is being made."""
     if not await private_only(update, who):
-        return
-    args = context.args or []
+        return None
     units = units_of(who, args[0] if args else None)
     if not units:
         await send(update, who.t("excel.export.no_units"))
-        return
+        return None
     message = update.effective_message
     assert message is not None
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    await message.reply_chat_action(action)
+    return units, message
+
+
+@for_roles()
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/export [CODE]: the ledger as .xlsx — every visible unit, or the one named."""
+    args = context.args or []
+    asked = await units_asked(update, who, args, ChatAction.UPLOAD_DOCUMENT)
+    if asked is None:
+        return
+    units, message = asked
     services = who.services
     data, count = await asyncio.to_thread(export_bytes, services, units, who.lang)
     today = local_date(services.clock.now(), services.config.tz)

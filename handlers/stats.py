@@ -18,9 +18,9 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from handlers.common import Who, for_roles, send
-from handlers.excel import units_of
-from handlers.queries import format_rate, private_only
+from handlers.common import Who, for_roles
+from handlers.excel import units_asked
+from handlers.queries import format_rate
 from handlers.services import Services
 from ledger.calendar import local_date
 from ledger.model import Unit
@@ -55,16 +55,11 @@ def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Ch
 @for_roles()
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/stats [CODE]: the chart of every visible unit, or of the one named."""
-    if not await private_only(update, who):
-        return
     args = context.args or []
-    units = units_of(who, args[0] if args else None)
-    if not units:
-        await send(update, who.t("excel.export.no_units"))
+    asked = await units_asked(update, who, args, ChatAction.UPLOAD_PHOTO)
+    if asked is None:
         return
-    message = update.effective_message
-    assert message is not None
-    await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
+    units, message = asked
     services = who.services
     today = local_date(services.clock.now(), services.config.tz)
     one = args or not who.is_inspector
