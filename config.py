@@ -77,6 +77,19 @@ class WorkflowConfig:
     # How long a chat conversation (a reason after 退回, the /add steps …) waits for the next
     # answer before it is cancelled and the person told so.
     conversation_timeout_seconds: int = 600
+    # 立行立改 / 即知即改 in a 台账 or typed in chat: due this many working days from the day
+    # it is read (the import, or the message).
+    immediate_days: int = 10
+    # The 问题类别 of imported rows when the file has neither a category column nor section
+    # rows ("一、…方面"); "" = "其他" if configured, else the last configured category.
+    import_default_category: str = ""
+
+    @property
+    def default_category(self) -> str:
+        """The category of imported rows the file gives none (see above)."""
+        if self.import_default_category:
+            return self.import_default_category
+        return "其他" if "其他" in self.categories else self.categories[-1]
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,8 @@ _SCHEMA: dict[str, dict[str, Checker]] = {
         "evidence_types": _extensions,
         "page_size": _int(3, 30),
         "conversation_timeout_seconds": _int(1, 24 * 3600),
+        "immediate_days": _int(1, 60),
+        "import_default_category": _text,
     },
     "alerts": {
         "remind_days": _days_list,
@@ -448,6 +463,12 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
     a = _section(path, "alerts", raw.get("alerts", {}))
     k = _section(path, "backup", raw.get("backup", {}))
     cal = _calendar(path, raw.get("calendar", {}))
+    default_category = w.get("import_default_category", "")
+    if default_category and default_category not in w.get("categories", DEFAULT_CATEGORIES):
+        raise ConfigError(
+            f"{path}: [workflow] import_default_category = {default_category!r}: "
+            "expected one of [workflow] categories"
+        )
 
     def resolve(p: str) -> Path:
         q = Path(p)

@@ -106,7 +106,13 @@ from handlers.render import (
 from handlers.services import Services, services_of
 from ledger.access import Action, authorize, require_visible
 from ledger.calendar import local_date
-from ledger.dates import ParsedDate, normalise_item_id, normalise_text, parse_deadline
+from ledger.dates import (
+    DeadlineKind,
+    ParsedDate,
+    normalise_item_id,
+    normalise_text,
+    parse_deadline,
+)
 from ledger.errors import (
     InvalidValue,
     LedgerError,
@@ -827,7 +833,11 @@ def parse_typed_deadline(who: Who, text: str) -> ParsedDate | Html:
     calendar = services.calendar
     try:
         parsed = parse_deadline(
-            text, today, lambda d, n: astuple(calendar.add_workdays(d, n)), field="deadline"
+            text,
+            today,
+            lambda d, n: astuple(calendar.add_workdays(d, n)),
+            field="deadline",
+            immediate_days=services.config.workflow.immediate_days,
         )
     except InvalidValue as error:
         problem = str(error.params.get("problem", "format"))
@@ -860,6 +870,8 @@ def parsed_deadline_word(who: Who, parsed: ParsedDate) -> str:
     if parsed.long_term or parsed.deadline is None:
         return words.plain("render.when.long_term")
     text = format_date(words, parsed.deadline)
+    if parsed.kind is DeadlineKind.IMMEDIATE:  # 立行立改: said as such, with the day it means
+        text = words.plain("intake.immediate", date=text)
     if parsed.workdays_estimated:
         text += words.plain("calendar.fallback_note", year=parsed.deadline.year)
     return text

@@ -12,8 +12,27 @@ Accepted deadline forms (after Unicode NFKC, so full-width digits and separators
 ``15个工作日内``                          ``add_workdays`` the caller passes in
 ``30天`` ``30日内`` ``30天以内``       ``n`` calendar days from today (a bare ``30日`` is
                                         refused: it could mean the 30th of a month)
-``长期坚持`` ``长期`` ``long-term``      long-term (长期坚持): no deadline
+``长期坚持`` ``长期`` ``long-term``      long-term (长期坚持): no deadline; text after it
+``长期坚持，每季度通报一次``              (``，每季度通报一次``) is kept as ``ParsedDate.note``
+``2026年12月底前`` ``2027年6月``         the last day of that month (``底``, ``末``, ``前``
+``2027年6月底``                          may follow)
+``12月底前`` ``6月``                     that month's last day this year, or next year if it
+                                        has passed (today counts as not passed)
+``2027年第一季度`` ``2027年一季度末``    the last day of the quarter (Q1 03-31 … Q4 12-31);
+``一季度末`` ``第三季度``                without a year: this year, or next if it has passed
+``2027年上半年`` ``2027年年中``          06-30; ``下半年`` 12-31; without a year as above
+``年中`` ``上半年``
+``年底前`` ``年底`` ``年末`` ``今年底``  12-31 of this year; ``明年底`` next year's
+``2026年底`` ``2026年年底前``            12-31 of that year
+``立行立改`` ``即知即改`` ``立即整改``   ``immediate_days`` working days from today (the
+                                        caller's ``[workflow] immediate_days``), kind
+                                        ``IMMEDIATE``: shown as 立行立改
 =====================================  =====================================================
+
+A date may be followed by ``前``, ``之前``, ``以前``, ``止``, ``完成``, ``前完成`` or ``内``
+(``2027年1月15日前``, ``2026年12月底前完成``): a deadline is the last day work may be done.
+Excel dates that carry a time are the caller's (the day is kept, the time ignored).
+:func:`explain` words how a text was read (``12月底前 → 2026-12-31``) for the import preview.
 
 Counts are 1 … 3650; years 1900 … 2200. Dates in the past are accepted: whether a past
 deadline is acceptable is the caller's decision. Anything else raises
@@ -50,6 +69,25 @@ class DeadlineKind(StrEnum):
     WORKDAYS = "workdays"  # N 个工作日
     DAYS = "days"  # N 天 / N 日内
     LONG_TERM = "long_term"  # 长期坚持
+    MONTH_END = "month_end"  # 2026年12月底前 / 2027年6月 (year given)
+    PERIOD_END = "period_end"  # 2027年第一季度 / 2027年上半年 / 2026年底 (year given)
+    INFERRED_END = "inferred_end"  # 12月底前 / 一季度末 / 年中 / 年底前: the year was inferred
+    IMMEDIATE = "immediate"  # 立行立改: immediate_days working days
+
+
+RELATIVE_KINDS = frozenset(
+    {
+        DeadlineKind.WORKDAYS,
+        DeadlineKind.DAYS,
+        DeadlineKind.MONTH_DAY,
+        DeadlineKind.INFERRED_END,
+        DeadlineKind.IMMEDIATE,
+    }
+)
+"""Kinds whose date depends on ``today``: the same text read a week later may give another
+day, so a re-import must not compare them with what is stored."""
+IMMEDIATE_WORDS = ("立行立改", "即知即改", "立即整改", "立查立改", "马上就改")
+DEFAULT_IMMEDIATE_DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -63,6 +101,7 @@ class ParsedDate:
     long_term: bool = False
     workdays_estimated: bool = False
     kind: DeadlineKind = DeadlineKind.DATE
+    note: str = ""  # what followed 长期坚持 (``每季度通报一次``), kept for the item's note
 
 
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹘"})
@@ -72,6 +111,14 @@ _YMD_ZH = re.compile(r"([0-9]{4}) ?年 ?([0-9]{1,2}) ?月 ?([0-9]{1,2}) ?[日号
 _MD_ZH = re.compile(r"([0-9]{1,2}) ?月 ?([0-9]{1,2}) ?[日号]?")
 _WORKDAYS = re.compile(r"([0-9]{1,5}) ?个? ?工作日(?:内|以内|之内)?")
 _DAYS = re.compile(r"([0-9]{1,5}) ?(?:(?:个自然日|自然日|天)(?:内|以内|之内)?|日(?:内|以内|之内))")
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_YEAR = r"(?:([0-9]{4}) ?年 ?)?"
+_TAIL = re.compile(r"(?:前完成|之前完成|以前完成|内完成|完成|之前|以前|前|止|内)$")
+_MONTH_END = re.compile(_YEAR + r"([0-9]{1,2}) ?月(?:份)? ?(?:底|末|月底|月末)?")
+_QUARTER = re.compile(_YEAR + r"第? ?([一二三四1-4]) ?季度(?:末|底)?")
+_HALF = re.compile(_YEAR + r"(?:(上半年|年中)|(下半年))(?:末|底)?")
+_YEAR_END = re.compile(r"(?:([0-9]{4}) ?年|(今年|本年|本年度|年)|(明年))(?:年)?(?:底|末|终)")
+_LONG_TERM_HEAD = re.compile(r"(长期坚持|长期|持续推进|常态化推进|持续整改)[,，;；:：、。 ]*(.*)")
 _ITEM_ID = re.compile(r"([A-Z][A-Z0-9]{0,9})(?: ?[-_] ?| )([0-9]{1,6})")
 _ITEM_ID_PLAIN = re.compile(r"([A-Z]{1,10})([0-9]{1,6})")
 
@@ -84,12 +131,18 @@ def normalise_text(text: str) -> str:
 
 
 def parse_deadline(
-    text: str, today: date, add_workdays: AddWorkdays, *, field: str = "deadline"
+    text: str,
+    today: date,
+    add_workdays: AddWorkdays,
+    *,
+    field: str = "deadline",
+    immediate_days: int = DEFAULT_IMMEDIATE_DAYS,
 ) -> ParsedDate:
     """Parse ``text`` in one of the forms of the module docstring, relative to ``today``.
 
-    Raises ``InvalidValue`` (params ``field``, ``value``, ``example``, ``problem``); no other
-    exception escapes for any string. ``field`` names the field in that error.
+    ``immediate_days`` is how many working days 立行立改 gives. Raises ``InvalidValue``
+    (params ``field``, ``value``, ``example``, ``problem``); no other exception escapes for
+    any string. ``field`` names the field in that error.
     """
 
     def invalid(problem: str) -> InvalidValue:
@@ -108,7 +161,27 @@ def parse_deadline(
         raise invalid("empty")
     if s.lower() in LONG_TERM_WORDS:
         return ParsedDate(None, long_term=True, kind=DeadlineKind.LONG_TERM)
+    if m := _LONG_TERM_HEAD.fullmatch(s):
+        return ParsedDate(None, long_term=True, kind=DeadlineKind.LONG_TERM, note=m[2].strip())
+    if s in IMMEDIATE_WORDS:
+        try:
+            day, estimated = add_workdays(today, max(1, min(immediate_days, MAX_COUNT)))
+        except (InvalidValue, OverflowError, ValueError) as exc:
+            raise invalid("out_of_range") from exc
+        _check_year(day, invalid)
+        return ParsedDate(day, workdays_estimated=bool(estimated), kind=DeadlineKind.IMMEDIATE)
+    stripped = _TAIL.sub("", s).strip()
+    for candidate in (s, stripped) if stripped and stripped != s else (s,):
+        found = _read_form(candidate, today, add_workdays, invalid)
+        if found is not None:
+            return found
+    raise invalid("format")
 
+
+def _read_form(
+    s: str, today: date, add_workdays: AddWorkdays, invalid: Callable[[str], InvalidValue]
+) -> ParsedDate | None:
+    """``s`` (normalised) in one of the dated forms, or None if it is none of them."""
     if m := _YMD.fullmatch(s):
         return ParsedDate(_make_date(int(m[1]), int(m[3]), int(m[4]), invalid))
     if m := _YMD_ZH.fullmatch(s):
@@ -123,6 +196,8 @@ def parse_deadline(
             if candidate >= today:
                 return ParsedDate(candidate, kind=DeadlineKind.MONTH_DAY)
         raise invalid("no_such_date")
+    if (period := _period_end(s, today, invalid)) is not None:
+        return period
     if m := _WORKDAYS.fullmatch(s):
         n = _count(m[1], invalid)
         try:
@@ -139,7 +214,58 @@ def parse_deadline(
             raise invalid("out_of_range") from exc
         _check_year(day, invalid)
         return ParsedDate(day, kind=DeadlineKind.DAYS)
-    raise invalid("format")
+    return None
+
+
+def _period_end(s: str, today: date, invalid: Callable[[str], InvalidValue]) -> ParsedDate | None:
+    """A month, quarter, half year or year given as its last day, or None if ``s`` is none
+    of those. Without a year: this year's, or next year's once this year's has passed."""
+    if m := _YEAR_END.fullmatch(s):
+        if m[1]:
+            return ParsedDate(_make_date(int(m[1]), 12, 31, invalid), kind=DeadlineKind.PERIOD_END)
+        year = today.year + (1 if m[3] else 0)
+        return ParsedDate(_make_date(year, 12, 31, invalid), kind=DeadlineKind.INFERRED_END)
+    month: int | None = None
+    year_text: str | None = None
+    if m := _MONTH_END.fullmatch(s):
+        year_text, month = m[1], int(m[2])
+        if not 1 <= month <= 12:
+            raise invalid("no_such_date")
+    elif m := _QUARTER.fullmatch(s):
+        year_text, month = m[1], 3 * _CN_NUM[m[2]]
+    elif m := _HALF.fullmatch(s):
+        year_text, month = m[1], 6 if m[2] else 12
+    if month is None:
+        return None
+    if year_text:
+        end = _month_end(int(year_text), month, invalid)
+        return ParsedDate(
+            end,
+            kind=DeadlineKind.MONTH_END
+            if m is not None and m.re is _MONTH_END
+            else DeadlineKind.PERIOD_END,
+        )
+    end = _month_end(today.year, month, invalid)
+    if end < today:
+        end = _month_end(today.year + 1, month, invalid)
+    return ParsedDate(end, kind=DeadlineKind.INFERRED_END)
+
+
+def _month_end(year: int, month: int, invalid: Callable[[str], InvalidValue]) -> date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise invalid("out_of_range")
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return following - timedelta(days=1)
+
+
+def explain(text: str, parsed: ParsedDate) -> str:
+    """How ``text`` was read, for a preview: ``12月底前 → 2026-12-31``; ``长期坚持`` alone
+    when long-term (the note after it kept); the plain date when the text was one."""
+    shown = normalise_text(text)
+    if parsed.deadline is None:
+        return shown
+    iso = parsed.deadline.isoformat()
+    return iso if shown == iso else f"{shown} → {iso}"
 
 
 def _make_date(year: int, month: int, day: int, invalid: Callable[[str], InvalidValue]) -> date:
@@ -187,7 +313,11 @@ def normalise_item_id(text: str) -> str | None:
 
 
 __all__ = [
+    "DEFAULT_IMMEDIATE_DAYS",
+    "IMMEDIATE_WORDS",
+    "RELATIVE_KINDS",
     "AddWorkdays",
+    "explain",
     "DeadlineKind",
     "ParsedDate",
     "normalise_item_id",
