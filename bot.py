@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
 from alerts import jobs as alert_jobs
@@ -67,6 +68,39 @@ class TokenFilter(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+TOKEN_REJECTED = "the token was rejected by Telegram; check TELEGRAM_BOT_TOKEN"
+TOKEN_REVOKED = (
+    "the token was rejected by Telegram while running (revoked?); stopping: "
+    "check TELEGRAM_BOT_TOKEN"
+)
+
+
+class TokenRevoked(logging.Filter):
+    """Notices the token being rejected while the bot runs (R28).
+
+    PTB's polling loop logs ``InvalidToken`` (a 401 on getUpdates) with its traceback and
+    then stops polling while the application idles on, deaf. This handler filter drops that
+    record, logs one line instead and stops the application, so the process exits non-zero
+    and a supervisor sees it. ``revoked`` tells the caller it happened.
+    """
+
+    def __init__(self, app: Application) -> None:
+        super().__init__()
+        self.app = app
+        self.revoked = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, InvalidToken):
+            return True
+        # Before the application runs, start-up raises it to ``_cmd_run``, which says so.
+        if self.app.running and not self.revoked:
+            self.revoked = True
+            log.critical(TOKEN_REVOKED)
+            self.app.stop_running()
+        return False
 
 
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
@@ -143,13 +177,26 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         # The sandbox's first line says, in the configured language, why it started.
         return _cmd_sandbox(config, args)
     services = open_services(config)
+    handlers = logging.getLogger().handlers
+    revoked: TokenRevoked | None = None
     try:
         app = build_app(config, services)
+        revoked = TokenRevoked(app)
+        for handler in handlers:
+            # First, before TokenFilter folds the traceback into the message.
+            handler.filters.insert(0, revoked)
         log.info("starting; data in %s", config.data_dir)
         app.run_polling(allowed_updates=None, drop_pending_updates=False)
+    except InvalidToken:
+        # PTB's message quotes the token; it never leaves this frame (R28).
+        _stderr(f"error: {TOKEN_REJECTED}")
+        return 1
     finally:
         services.store.close()
-    return 0
+        for handler in handlers:
+            if revoked is not None:
+                handler.removeFilter(revoked)
+    return 1 if revoked is not None and revoked.revoked else 0
 
 
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:

@@ -34,8 +34,30 @@ TELEGRAM_MAX_DOWNLOAD_MB = 20
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+# What a Telegram bot token looks like. A config error never echoes one, whichever key it was
+# pasted into (R28): values are quoted in messages, so the token would otherwise be printed.
+TOKEN_LIKE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+# Byte-order marks and what saved them; anything else that is not UTF-8 is named by guessing
+# the encodings Windows editors use for Chinese text.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def mask_tokens(text: str) -> str:
+    """``text`` with every token-looking run replaced by ``<token>``."""
+    return TOKEN_LIKE.sub("<token>", text)
+
+
 class ConfigError(Exception):
-    """A config problem; ``str(err)`` is the one line to show the operator."""
+    """A config problem; ``str(err)`` is the one line to show the operator. Anything in it that
+    looks like a bot token is masked (R28)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(mask_tokens(message))
 
 
 @dataclass(frozen=True)
@@ -423,6 +445,10 @@ def _read_token(base: Path, token_file: str, env: Mapping[str, str]) -> str | No
     p = p if p.is_absolute() else base / p
     try:
         token = p.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{p}: the token file ([bot] token_file) is not UTF-8 text; save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"{p}: cannot read the token file ([bot] token_file): {exc.strerror}"
@@ -430,6 +456,31 @@ def _read_token(base: Path, token_file: str, env: Mapping[str, str]) -> str | No
     if not token:
         raise ConfigError(f"{p}: the token file ([bot] token_file) is empty")
     return token
+
+
+def _config_text(path: Path, data: bytes) -> str:
+    """The config file's text; a file saved in another encoding than UTF-8 (Notepad's "Unicode"
+    is UTF-16, a Chinese Windows' "ANSI" is GBK) is refused naming the encoding it looks like."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise ConfigError(f"{path}: the file is saved as {name}; save it as UTF-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte-order mark (Notepad's "UTF-8 with BOM") is harmless
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if b"\x00" in data[:200]:
+            name = "UTF-16 (no byte-order mark)"
+        else:
+            try:
+                data.decode("gbk")
+                name = "GBK (Windows ANSI)"
+            except UnicodeDecodeError:
+                name = "an encoding other than UTF-8"
+        raise ConfigError(
+            f"{path}: the file is saved as {name} (bad byte at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
 
 
 def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None = None) -> Config:
@@ -441,14 +492,20 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
     env = {} if env is None else env
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found (use --config PATH)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text = _config_text(path, data)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
     base = path.resolve().parent
     known = set(_SCHEMA) | {"calendar"}
