@@ -20,10 +20,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from http import HTTPStatus
 from pathlib import Path
 
+from telegram._utils.types import ODVInput
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from alerts import jobs as alert_jobs
 from config import Config, ConfigError, load_config
@@ -77,30 +80,48 @@ TOKEN_REVOKED = (
 )
 
 
-class TokenRevoked(logging.Filter):
-    """Notices the token being rejected while the bot runs (R28).
+class PollingRequest(HTTPXRequest):
+    """The getUpdates connection, watching for the token being revoked while the bot runs.
 
-    PTB's polling loop logs ``InvalidToken`` (a 401 on getUpdates) with its traceback and
-    then stops polling while the application idles on, deaf. This handler filter drops that
-    record, logs one line instead and stops the application, so the process exits non-zero
-    and a supervisor sees it. ``revoked`` tells the caller it happened.
+    Telegram answers 401 once a token is revoked. PTB's polling loop would raise
+    ``InvalidToken`` out of its task: a logged traceback, an application idling on deaf, and
+    the error again from ``Updater.stop`` that skips the orderly shutdown. Instead this logs one
+    line, asks the application to stop (running handlers and jobs finish, as on SIGTERM) and
+    answers that poll with "no updates"; ``revoked`` tells ``_cmd_run`` to exit non-zero (R28).
+    A 401 before the application runs (start-up) is left to PTB, which raises it to the caller.
     """
 
-    def __init__(self, app: Application) -> None:
-        super().__init__()
-        self.app = app
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+        self.app: Application | None = None
         self.revoked = False
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, InvalidToken):
-            return True
-        # Before the application runs, start-up raises it to ``_cmd_run``, which says so.
-        if self.app.running and not self.revoked:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        if code != HTTPStatus.UNAUTHORIZED or self.app is None or not self.app.running:
+            return code, payload
+        if not self.revoked:
             self.revoked = True
             log.critical(TOKEN_REVOKED)
             self.app.stop_running()
-        return False
+        return HTTPStatus.OK, b'{"ok": true, "result": []}'
 
 
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
@@ -129,15 +150,19 @@ def build_app(config: Config, services: Services) -> Application:
     if not config.token:
         raise ConfigError("no bot token: set TELEGRAM_BOT_TOKEN or [bot] token_file")
     api = config.bot.api_url
+    polling = PollingRequest()
     app = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .get_updates_request(polling)
         .post_init(_post_init)
         .build()
     )
+    polling.app = app
     app.bot_data["services"] = services
+    app.bot_data["polling"] = polling
     # Handler order matters: PTB tries groups in ascending order and, within a group, the first
     # matching handler wins. Feature modules are registered here, most specific first.
     dedupe.register(app)  # group -100: a re-delivered update stops here (R18)
@@ -177,26 +202,31 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         # The sandbox's first line says, in the configured language, why it started.
         return _cmd_sandbox(config, args)
     services = open_services(config)
+    quiet = _QuietInvalidToken()
     handlers = logging.getLogger().handlers
-    revoked: TokenRevoked | None = None
+    for handler in handlers:
+        handler.filters.insert(0, quiet)  # before TokenFilter folds the traceback in
     try:
         app = build_app(config, services)
-        revoked = TokenRevoked(app)
-        for handler in handlers:
-            # First, before TokenFilter folds the traceback into the message.
-            handler.filters.insert(0, revoked)
         log.info("starting; data in %s", config.data_dir)
         app.run_polling(allowed_updates=None, drop_pending_updates=False)
     except InvalidToken:
-        # PTB's message quotes the token; it never leaves this frame (R28).
+        # Start-up: PTB's message quotes the token; it never leaves this frame (R28).
         _stderr(f"error: {TOKEN_REJECTED}")
         return 1
     finally:
         services.store.close()
         for handler in handlers:
-            if revoked is not None:
-                handler.removeFilter(revoked)
-    return 1 if revoked is not None and revoked.revoked else 0
+            handler.removeFilter(quiet)
+    return 1 if app.bot_data["polling"].revoked else 0
+
+
+class _QuietInvalidToken(logging.Filter):
+    """Drops PTB's log of a rejected token (a traceback quoting it) at start-up: ``_cmd_run``
+    says it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
 
 
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
