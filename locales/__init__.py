@@ -9,7 +9,7 @@ Every value passed in is HTML-escaped unless it is wrapped in ``Html`` (already-
 built from other escaped pieces), so a stored or typed string can never break a message (R24).
 
 A key missing from the requested language falls back to zh-CN; a key missing everywhere is a
-programming error and raises KeyError (tests/app/test_locales.py checks both catalogs have the
+programming error and raises KeyError (tests/handlers/test_locales.py checks both catalogs have the
 same keys and placeholders, so this cannot happen in a release).
 """
 

@@ -15,9 +15,9 @@ configured ``Rules``, so the demo always holds, at ``now``:
   their 回头看 date in two days.
 
 Each :class:`Plan` states the status and light its item must have at ``now``; the tests hold
-the seed to that. Texts are modelled on the standard 台账 (``shared/samples``) and the source
-document (``shared/seed``): officials' wording, anonymised names (张某某) as real ledgers print
-them.
+the seed to that. Texts are modelled on the standard 台账 (as in
+``tests/data/ledger-sample.xlsx``) and the inspection documents behind it: officials' wording,
+anonymised names (张某某) as real ledgers print them.
 
 The demo people are fixed: one inspector (used when the config names none) and, per unit, a
 联络员 and a 主要负责人 bound in the registry.

@@ -17,7 +17,7 @@ from sandbox.users import BotMessage, EmulatedUser
 from storage.charts import chart_size
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.seed import seed_item
-from tests.xlsx.xlsx_helpers import SAMPLE, book_bytes, ledger_sheet, row
+from tests.storage.xlsx_helpers import SAMPLE, book_bytes, ledger_sheet, row
 
 CONFIRM = "✅ 确认导入"
 CANCEL = "取消"

@@ -53,7 +53,7 @@ from tests.e2e.fuzz_helpers import (
 )
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.workflow_helpers import pdf, png
-from tests.xlsx.xlsx_helpers import book_bytes, ledger_sheet, row
+from tests.storage.xlsx_helpers import book_bytes, ledger_sheet, row
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from ledger.light import idle_days, item_id_key, last_activity, light, order_key
 from ledger.model import Light, Status
 from ledger.rules import Rules
 from ledger.workflow import Action
-
-from .factories import CONTACT, RULES, TZ, at, drive, evidence, track
+from tests.ledger.factories import CONTACT, RULES, TZ, at, drive, evidence, track
 
 DEADLINE = date(2026, 6, 30)
 

@@ -31,7 +31,7 @@ from storage.ledger_import import (
 from storage.repo import Store
 from storage.xlsx_export import export_ledger
 from storage.xlsx_import import ImportErrors, ImportPlan, ImportSummary, IssueCode, ItemDraft
-from tests.xlsx.xlsx_helpers import (
+from tests.storage.xlsx_helpers import (
     CATEGORIES,
     NOW,
     SAMPLE,
@@ -407,7 +407,8 @@ def test_a_write_failure_leaves_each_ledger_whole(
 )
 def test_a_province_export_reimports_unchanged(per_unit: int) -> None:
     """201 units × 25 rows (5,025; ×50 = 10,050 in make test-slow): over the first release's
-    caps of 200 sheets and 5,000 rows. tests/xlsx reads 10,050 rows with the default caps."""
+    caps of 200 sheets and 5,000 rows. tests/storage/test_xlsx_import.py reads 10,050 rows
+    with the default caps."""
     units = [Unit(f"U{n:03d}", f"第{n}市局党组") for n in range(1, 202)]
     rows = [row(k, deadline=date(2027, 1, 1) + timedelta(days=k)) for k in range(1, per_unit + 1)]
     sheet = ledger_sheet(rows, title=None)

@@ -33,7 +33,7 @@ from storage.xlsx_export import (
     weekly_closed,
 )
 from storage.xlsx_import import ImportPlan
-from tests.xlsx.xlsx_helpers import CATEGORIES, NOW, TZ, make_item, plan_of, read
+from tests.storage.xlsx_helpers import CATEGORIES, NOW, TZ, make_item, plan_of, read
 
 RULES = Rules(categories=CATEGORIES)
 JB = Unit("JB", "江北市局党组")

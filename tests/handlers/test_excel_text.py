@@ -20,7 +20,7 @@ from storage.xlsx_import import (
     IssueCode,
     SkippedSheet,
 )
-from tests.xlsx.xlsx_helpers import SAMPLE, plan_of, read
+from tests.storage.xlsx_helpers import SAMPLE, plan_of, read
 
 CATALOG = Catalog.load()
 LIMIT = 4096

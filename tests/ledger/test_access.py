@@ -10,8 +10,7 @@ from ledger.access import PERMISSIONS, Action, allowed_actions, may, require_vis
 from ledger.errors import UnknownItem
 from ledger.model import Person, Status
 from ledger.rules import Rules
-
-from .factories import (
+from tests.ledger.factories import (
     CONTACT,
     INSPECTOR,
     LEADER,

@@ -23,8 +23,7 @@ from ledger.errors import InvalidValue
 from ledger.model import Item, Light, Person, Status, Unit
 from ledger.rules import Rules
 from ledger.workflow import Action, status_since
-
-from .factories import (
+from tests.ledger.factories import (
     CONTACT,
     INSPECTOR,
     INSPECTOR2,

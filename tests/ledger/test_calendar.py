@@ -20,8 +20,7 @@ from ledger.calendar import (
     local_date,
 )
 from ledger.errors import InvalidValue
-
-from .factories import TZ
+from tests.ledger.factories import TZ
 
 CAL = WorkCalendar(TZ)
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from storage.repo import Store
 from tests.e2e.harness import write_config
-from tests.xlsx.xlsx_helpers import SAMPLE, book_bytes, ledger_sheet, row
+from tests.storage.xlsx_helpers import SAMPLE, book_bytes, ledger_sheet, row
 
 ROOT = Path(__file__).resolve().parents[2]
 

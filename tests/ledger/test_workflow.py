@@ -34,8 +34,7 @@ from ledger.workflow import (
     replay,
     status_since,
 )
-
-from .factories import (
+from tests.ledger.factories import (
     CONTACT,
     INSPECTOR,
     INSPECTOR2,

@@ -1,4 +1,4 @@
-"""Builders shared by the spreadsheet and chart tests (imported as ``tests.xlsx.xlsx_helpers``).
+"""Builders shared by the spreadsheet and chart tests (imported as ``tests.storage.xlsx_helpers``).
 
 Workbooks are built with openpyxl in memory or tmp_path (no binary fixtures), the clock is
 fixed, and working days are Monday–Friday."""
@@ -22,8 +22,8 @@ from storage.xlsx_import import ImportErrors, ImportPlan, read_ledger
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
 TODAY = date(2026, 11, 26)
-# A byte-for-byte copy of shared/samples/ledger-sample.xlsx (the typical ledger of DESIGN §7),
-# kept in the repository so that a clean clone tests against it.
+# The typical ledger of DESIGN §7 (docs/ARCHITECTURE.md §7), one sheet per unit, kept in the
+# repository so that a clean clone tests against it.
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ledger-sample.xlsx"
 HEADER = ["序号", "问题类别", "问题描述", "整改措施", "责任领导", "责任部门", "责任人", "整改时限"]
 HEADER += ["完成情况", "备注"]

@@ -31,8 +31,7 @@ from ledger.model import (
 )
 from ledger.rules import Rules
 from ledger.workflow import Action, NewEvidence, replay
-
-from .factories import (
+from tests.ledger.factories import (
     CONTACT,
     INSPECTOR,
     INSPECTOR2,

@@ -22,7 +22,7 @@ from storage.xlsx_import import (
     status_hint,
     unit_name_from_title,
 )
-from tests.xlsx.xlsx_helpers import (
+from tests.storage.xlsx_helpers import (
     HEADER,
     SAMPLE,
     book_bytes,
