@@ -1,0 +1,138 @@
+"""Start-up at 0 / 20k / 100k items: time to the first ``getUpdates`` and peak RSS (issue 14).
+
+Runs ``python bot.py run`` as a child process against the Bot API emulator (in this process)
+on a data directory of that many items (``_world``), and, as the floor, a bare PTB echo bot
+(``bench/_echo.py``). Measured: seconds from spawning to the first ``getUpdates`` the emulator
+receives, and the child's peak resident memory (``VmHWM``) once it has been idle for a second
+(the start-up sweep included). Targets at the largest size: ≤ 2 s and ≤ 250 MB.
+
+    python bench/startup.py [--sizes 0,20000,100000] [--dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._world import INSPECTORS, ROOT, emit, figure, world
+from sandbox.emulator import Emulator
+
+BENCH = Path(__file__).resolve().parent
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(argv: list[str], cwd: Path) -> dict[str, Any]:
+    """One child on its own emulator (so no poll of an earlier child is counted)."""
+    async with Emulator() as emulator:
+        return await _measure(emulator, argv, cwd)
+
+
+async def _measure(emulator: Emulator, argv: list[str], cwd: Path) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "TELEGRAM_API_URL": emulator.url,
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "PYTHONPATH": str(ROOT),
+    }
+    before = len(emulator.calls)
+    started = time.perf_counter()
+    child = await asyncio.create_subprocess_exec(
+        *argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        first = None
+        while first is None:
+            if child.returncode is not None:
+                raise RuntimeError(f"{argv} exited with {child.returncode}")
+            # A call is recorded when answered, and a long poll is answered late: a poll
+            # waiting (or one answered at once) marks the first getUpdates.
+            if emulator.waiting_polls or any(
+                c.method == "getUpdates" for c in emulator.calls[before:]
+            ):
+                first = time.perf_counter() - started
+            else:
+                await asyncio.sleep(0.005)
+        # Let the start-up sweep finish: idle = no API call but polls for a second.
+        quiet_since, seen = time.perf_counter(), len(emulator.calls)
+        while time.perf_counter() - quiet_since < 1.0 and time.perf_counter() - started < 600:
+            await asyncio.sleep(0.1)
+            busy = [c for c in emulator.calls[seen:] if c.method != "getUpdates"]
+            if busy:
+                quiet_since = time.perf_counter()
+            seen = len(emulator.calls)
+        rss = peak_rss_mb(child.pid)
+    finally:
+        # Wait without blocking the loop: the emulator must answer the child's last calls.
+        child.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(child.wait(), 30)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+    return {"first_get_updates_s": round(first, 3), "peak_rss_mb": round(rss, 1)}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="0,20000,100000")
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    runs = []
+    floor = await measure([sys.executable, str(BENCH / "_echo.py")], BENCH)
+    for n in sizes:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            work = Path(tmp)
+            if n:
+                world(max(1, n // 100), min(n, 100), work / "data")
+            ids = ", ".join(str(i) for i in INSPECTORS)
+            (work / "config.toml").write_text(
+                f'[bot]\ndata_dir = "data"\ninspectors = [{ids}]\n', encoding="utf-8"
+            )
+            argv = [sys.executable, str(ROOT / "bot.py"), "--config", "config.toml", "run"]
+            runs.append({"items": n, **await measure(argv, work)})
+    top = runs[-1]
+    emit(
+        "startup",
+        {"sizes": sizes},
+        [
+            figure(
+                f"start-up @{top['items']}",
+                top["first_get_updates_s"],
+                unit="s",
+                floor=floor["first_get_updates_s"],
+                target="≤ 2 s",
+                ok=top["first_get_updates_s"] <= 2,
+            ),
+            figure(
+                f"peak RSS @{top['items']}",
+                top["peak_rss_mb"],
+                unit="MB",
+                floor=floor["peak_rss_mb"],
+                target="≤ 250 MB",
+                ok=top["peak_rss_mb"] <= 250,
+            ),
+        ],
+        echo=floor,
+        runs=runs,
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
