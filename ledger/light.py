@@ -1,12 +1,12 @@
 """The warning light (预警灯) of an item — derived, never stored (DESIGN §3).
 
 - ``closed`` for closed, monitoring and withdrawn items;
-- ``red``: the deadline has passed (in the configured zone) while the item is open or
-  in_progress. Submitted/endorsed items are never red: they wait for review, and the review
-  reminders are someone else's job. Long-term items have no deadline and are never red;
-- ``yellow``: the deadline is within ``rules.yellow_days`` days (or has passed, for an item
-  waiting for review), or an open/in_progress item has had no activity for ``rules.stale_days``
-  days (see :func:`last_activity`);
+- ``red`` (超期): the deadline has passed (in the configured zone) and the item is not closed,
+  whatever its open status — open, in progress, submitted (待签字) or endorsed (待核验): an
+  item is overdue until it is closed (``ledger.figures.is_overdue``). Long-term items have no
+  deadline and are never red;
+- ``yellow``: the deadline is within ``rules.yellow_days`` days, or an open/in_progress item
+  has had no activity for ``rules.stale_days`` days (see :func:`last_activity`);
 - ``green`` otherwise.
 """
 
@@ -65,7 +65,7 @@ def light(
     if not item.status.is_active:
         return Light.CLOSED
     left = None if item.long_term or item.deadline is None else days_left(item.deadline, now, tz)
-    if left is not None and left < 0 and item.status in _WORKING:
+    if left is not None and left < 0:
         return Light.RED
     if left is not None and left <= rules.yellow_days:
         return Light.YELLOW

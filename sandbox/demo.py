@@ -364,7 +364,7 @@ def plans(rules: Rules) -> dict[str, Plan]:
                 Step(r + 2, c, a.SUBMIT),
             ),
             s_.SUBMITTED,
-            l_.YELLOW,  # past its deadline while waiting for review: yellow, never red
+            l_.RED,  # past its deadline while waiting for review: still overdue (red)
         ),
         "endorsed": Plan(
             far,

@@ -57,11 +57,11 @@ async def test_open_orders_red_yellow_green_then_deadline(bot: BotUnderTest) -> 
     two_units(bot)
     alice = bot.contact("HZ", 2001)
     reply = await ask(alice, "/open")
-    assert reply.text.startswith("未销号事项 · 杭州市局党组（HZ）\n共 6 项：🔴 1 · 🟡 2 · 🟢 3")
-    # red HZ-002; yellow: HZ-004 (submitted, past deadline: waiting for review, not red) and
+    assert reply.text.startswith("未销号事项 · 杭州市局党组（HZ）\n共 6 项：🔴 2 · 🟡 1 · 🟢 3")
+    # red HZ-002 and HZ-004 (submitted past its deadline: overdue until closed); yellow
     # HZ-003 (due in 3 days); green by deadline, long-term last.
     assert ids_in(reply) == ["HZ-002", "HZ-004", "HZ-003", "HZ-007", "HZ-001", "HZ-008"]
-    assert reply.button_texts[:3] == ["🔴 HZ-002", "🟡 HZ-004", "🟡 HZ-003"]
+    assert reply.button_texts[:3] == ["🔴 HZ-002", "🔴 HZ-004", "🟡 HZ-003"]
     assert (
         "🔴 HZ-002 超期问题\n　　未整改 · 截止 2026年2月20日（周五），已超期 10 天" in reply.text
     )
@@ -74,8 +74,9 @@ async def test_overdue_and_due_windows(bot: BotUnderTest) -> None:
     two_units(bot)
     alice = bot.contact("HZ", 2001)
     overdue = await ask(alice, "/overdue")
-    assert overdue.text.startswith("超期事项 · 杭州市局党组（HZ）\n共 1 项")
-    assert ids_in(overdue) == ["HZ-002"]
+    assert overdue.text.startswith("超期事项 · 杭州市局党组（HZ）\n共 2 项")
+    assert ids_in(overdue) == ["HZ-002", "HZ-004"]  # submitted late: still overdue
+    assert "🔴 HZ-004 “三会一课”制度落实不到位\n　　待签字 · 截止" in overdue.text
     due = await ask(alice, "/due")  # config due_days = 7: 3-2 … 3-9
     assert "2026年3月2日（周一） 至 2026年3月9日（周一） 到期的事项" in due.text
     assert ids_in(due) == ["HZ-003"]
@@ -196,8 +197,8 @@ async def test_inspectors_see_every_unit_or_the_one_named(bot: BotUnderTest) -> 
     assert everything.text.startswith("未销号事项 · 全部单位\n共 7 项")
     assert ids_in(everything)[:2] == ["NB-001", "HZ-002"]  # red first, earlier deadline first
     assert ids_in(await ask(inspector, "/open nb")) == ["NB-001"]
-    assert ids_in(await ask(inspector, "/overdue")) == ["NB-001", "HZ-002"]
-    assert ids_in(await ask(inspector, "/overdue HZ")) == ["HZ-002"]
+    assert ids_in(await ask(inspector, "/overdue")) == ["NB-001", "HZ-002", "HZ-004"]
+    assert ids_in(await ask(inspector, "/overdue HZ")) == ["HZ-002", "HZ-004"]
     assert ids_in(await ask(inspector, "/due 14 HZ")) == ["HZ-003", "HZ-007"]
     assert ids_in(await ask(inspector, "/due HZ 14")) == ["HZ-003", "HZ-007"]
     assert (await ask(inspector, "/open XX")).text == "未找到单位 XX。"
@@ -508,9 +509,9 @@ async def test_leaders_query_their_own_unit_like_contacts(bot: BotUnderTest) -> 
         "HZ-001",
         "HZ-008",
     ]
-    assert ids_in(await ask(boss, "/overdue")) == ["HZ-002"]
+    assert ids_in(await ask(boss, "/overdue")) == ["HZ-002", "HZ-004"]
     assert ids_in(await ask(boss, "/due 14")) == ["HZ-003", "HZ-007"]
-    assert (await ask(boss, "/item HZ-004")).text.startswith("🟡 黄灯 · HZ-004 · 待签字")
+    assert (await ask(boss, "/item HZ-004")).text.startswith("🔴 红灯 · HZ-004 · 待签字")
     assert "签字背书：待主要负责人签字" in (await ask(boss, "/item HZ-004")).text
     assert (await ask(boss, "/history HZ-004")).text.startswith("HZ-004 整改记录")
     assert (await ask(boss, "/item NB-001")).text == "未找到事项 NB-001。"

@@ -389,7 +389,8 @@ def test_daily_digest_only_when_asked_one_per_inspector() -> None:
     assert [(u, len(es)) for u, _, es in digests] == [(I1, 1), (I2, 1)]
     e = digests[0][2][0]
     assert e.key == f"digest:daily:{I1}:2026-07-01"
-    assert e.details["new_overdue"] == ["HZ-001"]
+    # overdue whatever the open status: the endorsed item is late too
+    assert e.details["new_overdue"] == ["HZ-001", "HZ-002"]
     assert e.details["awaiting_verification"] == ["HZ-002"]
     assert e.details["units"] == {
         "HZ": {
@@ -397,7 +398,7 @@ def test_daily_digest_only_when_asked_one_per_inspector() -> None:
             "in_progress": 1,
             "submitted": 0,
             "endorsed": 1,
-            "overdue": 1,
+            "overdue": 2,
             "closed": 0,
             "monitoring": 0,
         }

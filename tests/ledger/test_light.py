@@ -24,15 +24,18 @@ def lit(status: Status, now: datetime, *, long_term: bool = False, rules: Rules 
     return light(t.item, now, TZ, rules)
 
 
-@pytest.mark.parametrize("status", [Status.OPEN, Status.IN_PROGRESS])
+@pytest.mark.parametrize(
+    "status", [Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.ENDORSED]
+)
 def test_red_from_the_first_day_after_the_deadline(status: Status) -> None:
     assert lit(status, at(2026, 6, 30, 23, 59)) is Light.YELLOW  # the deadline day itself
     assert lit(status, at(2026, 7, 1, 0, 0)) is Light.RED
 
 
 @pytest.mark.parametrize("status", [Status.SUBMITTED, Status.ENDORSED])
-def test_waiting_for_review_is_never_red(status: Status) -> None:
-    assert lit(status, at(2026, 8, 1)) is Light.YELLOW  # late, but with the reviewers
+def test_waiting_for_review_is_red_once_late_and_green_before(status: Status) -> None:
+    # overdue means not closed by the deadline: applying for close-out does not stop it
+    assert lit(status, at(2026, 8, 1)) is Light.RED
     assert lit(status, at(2026, 5, 2)) is Light.GREEN
 
 

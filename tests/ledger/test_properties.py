@@ -265,12 +265,13 @@ def items(draw: st.DrawFn, unit: str | None = None, seq: int = 1) -> Item:
 
 @settings(max_examples=300, deadline=None)
 @given(item=items(), now=INSTANTS, yellow=st.integers(0, 30), stale=st.integers(1, 60))
-def test_light_is_never_red_while_waiting_or_finished(
+def test_light_is_red_exactly_while_not_closed_past_the_deadline(
     item: Item, now: datetime, yellow: int, stale: int
 ) -> None:
     lit = light(item, now, TZ, Rules(yellow_days=yellow, stale_days=stale))
-    if item.status not in (S.OPEN, S.IN_PROGRESS) or item.long_term:
-        assert lit is not Light.RED
+    past = item.deadline is not None and now.astimezone(TZ).date() > item.deadline
+    overdue = item.status.is_active and not item.long_term and past
+    assert (lit is Light.RED) == overdue
     assert (lit is Light.CLOSED) == (not item.status.is_active)
 
 

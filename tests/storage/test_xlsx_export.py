@@ -198,10 +198,10 @@ def test_unit_stats_definitions() -> None:
     assert stats.closeout_rate == 0.5
     empty = unit_stats(JB, [], now=NOW, tz=TZ, rules=RULES)
     assert (empty.completion_rate, empty.closeout_rate) == (None, None)
-    # submitted past the deadline: not red (waiting for review), but due
+    # submitted past the deadline: still overdue (not closed by the deadline), and due
     waiting = make_item(status=Status.SUBMITTED, deadline=date(2026, 11, 1))
     s = unit_stats(JB, [waiting], now=NOW, tz=TZ, rules=RULES)
-    assert (s.overdue, s.in_progress, s.due, s.closeout_rate) == (0, 1, 1, 0.0)
+    assert (s.overdue, s.in_progress, s.due, s.closeout_rate) == (1, 0, 1, 0.0)
     monitoring = make_item(status=Status.MONITORING, long_term=True, deadline=None)
     assert unit_stats(JB, [monitoring], now=NOW, tz=TZ, rules=RULES).closeout_rate == 1.0
     assert total_stats([stats, stats]).total == 12
