@@ -23,9 +23,8 @@ from ledger.figures import (
 from ledger.light import light
 from ledger.model import Item, Light, Status
 from ledger.rules import Rules
-
-from .factories import RULES, TZ, at, drive, track
-from .test_properties import INSTANTS, ledgers
+from tests.ledger.factories import RULES, TZ, at, drive, track
+from tests.ledger.test_properties import INSTANTS, ledgers
 
 NOW = at(2026, 7, 10)  # deadlines default to 2026-06-30: past
 
