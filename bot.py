@@ -32,7 +32,18 @@ from alerts import jobs as alert_jobs
 from config import Config, ConfigError, load_config
 from handlers import add as add_handlers
 from handlers import alerts as alert_handlers
-from handlers import dedupe, evidence, identity, menus, people, phrases, queries, start, workflow
+from handlers import (
+    confirm,
+    dedupe,
+    evidence,
+    identity,
+    menus,
+    people,
+    phrases,
+    queries,
+    start,
+    workflow,
+)
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
 from handlers import stats as stats_handlers
@@ -177,6 +188,7 @@ def build_app(config: Config, services: Services) -> Application:
     stats_handlers.register(app)  # /stats: the chart as a photo
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
     # Features with conversations or free-text input register above this line.
+    confirm.register(app)  # cf: buttons — "确认…？" before a formal act is recorded
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
     error_handlers.register(app)
     alert_jobs.register(app)  # JobQueue: start-up and scheduled sweeps, digests, daily backup

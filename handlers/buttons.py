@@ -17,6 +17,10 @@ Verbs in use (the module that handles each is in brackets):
   workflow module enabled with ``handlers.render.enable_card_actions``)
 - ``ev:<ITEM>:<n>`` re-send evidence n of an item (workflow)
 - ``ok:<token>`` / ``no:<token>`` confirm or cancel a pending operation (import, add)
+- ``cf:<action>:<ITEM>`` / ``cf:no:<ITEM>`` confirm or cancel a formal act asked for in words
+  or by a card button (confirm)
+- ``ph:<phrase>`` a phrase offered under "没太明白" (``open``, ``overdue``, ``due``, ``todo``,
+  ``sign``, ``verify``, ``units``, ``help``; phrases)
 - ``lang:<zh|en>`` choose the language (start; the /lang buttons)
 - ``inv:<CODE>:<contact|leader>`` make an invitation (people; under /newunit's answer)
 

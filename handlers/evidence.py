@@ -81,7 +81,7 @@ from handlers.workflow import (
     redraw_card,
 )
 from ledger.access import Action, authorize, may
-from ledger.dates import normalise_item_id, normalise_text
+from ledger.dates import item_ids_in, normalise_item_id, normalise_text
 from ledger.errors import AlreadyDone, LedgerError
 from ledger.model import Evidence, Item
 from ledger.workflow import NewEvidence
@@ -157,9 +157,14 @@ def offered_file(message: Message, services: Services) -> Offered | None:
 
 
 def caption_item(message: Message) -> str | None:
-    """The item id a caption starts with (``HZ-007 会议记录`` → ``HZ-007``), or ``None``."""
+    """The item id a caption names: the one it starts with (``HZ-007 会议记录`` → ``HZ-007``),
+    else the only one written inside it (``HZ-003的会议纪要``, ``这是 HZ-3 的签到表``);
+    ``None`` when it names none, or two different ones (which one would be a guess)."""
     words = normalise_text(message.caption or "").split()
-    return words[0] if words and normalise_item_id(words[0]) is not None else None
+    if words and normalise_item_id(words[0]) is not None:
+        return words[0]
+    inside = item_ids_in(message.caption or "")
+    return inside[0] if len(inside) == 1 else None
 
 
 def size_text(size: int) -> str:

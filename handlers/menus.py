@@ -43,8 +43,9 @@ _COMMON = ("lang", "help")
 MENUS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.CONTACT: (*_QUERIES, *_UNIT_WORK, *_COMMON),
-    Role.LEADER: (*_QUERIES, "endorse", "reject", *_UNIT_WORK, *_COMMON),
+    Role.LEADER: ("todo", *_QUERIES, "endorse", "reject", *_UNIT_WORK, *_COMMON),
     Role.INSPECTOR: (
+        "todo",
         "units",
         "unit",
         *_QUERIES,
@@ -69,7 +70,7 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
 }
 
 # Commands of a role that only act on items waiting for a leader's signature (待签字).
-SIGNING: dict[Role, frozenset[str]] = {Role.LEADER: frozenset({"endorse", "reject"})}
+SIGNING: dict[Role, frozenset[str]] = {Role.LEADER: frozenset({"endorse", "reject", "todo"})}
 
 
 def registered_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> frozenset[str]:

@@ -172,7 +172,8 @@ def units_in(services: Services, scope: str) -> list[str]:
 @dataclass(frozen=True)
 class ListSpec:
     """Which items a list shows: ``kind`` ``open`` | ``overdue`` | ``due`` (deadline from
-    ``start`` to ``end``, both included) | ``unit`` (open, under the unit's figures)."""
+    ``start`` to ``end``, both included) | ``unit`` (open, under the unit's figures) |
+    ``sign`` (待签字, waiting for the leader) | ``verify`` (待核验, waiting for inspectors)."""
 
     kind: str
     scope: str
@@ -192,6 +193,10 @@ class ListSpec:
             return False
         if self.kind == "overdue":
             return view.light is Light.RED
+        if self.kind == "sign":
+            return item.status is Status.SUBMITTED
+        if self.kind == "verify":
+            return item.status is Status.ENDORSED
         if self.kind == "due":
             deadline = item.deadline
             return (
@@ -479,7 +484,7 @@ async def show_list(
     unit: str | None = None,
     window: tuple[date, date] | None = None,
 ) -> None:
-    """Send page 1 of a list (``kind`` open | overdue | due | unit) for ``who``."""
+    """Send page 1 of a list (``kind`` open | overdue | due | unit | sign | verify)."""
     if not await private_only(update, who):
         return
     scope = resolve_scope(who, unit)
@@ -592,6 +597,19 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE, wh
         await send(update, who.t("queries.usage.history", example=example_id(who)))
         return
     await show_history(update, who, args[0])
+
+
+@for_roles()
+async def todo_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/todo 待办: what waits for the sender — a leader's 待签字, an inspector's 待核验, a
+    contact's open items."""
+    if who.role is Role.LEADER:
+        kind = "sign"
+    elif who.is_inspector:
+        kind = "verify"
+    else:
+        kind = "open"
+    await show_list(update, who, kind, _one_unit_arg(context.args or []))
 
 
 @for_roles(Role.INSPECTOR)
@@ -709,11 +727,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("item", item_command))
     app.add_handler(CommandHandler("history", history_command))
     app.add_handler(CommandHandler("unit", unit_command))
+    app.add_handler(CommandHandler("todo", todo_command))
     app.add_handler(CallbackQueryHandler(card_callback, pattern=r"^card:"))
     app.add_handler(CallbackQueryHandler(history_callback, pattern=r"^hist:"))
     app.add_handler(CallbackQueryHandler(unit_callback, pattern=r"^unit:"))
     app.add_handler(CallbackQueryHandler(page_callback, pattern=r"^page:"))
-    for kind in ("open", "overdue", "due", "unit"):
+    for kind in ("open", "overdue", "due", "unit", "sign", "verify"):
         register_pager(app, kind, _list_pager(kind))
     register_pager(app, "hist", _history_pager)
 

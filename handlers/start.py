@@ -91,12 +91,14 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("more", "lang"),
     ),
     Role.LEADER: (
+        ("todo_leader", "todo"),
         ("queries", "open"),
         ("endorse", "endorse"),
         ("unit_work", "progress"),
         ("more", "lang"),
     ),
     Role.INSPECTOR: (
+        ("todo_inspector", "todo"),
         ("units", "units"),
         ("inspector_queries", "open"),
         ("review", "approve"),

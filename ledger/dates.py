@@ -312,6 +312,30 @@ def normalise_item_id(text: str) -> str | None:
     return f"{m[1]}-{seq:03d}"
 
 
+# An item id inside a sentence ("这是HZ-003的会议纪要"): the separator is required there, and
+# the id may not be glued to more letters or digits on either side.
+_ITEM_ID_INSIDE = re.compile(r"(?<![A-Z0-9])([A-Z][A-Z0-9]{0,9}) ?[-_] ?([0-9]{1,6})(?![0-9])")
+
+
+def item_ids_in(text: str) -> list[str]:
+    """Every distinct canonical item id written inside ``text`` (``HZ-003 的会议纪要``,
+    ``会议纪要（hz-3）``), in order of appearance. Inside a sentence only the forms with a
+    ``-`` or ``_`` count (``HZ003`` could be a file name); a text that is nothing but an id
+    is read like :func:`normalise_item_id`."""
+    if not isinstance(text, str):
+        return []
+    whole = normalise_item_id(text)
+    if whole is not None:
+        return [whole]
+    s = normalise_text(text).upper()
+    found: list[str] = []
+    for m in _ITEM_ID_INSIDE.finditer(s[:2000]):
+        item_id = normalise_item_id(f"{m[1]}-{m[2]}")
+        if item_id is not None and item_id not in found:
+            found.append(item_id)
+    return found
+
+
 __all__ = [
     "DEFAULT_IMMEDIATE_DAYS",
     "IMMEDIATE_WORDS",
@@ -320,6 +344,7 @@ __all__ = [
     "explain",
     "DeadlineKind",
     "ParsedDate",
+    "item_ids_in",
     "normalise_item_id",
     "normalise_text",
     "parse_deadline",

@@ -145,6 +145,11 @@ def forged_data(world: World, tokens: tuple[str, ...]) -> list[str]:
         "add:skip:leader",
         "add:long:deadline",
         *(f"do:{action}:{item}" for action in Action),
+        *(f"cf:{action}:{item}" for action in Action),
+        f"cf:no:{item}",
+        *(f"ph:{kind}" for kind in ("open", "overdue", "due", "todo", "sign", "verify")),
+        "ph:units",
+        "ph:help",
         *(
             f"page:{name}:{scope}:1"
             for name in pager_names(world.bot.app)
@@ -247,8 +252,21 @@ def item_requests(world: World) -> list[tuple[str, str]]:
         for command in registered_commands(world.bot.app)
         for template in ("/{c} {x}", "/{c} {x} 2026-12-31 理由文字")
     ]
-    requests += [("say", t) for t in ("{x}", "{x} 历史", "{x} 进展 已召开专题会议")]
+    requests += [
+        ("say", t)
+        for t in (
+            "{x}",
+            "{x} 历史",
+            "{x} 进展 已召开专题会议",
+            "{x} 申请销号",
+            "签字 {x}",
+            "{x} 已完成 召开了专题会",
+            "{x} 退回 材料不全",
+            "{x} 佐证",
+        )
+    ]
     requests += [("document", "{x} 会议记录"), ("photo", "{x} 现场照片")]
+    requests += [("photo", "这是{x}的会议纪要")]
     requests += [
         ("button", b)
         for b in (
@@ -257,6 +275,8 @@ def item_requests(world: World) -> list[tuple[str, str]]:
             "ev:{x}:1",
             "ev:{x}:2",
             *(f"do:{action}:{{x}}" for action in Action),
+            *(f"cf:{action}:{{x}}" for action in Action),
+            "cf:no:{x}",
             *(f"page:{name}:{{x}}:1" for name in pager_names(world.bot.app)),
         )
     ]
@@ -466,7 +486,7 @@ atom = st.one_of(
 argument = st.lists(atom, max_size=4).map(" ".join)
 
 verbs = st.sampled_from(
-    ["card", "hist", "unit", "page", "do", "ev", "ok", "no", "lang", "inv", "add", "x"]
+    ["card", "hist", "unit", "page", "do", "cf", "ph", "ev", "ok", "no", "lang", "inv", "add", "x"]
 )
 part = st.one_of(
     st.sampled_from(

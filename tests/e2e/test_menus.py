@@ -42,13 +42,13 @@ async def test_configured_inspectors_get_their_menu_at_start_up(bot: BotUnderTes
     inspector = bot.inspector()  # has a chat with the bot; inspector 101 has none yet
     await start_up(bot)
     commands = [c for c, _ in inspector.commands()]
-    assert commands[:2] == ["units", "unit"]
+    assert commands[:3] == ["todo", "units", "unit"]
     assert {"invite", "people", "revoke", "newunit", "help", "lang"} <= set(commands)
     latecomer = bot.inspector(101)
     assert [c for c, _ in latecomer.commands()] == ["start", "help"]  # the default, for now
     await latecomer.send("/start")
     await latecomer.next_reply()
-    assert [c for c, _ in latecomer.commands()][:2] == ["units", "unit"]
+    assert [c for c, _ in latecomer.commands()][:3] == ["todo", "units", "unit"]
 
 
 async def test_a_bound_person_gets_their_roles_menu_in_their_language(bot: BotUnderTest) -> None:
@@ -60,11 +60,14 @@ async def test_a_bound_person_gets_their_roles_menu_in_their_language(bot: BotUn
     await boss.send(f"/start {code}")
     await boss.next_reply()
     # Config language zh-CN wins over the client's en until they choose.
-    assert boss.commands()[0] == ("open", "未销号事项")
+    assert boss.commands()[:2] == [
+        ("todo", "待办：待我签字 / 待核验 / 未销号"),
+        ("open", "未销号事项"),
+    ]
     assert "invite" not in [c for c, _ in boss.commands()]
     await boss.send("/lang en")
     await boss.next_reply()
-    assert boss.commands()[0] == ("open", "Items not yet closed")
+    assert boss.commands()[1] == ("open", "Items not yet closed")
     call = bot.emulator.calls_of("setMyCommands")[-1]
     assert call.params["scope"] == {"type": "chat", "chat_id": 2002}
     assert "language_code" not in call.params  # shown whatever the client's language
