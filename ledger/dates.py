@@ -314,7 +314,7 @@ def normalise_item_id(text: str) -> str | None:
 
 # An item id inside a sentence ("这是HZ-003的会议纪要"): the separator is required there, and
 # the id may not be glued to more letters or digits on either side.
-_ITEM_ID_INSIDE = re.compile(r"(?<![A-Z0-9])([A-Z][A-Z0-9]{0,9}) ?[-_] ?([0-9]{1,6})(?![0-9])")
+_ITEM_ID_INSIDE = re.compile(r"(?<![A-Z0-9])([A-Z][A-Z0-9]{0,9}) ?[-_] ?([0-9]{1,6})(?![0-9A-Z])")
 
 
 def item_ids_in(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.phrases import Route, closest, next_week, route, this_week
-from ledger.dates import normalise_item_id
+from ledger.dates import item_ids_in, normalise_item_id
 
 MONDAY = date(2026, 3, 2)
 SUNDAY = date(2026, 3, 8)
@@ -188,3 +188,21 @@ def test_the_closest_phrases_are_offered_first(
 ) -> None:
     picked = closest(text, kinds)
     assert picked[0] == first and len(picked) == 3 and len(set(picked)) == 3
+
+
+@pytest.mark.parametrize(
+    ("caption", "found"),
+    [
+        ("HZ-003 的会议纪要", ["HZ-003"]),
+        ("这是HZ-003的会议纪要", ["HZ-003"]),
+        ("会议纪要（ｈｚ－３）", ["HZ-003"]),
+        ("HZ003", ["HZ-003"]),
+        ("会议纪要HZ003", []),  # glued without a dash: could be a file name
+        ("HZ-001、HZ-004 的照片", ["HZ-001", "HZ-004"]),
+        ("XHZ-001", ["XHZ-001"]),
+        ("AHZ-1001A", []),
+        ("", []),
+    ],
+)
+def test_item_ids_inside_a_sentence(caption: str, found: list[str]) -> None:
+    assert item_ids_in(caption) == found
