@@ -404,6 +404,19 @@ class Renderer:
         ids = [str(e["item_id"]) for e in entries if e.get("item_id")]
         return self._with_buttons(lang, lines, ids)
 
+    def damaged_notice(self, lang: str, code: str, record: str, file: str) -> Rendered:
+        """To an inspector: unit ``code``'s ledger is quarantined read-only (R29)."""
+        unit = self.directory.units.get(code)
+        text = self.t(
+            lang,
+            "harden.damaged_notice",
+            unit=unit.name if unit is not None else code,
+            code=code,
+            record=record,
+            file=file,
+        )
+        return Rendered(text, None, ())
+
     def unreachable_notice(self, lang: str, user_id: int) -> Rendered:
         """To an inspector: ``user_id`` cannot be reached any more."""
         person = self.directory.people.get(user_id)

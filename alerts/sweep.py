@@ -505,6 +505,22 @@ class Sweeper:
 
         epochs = self.registry.get_meta(UNREACHABLE_META, {}) or {}
         told = {k.rpartition("@")[0] for k in records if is_notice(k)}
+        # A ledger quarantined at open for a damaged record (R29): told once per damage (the
+        # key carries a digest of what was found, so a new damage is told again).
+        for code, damage in self.services.store.damaged().items():
+            mark = hashlib.sha256(str(damage).encode()).hexdigest()[:8]
+            notice = f"notice:damaged:{code}:{mark}"
+            if notice in told:
+                continue
+            for uid in inspectors:
+                data = {
+                    "notice": "damaged",
+                    "user_id": uid,
+                    "unit": code,
+                    "record": damage.reason,
+                    "file": damage.path.name,
+                }
+                batch.append(AlertRecord(f"{notice}@{uid}", State.PENDING, data))
         for person in people.values():
             if person.reachable:
                 continue
@@ -541,6 +557,13 @@ class Sweeper:
             lang = renderer.language(uid)
             if record.data.get("notice") == "uncertain":
                 rendered = renderer.uncertain_notice(lang, record.data.get("entries", []))
+            elif record.data.get("notice") == "damaged":
+                rendered = renderer.damaged_notice(
+                    lang,
+                    str(record.data.get("unit", "")),
+                    str(record.data.get("record", "")),
+                    str(record.data.get("file", "")),
+                )
             else:
                 rendered = renderer.unreachable_notice(lang, int(record.data.get("about", 0)))
             messages.append(Planned(uid, (key,), rendered, "notice"))

@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from handlers.services import services_of
+from storage.errors import DamagedLedger
 
 log = logging.getLogger(__name__)
 ERRORS_KEY = "errors"
@@ -31,7 +32,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     user = update.effective_user
     lang = services.catalog.normalise(user.language_code if user else None)
-    text = services.catalog.t(lang, "error.internal")
+    if isinstance(error, DamagedLedger):
+        # A write to a ledger quarantined for a damaged record (R29): say so, not "internal".
+        unit = services.store.registry.get_unit(error.unit)
+        name = unit.name if unit is not None else error.unit
+        text = services.catalog.t(lang, "harden.damaged_write", unit=name)
+    else:
+        text = services.catalog.t(lang, "error.internal")
     try:
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:

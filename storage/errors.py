@@ -39,6 +39,23 @@ class CorruptFile(StorageError):
         )
 
 
+class DamagedLedger(StorageError):
+    """A write to a ledger quarantined at open because a record in it does not decode (R29).
+
+    The ledger stays readable (without the damaged records) and is never written until the
+    file is repaired or restored and the bot restarted. ``unit`` names it; ``damage`` is the
+    first damaged record found.
+    """
+
+    def __init__(self, unit: str, damage: CorruptFile) -> None:
+        self.unit = unit
+        self.damage = damage
+        super().__init__(
+            f"ledger {unit} is read-only: {damage.path.name}: {damage.reason}; repair or "
+            "restore the file, then restart"
+        )
+
+
 class MissingFile(StorageError):
     """A file the other files say must exist is gone (e.g. a registered unit's ledger).
 

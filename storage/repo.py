@@ -57,6 +57,7 @@ from ledger.model import (
 from storage.errors import (
     AlreadyExists,
     CorruptFile,
+    DamagedLedger,
     EventOutOfOrder,
     InviteRejected,
     MissingFile,
@@ -86,6 +87,7 @@ from storage.safe import (
     document_meta,
     fsync_dir,
     new_document,
+    quarantine,
     remove_temp_files,
     schema_version,
 )
@@ -159,6 +161,11 @@ class Ledger:
         self._writer: int | None = None  # thread id inside transaction(), to refuse nesting
         self._view: _LedgerView | None = None
         self._empty = new_document(LEDGER, unit=unit, next_seq=1)
+        # Set by ``verify()`` when a record does not decode (R29): the ledger is then read-only
+        # and reads skip the damaged records instead of failing every caller.
+        self.damage: CorruptFile | None = None
+        self._bad_items: frozenset[str] = frozenset()
+        self._bad_events: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return f"Ledger({self.unit!r}, {self._storage.name!r})"
@@ -171,15 +178,53 @@ class Ledger:
         return self._item(self._current(), item_id)
 
     def items(self) -> list[Item]:
-        """Every item, in id order (withdrawn ones included; items are never deleted)."""
+        """Every item, in id order (withdrawn ones included; items are never deleted); a
+        damaged ledger's undecodable records are left out."""
         view = self._current()
         ids = sorted(view.doc.get(ITEMS, {}), key=int)
-        return [self._decode_item(view, doc_id) for doc_id in ids]
+        return [self._decode_item(view, doc_id) for doc_id in ids if doc_id not in self._bad_items]
 
     def events(self, item_id: str) -> list[Event]:
         """The item's history, oldest first (``seq`` 1..n); ``[]`` for an unknown item."""
         view = self._current()
         return [self._decode_event(view, e) for e in view.events_by_item.get(item_id, [])]
+
+    def verify(self) -> CorruptFile | None:
+        """Decode every record now; return the first damaged one (``None`` if all decode).
+
+        A ledger whose file parses but holds a record that does not decode is quarantined in
+        place (R29): from then on it refuses writes (``DamagedLedger``) and its reads leave the
+        damaged records out, so one unit's damage never stops the other units' alerts and
+        answers, nor the readable part of its own. Damage of the whole file (not JSON, wrong
+        schema, a bad ``next_seq``) still raises ``CorruptFile`` here: nothing is readable.
+        """
+        doc = self._storage.read()
+        if doc is None:
+            return None
+        found: list[CorruptFile] = []
+        bad_items: set[str] = set()
+        bad_events: set[str] = set()
+        for doc_id, raw in doc.get(ITEMS, {}).items():
+            try:
+                item = item_from_dict(raw)
+                if item.id != make_item_id(self.unit, int(doc_id)):
+                    raise ValueError(f"holds item {item.id}")
+            except Exception as exc:  # any failure to decode means a damaged record
+                bad_items.add(doc_id)
+                found.append(_corrupt(self._storage, f"item record {doc_id}", exc))
+        for doc_id, raw in doc.get(EVENTS, {}).items():
+            try:
+                event_from_dict(raw)
+            except Exception as exc:  # any failure to decode means a damaged record
+                bad_events.add(doc_id)
+                found.append(_corrupt(self._storage, f"event record {doc_id}", exc))
+        if not found:
+            return None
+        self._bad_items = frozenset(bad_items)
+        self._bad_events = frozenset(bad_events)
+        self.damage = found[0]
+        self._view = None
+        return self.damage
 
     def __len__(self) -> int:
         """Number of items."""
@@ -207,6 +252,8 @@ class Ledger:
         Transactions on one ledger run one at a time (other threads wait); opening one inside
         another on the same ledger and thread raises ``StorageError`` instead of deadlocking.
         """
+        if self.damage is not None:
+            raise DamagedLedger(self.unit, self.damage)
         me = threading.get_ident()
         if self._writer == me:
             raise StorageError(f"nested transaction on ledger {self.unit}")
@@ -237,6 +284,9 @@ class Ledger:
         last = 0
         for doc_id, raw in doc.get(EVENTS, {}).items():
             item_id, seq = raw.get("item_id"), raw.get("seq")
+            if doc_id in self._bad_events:
+                last = max(last, int(doc_id))
+                continue
             if not isinstance(item_id, str) or not isinstance(seq, int):
                 raise CorruptFile(
                     Path(self._storage.name), f"event record {doc_id} has no item_id/seq"
@@ -258,7 +308,11 @@ class Ledger:
             unit, seq = split_item_id(item_id)
         except InvalidValue:
             return None
-        if unit != self.unit or str(seq) not in view.doc.get(ITEMS, {}):
+        if (
+            unit != self.unit
+            or str(seq) not in view.doc.get(ITEMS, {})
+            or str(seq) in self._bad_items
+        ):
             return None
         item = self._decode_item(view, str(seq))
         return item if item.id == item_id else None
@@ -448,6 +502,9 @@ class _KeyedTables:
     def _commit(self, doc: Document, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
         self._storage.write({**doc, **tables})
 
+    # A record without its key: ``_index`` raises (registry) or skips it (the alert log).
+    _skip_keyless = False
+
     def _index(self, doc: Document, table: str, key_field: str) -> _Index:
         """Key -> doc id for a table keyed by a string field, cached per table object (tables
         are replaced, never mutated, so identity tells whether the index is current)."""
@@ -457,6 +514,8 @@ class _KeyedTables:
             ids: dict[str, str] = {}
             for doc_id, record in records.items():
                 key = record.get(key_field)
+                if not isinstance(key, str) and self._skip_keyless:
+                    continue
                 if not isinstance(key, str):
                     raise CorruptFile(
                         Path(self._storage.name), f"{table} record {doc_id} has no {key_field}"
@@ -510,22 +569,38 @@ class _AlertTable(_KeyedTables):
     storage, whose ``alerts`` table then holds the log (writes are refused there anyway).
     """
 
+    _skip_keyless = True
+
     def __init__(self, storage: DocumentStorage) -> None:
         super().__init__(storage, ALERTS)
 
     def get(self, key: str) -> AlertRecord | None:
         doc = self._doc()
         doc_id = self._index(doc, ALERTS, "key").ids.get(key)
-        return None if doc_id is None else self._decode(alert_from_dict, doc, ALERTS, doc_id)
+        return None if doc_id is None else _alert_or_uncertain(doc[ALERTS][doc_id])
 
     def records(self, state: str | None) -> list[AlertRecord]:
+        """Every record (in ``state``), oldest first. One damaged record must not silence
+        every alert (R29): one whose key still reads counts as ``uncertain`` (never resent;
+        the sweep tells the inspectors once), one without a key is left out."""
         doc = self._doc()
         records = doc.get(ALERTS, {})
-        return [
-            self._decode(alert_from_dict, doc, ALERTS, d)
-            for d in sorted(records, key=int)
-            if state is None or records[d].get("state") == state
-        ]
+        out: list[AlertRecord] = []
+        for d in sorted(records, key=int):
+            record = _alert_or_uncertain(records[d])
+            if record is not None and (state is None or record.state == state):
+                out.append(record)
+        return out
+
+    def damaged(self) -> int:
+        """How many records do not decode (each read as ``uncertain`` or left out)."""
+        count = 0
+        for raw in self._doc().get(ALERTS, {}).values():
+            try:
+                alert_from_dict(raw)
+            except Exception:  # any failure to decode means a damaged record
+                count += 1
+        return count
 
     def put_many(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         with self._lock:
@@ -540,6 +615,14 @@ class _AlertTable(_KeyedTables):
                 return False
             self._put_keyed_many(doc, ALERTS, "key", [(key, new)])
             return True
+
+
+def _alert_or_uncertain(raw: dict[str, Any]) -> AlertRecord | None:
+    try:
+        return alert_from_dict(raw)
+    except Exception:  # any failure to decode means a damaged record
+        key = raw.get("key")
+        return AlertRecord(key, "uncertain", {"damaged": True}) if isinstance(key, str) else None
 
 
 class Registry(_KeyedTables):
@@ -880,6 +963,15 @@ class Store:
                 read_only=not lock,
             )
             store._load_ledgers()
+            damaged_alerts = store.registry._alerts.damaged()
+            if damaged_alerts:
+                copy = store._quarantine_copy(alert_storage)
+                log.error(
+                    "alerts.json holds %d damaged record(s): each is treated as sent "
+                    "(uncertain, never resent) and the inspectors are told%s",
+                    damaged_alerts,
+                    f"; a copy was saved as {copy}" if copy else "",
+                )
         except BaseException:
             if dir_lock is not None:
                 dir_lock.release()
@@ -915,6 +1007,14 @@ class Store:
     def ledgers(self) -> list[Ledger]:
         """Every unit's ledger, sorted by unit code."""
         return [self._ledgers[code] for code in sorted(self._ledgers)]
+
+    def damaged(self) -> dict[str, CorruptFile]:
+        """Unit code -> the first damaged record of each ledger quarantined at open (R29)."""
+        return {
+            code: ledger.damage
+            for code, ledger in sorted(self._ledgers.items())
+            if ledger.damage is not None
+        }
 
     def add_unit(self, unit: Unit) -> Ledger:
         """Register a unit and create its empty ledger file; ``AlreadyExists`` if the code is
@@ -974,7 +1074,27 @@ class Store:
                     f"unit {unit.code} is registered but its ledger file is missing; restore "
                     "it from a backup (a new empty ledger would reuse item ids)",
                 )
-            self._ledgers[unit.code] = Ledger(unit.code, storage)
+            ledger = Ledger(unit.code, storage)
+            damage = ledger.verify()
+            if damage is not None:
+                copy = self._quarantine_copy(storage)
+                log.error(
+                    "ledger %s is damaged and read-only until repaired (%s)%s",
+                    unit.code,
+                    damage.reason,
+                    f"; a copy was saved as {copy}" if copy else "",
+                )
+            self._ledgers[unit.code] = ledger
+
+    def _quarantine_copy(self, storage: DocumentStorage) -> Path | None:
+        """The locked opener keeps a byte-for-byte copy of a damaged ledger (as for R3)."""
+        if self.read_only or self.layout is None or not isinstance(storage, SafeJSONStorage):
+            return None
+        try:
+            return quarantine(storage.path, storage.path.read_bytes(), self.layout.quarantine_dir)
+        except OSError as exc:
+            log.warning("could not copy %s to quarantine: %s", storage.path, exc)
+            return None
 
 
 def _move_alert_log(

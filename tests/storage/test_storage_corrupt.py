@@ -14,6 +14,7 @@ import pytest
 
 from ledger.model import Unit
 from storage import CorruptFile, MissingFile, Store
+from storage.errors import DamagedLedger
 from storage.safe import SafeJSONStorage, new_document
 from tests.storage.storage_helpers import add_item
 
@@ -161,13 +162,21 @@ def test_lost_registry_with_ledgers_left_refuses_to_open(populated: Path) -> Non
     assert not (populated / "registry.json").exists()
 
 
-def test_bad_record_in_a_parsing_file_raises_corrupt_not_keyerror(populated: Path) -> None:
+def test_bad_record_in_a_parsing_file_quarantines_the_ledger_read_only(populated: Path) -> None:
+    """R29: the record is named (not a KeyError), left out of reads, and the ledger refuses
+    writes instead of failing every reader."""
     path = populated / "ledgers" / "HZ.json"
     doc = json.loads(path.read_bytes())
     del doc["items"]["1"]["problem"]
     path.write_text(json.dumps(doc), "utf-8")
-    with Store.open(populated) as store, pytest.raises(CorruptFile, match="item record 1"):
-        store.ledger("HZ").get_item("HZ-001")
+    before = path.read_bytes()
+    with Store.open(populated) as store:
+        damage = store.damaged()["HZ"]
+        assert isinstance(damage, CorruptFile) and "item record 1" in damage.reason
+        assert store.ledger("HZ").get_item("HZ-001") is None
+        with pytest.raises(DamagedLedger, match="ledger HZ is read-only"):
+            store.ledger("HZ").allocate_item_id()
+    assert path.read_bytes() == before
 
 
 def test_unit_added_after_a_crash_adopts_the_orphan_ledger(tmp_path: Path) -> None:
