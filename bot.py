@@ -29,6 +29,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from alerts import jobs as alert_jobs
+from alerts.channels import deliver as group_channels
 from config import Config, ConfigError, load_config
 from handlers import add as add_handlers
 from handlers import alerts as alert_handlers
@@ -60,25 +61,39 @@ log = logging.getLogger("zgt")
 # --------------------------------------------------------------------------- logging (R26)
 
 
-class TokenFilter(logging.Filter):
-    """Masks the bot token wherever it would appear in a log line (URLs carry ``bot<token>``)."""
+# Group-robot webhook URLs carry their credentials as query parameters (企业微信 ``key``,
+# 钉钉 ``access_token`` and the 加签 ``sign``): masked whatever their value.
+_WEBHOOK_PARAMS = r"(?<=[?&](?:key|access_token|sign)=)[^&\s'\"]+"
 
-    def __init__(self, token: str | None) -> None:
+
+class TokenFilter(logging.Filter):
+    """Masks the bot token wherever it would appear in a log line (URLs carry ``bot<token>``),
+    and the group robots' keys and secrets (``[channels]``) and webhook credentials."""
+
+    def __init__(self, token: str | None, secrets: Sequence[str] = ()) -> None:
         super().__init__()
-        self._pattern = re.compile(re.escape(token)) if token else None
+        masked = sorted({s for s in (token, *secrets) if s}, key=len, reverse=True)
+        alternatives = [re.escape(s) for s in masked]
+        if secrets:
+            alternatives.append(_WEBHOOK_PARAMS)
+        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+        self._token = token
+
+    def _mask(self, match: re.Match[str]) -> str:
+        return "<token>" if match.group(0) == self._token else "<secret>"
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._pattern is None:
             return True
         message = record.getMessage()
         if self._pattern.search(message):
-            record.msg = self._pattern.sub("<token>", message)
+            record.msg = self._pattern.sub(self._mask, message)
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             # Formatted tracebacks can carry the URL too: format now, mask, and drop exc_info.
             formatter = logging.Formatter()
             text = formatter.formatException(record.exc_info)
-            record.msg = f"{record.msg}\n{self._pattern.sub('<token>', text)}"
+            record.msg = f"{record.msg}\n{self._pattern.sub(self._mask, text)}"
             record.exc_info = None
             record.exc_text = None
         return True
@@ -135,11 +150,14 @@ class PollingRequest(HTTPXRequest):
         return HTTPStatus.OK, b'{"ok": true, "result": []}'
 
 
-def setup_logging(token: str | None, level: int = logging.INFO) -> None:
-    """Root logging to stderr with the token mask; httpx/httpcore only from WARNING (R26)."""
+def setup_logging(
+    token: str | None, level: int = logging.INFO, secrets: Sequence[str] = ()
+) -> None:
+    """Root logging to stderr with the token and robot-secret mask; httpx/httpcore only from
+    WARNING (R26)."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenFilter(token))
+    handler.addFilter(TokenFilter(token, secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -192,6 +210,7 @@ def build_app(config: Config, services: Services) -> Application:
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
     error_handlers.register(app)
     alert_jobs.register(app)  # JobQueue: start-up and scheduled sweeps, digests, daily backup
+    group_channels.register(app)  # 企业微信 / 钉钉 groups: a pass in every sweep (after alerts)
     return app
 
 
@@ -331,7 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(config.token, logging.DEBUG if args.debug else logging.INFO)
+    setup_logging(
+        config.token,
+        logging.DEBUG if args.debug else logging.INFO,
+        secrets=config.channels.secrets,
+    )
     try:
         return COMMANDS[args.command](config, args)
     except (StorageError, ConfigError) as exc:

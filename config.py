@@ -148,6 +148,57 @@ class BackupConfig:
     dir: Path | None = None
 
 
+CHANNEL_KINDS = ("wecom", "dingtalk")
+DINGTALK_SECURITY = ("sign", "keyword")
+WECOM_URL = "https://qyapi.weixin.qq.com"
+DINGTALK_URL = "https://oapi.dingtalk.com"
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One group robot (企业微信群机器人 or 钉钉自定义机器人) and the audience it speaks to.
+
+    ``name`` is ``"inspectors"`` (the inspectors' group) or ``"unit:<CODE>"`` (that unit's
+    work group). ``key`` is the WeCom webhook ``key`` or the DingTalk ``access_token``;
+    ``secret`` the DingTalk 加签 secret (``SEC…``). Both come from the environment or a
+    secrets file, never from config.toml, and never appear in ``repr``.
+    """
+
+    name: str
+    kind: str
+    key: str = field(repr=False)
+    label: str = ""
+    unit: str | None = None
+    security: str | None = None  # DingTalk: "sign" | "keyword"
+    secret: str | None = field(default=None, repr=False)
+    keyword: str | None = None
+
+    @property
+    def audience(self) -> str:
+        return "unit" if self.unit is not None else "inspectors"
+
+
+@dataclass(frozen=True)
+class ChannelsConfig:
+    """``[channels]``: group robots beside Telegram (see README "企业微信 / 钉钉")."""
+
+    channels: tuple[ChannelConfig, ...] = ()
+    bot_username: str = ""  # a link to open the bot is added where set
+    wecom_url: str = WECOM_URL
+    dingtalk_url: str = DINGTALK_URL
+    timeout_seconds: float = 10.0
+    language: str = "zh-CN"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every key and secret (the log filter masks them, R26)."""
+        out = [c.key for c in self.channels] + [c.secret for c in self.channels if c.secret]
+        return tuple(dict.fromkeys(s for s in out if s))
+
+    def get(self, name: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -156,6 +207,7 @@ class Config:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)
     token: str | None = None  # from the environment or token_file; never printed (see __repr__)
 
     def __repr__(self) -> str:  # the token must never reach a log line (R26)
@@ -483,6 +535,230 @@ def _config_text(path: Path, data: bytes) -> str:
         ) from None
 
 
+# --------------------------------------------------------------------------- [channels]
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_SHOWN_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")  # a conventional name: safe to echo
+_UNIT_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# Keys a secret would be pasted under: refused outright, the value never echoed.
+_SECRET_KEYS = frozenset({"key", "secret", "token", "access_token", "webhook", "url", "sign"})
+_CHANNELS_KEYS = (
+    "bot_username",
+    "wecom_url",
+    "dingtalk_url",
+    "timeout_seconds",
+    "language",
+    "inspectors",
+    "units",
+)
+_CHANNEL_KEYS = (
+    "kind",
+    "name",
+    "key_env",
+    "key_file",
+    "security",
+    "secret_env",
+    "secret_file",
+    "keyword",
+)
+
+
+def _refuse_secret(where: str, key: str) -> ConfigError:
+    what = "secret" if key in ("secret", "sign") else "key"
+    return ConfigError(
+        f"{where} {key}: webhook keys and secrets must not be in the config file; "
+        f"set {what}_env (an environment variable name) or {what}_file (a file holding it)"
+    )
+
+
+def _secret_value(
+    where: str, table: Mapping[str, Any], prefix: str, env: Mapping[str, str], base: Path
+) -> str | None:
+    """The secret named by ``<prefix>_env`` or ``<prefix>_file`` (never echoed), or ``None``
+    when neither is set."""
+    name, file = table.get(f"{prefix}_env"), table.get(f"{prefix}_file")
+    if name is not None and file is not None:
+        raise ConfigError(f"{where}: set {prefix}_env or {prefix}_file, not both")
+    if name is not None:
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise ConfigError(
+                f"{where} {prefix}_env: expected the NAME of an environment variable, "
+                "e.g. ZGT_WECOM_KEY (the value is not shown)"
+            )
+        shown = name if _SHOWN_ENV_NAME.match(name) else "it names"
+        value = env.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"{where} {prefix}_env: the environment variable {shown} is not set")
+        return value
+    if file is not None:
+        if not isinstance(file, str) or not file.strip():
+            raise ConfigError(f"{where} {prefix}_file: expected a file path")
+        p = Path(file)
+        p = p if p.is_absolute() else base / p
+        shown = str(p) if any(c in file for c in "/\\.") else "it names"
+        try:
+            value = p.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigError(
+                f"{where} {prefix}_file: cannot read the file {shown}: {reason}"
+            ) from None
+        if not value:
+            raise ConfigError(f"{where} {prefix}_file: the file {shown} is empty")
+        return value
+    return None
+
+
+def _webhook_key(where: str, kind: str, value: str) -> str:
+    """A pasted webhook URL is accepted too: its ``key`` / ``access_token`` is what counts."""
+    if not value.lower().startswith(("http://", "https://")):
+        return value
+    from urllib.parse import parse_qs, urlsplit
+
+    param = "key" if kind == "wecom" else "access_token"
+    found = parse_qs(urlsplit(value).query).get(param, [""])[0].strip()
+    if not found:
+        raise ConfigError(f"{where}: the webhook URL given has no {param}= parameter")
+    return found
+
+
+def _channel(
+    where: str,
+    name: str,
+    unit: str | None,
+    raw: Any,
+    env: Mapping[str, str],
+    base: Path,
+) -> ChannelConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table (kind, key_env or key_file …)")
+    for key in raw:
+        if key in _SECRET_KEYS:
+            raise _refuse_secret(where, key)
+        if key not in _CHANNEL_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key}: expected one of {', '.join(_CHANNEL_KEYS)}"
+            )
+    kind = raw.get("kind")
+    if kind not in CHANNEL_KINDS:
+        raise ConfigError(f'{where} kind = {kind!r}: expected "wecom" or "dingtalk"')
+    label = raw.get("name", "")
+    if not isinstance(label, str) or len(label) > 40:
+        raise ConfigError(f"{where} name: expected the group's name, at most 40 characters")
+    key = _secret_value(where, raw, "key", env, base)
+    if key is None:
+        raise ConfigError(f"{where}: set key_env or key_file (the robot's webhook key)")
+    key = _webhook_key(where, kind, key)
+    security = raw.get("security")
+    keyword = raw.get("keyword")
+    secret = None
+    if kind == "wecom":
+        for extra in ("security", "secret_env", "secret_file", "keyword"):
+            if extra in raw:
+                raise ConfigError(f'{where} {extra}: only for kind = "dingtalk"')
+    else:
+        if security not in DINGTALK_SECURITY:
+            raise ConfigError(
+                f'{where} security = {security!r}: expected "sign" (加签) or "keyword"'
+            )
+        secret = _secret_value(where, raw, "secret", env, base)
+        if security == "sign" and secret is None:
+            raise ConfigError(f'{where}: security = "sign" needs secret_env or secret_file')
+        if security == "keyword":
+            if secret is not None:
+                raise ConfigError(f'{where}: a secret is only used with security = "sign"')
+            if not isinstance(keyword, str) or not keyword.strip() or len(keyword) > 20:
+                raise ConfigError(
+                    f"{where} keyword: expected the robot's custom keyword (1–20 characters)"
+                )
+            keyword = keyword.strip()
+        elif keyword is not None:
+            raise ConfigError(f'{where} keyword: only used with security = "keyword"')
+    return ChannelConfig(
+        name=name,
+        kind=kind,
+        key=key,
+        label=label.strip(),
+        unit=unit,
+        security=security if kind == "dingtalk" else None,
+        secret=secret,
+        keyword=keyword if kind == "dingtalk" else None,
+    )
+
+
+def _channels(path: Path, raw: Any, env: Mapping[str, str]) -> ChannelsConfig:
+    """``[channels]``, ``[channels.inspectors]`` and ``[channels.units.<CODE>]``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [channels] must be a table")
+    base = path.resolve().parent
+    out: dict[str, Any] = {}
+    for key in raw:
+        if key in _SECRET_KEYS:
+            raise _refuse_secret(f"{path}: [channels]", key)
+        if key not in _CHANNELS_KEYS:
+            raise ConfigError(
+                f"{path}: unknown key [channels] {key}: expected one of "
+                + ", ".join(_CHANNELS_KEYS)
+            )
+    if "bot_username" in raw:
+        name = raw["bot_username"]
+        if not isinstance(name, str) or (
+            name.strip() and not _BOT_USERNAME.match(name.strip().lstrip("@"))
+        ):
+            raise ConfigError(
+                f"{path}: [channels] bot_username = {name!r}: expected the bot's Telegram "
+                'username without t.me/, e.g. "zgt_bot" (or "" for no link)'
+            )
+        out["bot_username"] = name.strip().lstrip("@")
+    for key, var in (("wecom_url", "ZGT_WECOM_URL"), ("dingtalk_url", "ZGT_DINGTALK_URL")):
+        value = env.get(var, "").strip() or raw.get(key)
+        if value is None:
+            continue
+        try:
+            out[key] = _url(value)
+        except _Bad as bad:
+            raise ConfigError(
+                f"{path}: [channels] {key} = {value!r}: expected {bad.expected}"
+            ) from None
+    if "timeout_seconds" in raw:
+        t = raw["timeout_seconds"]
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t <= 120:
+            raise ConfigError(
+                f"{path}: [channels] timeout_seconds = {t!r}: expected seconds, more than 0 "
+                "and at most 120"
+            )
+        out["timeout_seconds"] = float(t)
+    if "language" in raw:
+        try:
+            out["language"] = _choice(("zh-CN", "en"))(raw["language"])
+        except _Bad as bad:
+            raise ConfigError(f"{path}: [channels] language: expected {bad.expected}") from None
+    channels: list[ChannelConfig] = []
+    if "inspectors" in raw:
+        where = f"{path}: [channels.inspectors]"
+        channels.append(_channel(where, "inspectors", None, raw["inspectors"], env, base))
+    units = raw.get("units", {})
+    if not isinstance(units, dict):
+        raise ConfigError(f"{path}: [channels.units] must hold one table per unit code")
+    for code, table in units.items():
+        where = f"{path}: [channels.units.{code}]"
+        if not _UNIT_CODE.match(str(code)):
+            raise ConfigError(
+                f"{where}: expected a unit code such as HZ (capital letters, digits)"
+            )
+        channels.append(_channel(where, f"unit:{code}", str(code), table, env, base))
+    seen: dict[tuple[str, str], str] = {}
+    for c in channels:
+        other = seen.setdefault((c.kind, c.key), c.name)
+        if other != c.name:
+            raise ConfigError(
+                f"{path}: [channels] {c.name} and {other} use the same robot: "
+                "give each group its own robot"
+            )
+    return ChannelsConfig(channels=tuple(channels), **out)
+
+
 def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None = None) -> Config:
     """Read, validate and return the configuration; raise ConfigError with one clear line.
 
@@ -508,7 +784,7 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
         raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
     base = path.resolve().parent
-    known = set(_SCHEMA) | {"calendar"}
+    known = set(_SCHEMA) | {"calendar", "channels"}
     for name in raw:
         if name not in known:
             raise ConfigError(
@@ -526,6 +802,7 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
             f"{path}: [workflow] import_default_category = {default_category!r}: "
             "expected one of [workflow] categories"
         )
+    channels = _channels(path, raw.get("channels", {}), env)
 
     def resolve(p: str) -> Path:
         q = Path(p)
@@ -552,5 +829,6 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
         alerts=AlertConfig(**a),
         calendar=cal,
         backup=BackupConfig(**k),
+        channels=channels,
         token=token,
     )

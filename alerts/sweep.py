@@ -37,8 +37,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
+from alerts.channels.keys import is_channel
+from alerts.channels.notices import notice_text
 from alerts.delivery import Deliverer, Outbound, Outcome, Result, SendsMessages
 from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_delivery_key
 from alerts.pacing import Pacer
@@ -132,6 +134,7 @@ class SweepReport:
     superseded: int = 0
     recovered: int = 0  # sending → uncertain at the start
     notices: int = 0
+    channels: dict[str, int] = field(default_factory=dict)  # group messages by outcome
     decide_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -168,6 +171,13 @@ class SinceCache:
         return since
 
 
+class ChannelHook(Protocol):
+    """The group-robot pass (:mod:`alerts.channels.deliver`): runs inside a sweep, after
+    Telegram's delivery and before the notices, under the sweep lock."""
+
+    async def run(self, sweeper: Sweeper, plan: Plan, report: SweepReport) -> None: ...
+
+
 @dataclass
 class Runtime:
     """Per-application alert machinery (``bot_data["alerts"]``). Tests replace ``pacer`` with
@@ -182,6 +192,7 @@ class Runtime:
     backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
     timeouts: dict[str, float] = field(default_factory=dict)
     last_report: SweepReport | None = None
+    channels: ChannelHook | None = None  # set by alerts.channels.deliver.register
 
 
 # --------------------------------------------------------------------------- planning
@@ -224,6 +235,7 @@ class Plan:
     decide_seconds: float
     renderer: Renderer
     digests: dict[DigestKind, Any]
+    world: World | None = None
 
 
 def roster(services: Services) -> list[Person]:
@@ -282,6 +294,8 @@ class Sweeper:
             report, plan = begun
             if plan is not None:
                 await self._deliver(plan.messages, plan.renderer, report)
+                if self.runtime.channels is not None:
+                    await self.runtime.channels.run(self, plan, report)
                 notices = await self.run(self._notices)
                 report.notices = len(notices)
                 await self._deliver(notices, plan.renderer, report)
@@ -444,6 +458,7 @@ class Sweeper:
             decide_seconds,
             renderer,
             dict(digests),
+            world,
         )
 
     def _record(self, plan: Plan, records: Mapping[str, AlertRecord]) -> int:
@@ -463,7 +478,12 @@ class Sweeper:
                 batch.append(AlertRecord(key, State.PENDING, {"at": stamp}))
         superseded = 0
         for key, record in records.items():
-            if record.state == State.PENDING and not is_notice(key) and key not in planned:
+            if (
+                record.state == State.PENDING
+                and not is_notice(key)
+                and not is_channel(key)  # the channel pass owns those
+                and key not in planned
+            ):
                 data = {**record.data, "at": stamp}
                 batch.append(AlertRecord(key, State.SUPERSEDED, data))
                 superseded += 1
@@ -487,7 +507,10 @@ class Sweeper:
         unreported = [
             r
             for r in records.values()
-            if r.state == State.UNCERTAIN and not is_notice(r.key) and "notice" not in r.data
+            if r.state == State.UNCERTAIN
+            and not is_notice(r.key)
+            and not is_channel(r.key)  # the channel pass reports its own
+            and "notice" not in r.data
         ]
         if unreported and inspectors:
             digest = hashlib.sha256("\n".join(sorted(r.key for r in unreported)).encode())
@@ -564,6 +587,15 @@ class Sweeper:
                     str(record.data.get("record", "")),
                     str(record.data.get("file", "")),
                 )
+            elif record.data.get("notice") == "channel":
+                text = notice_text(
+                    self.services.catalog,
+                    lang,
+                    self.services.config.channels,
+                    renderer.directory.units,
+                    record.data,
+                )
+                rendered = Rendered(text, None, ())
             else:
                 rendered = renderer.unreachable_notice(lang, int(record.data.get("about", 0)))
             messages.append(Planned(uid, (key,), rendered, "notice"))
