@@ -30,6 +30,8 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from alerts import jobs as alert_jobs
 from alerts.channels import deliver as group_channels
+from app.clock import Clock, SystemClock
+from app.services import Services
 from config import Config, ConfigError, load_config
 from handlers import add as add_handlers
 from handlers import alerts as alert_handlers
@@ -48,8 +50,6 @@ from handlers import (
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
 from handlers import stats as stats_handlers
-from handlers.clock import Clock, SystemClock
-from handlers.services import Services
 from locales import Catalog
 from storage.errors import StorageError
 from storage.maintenance import backup, check

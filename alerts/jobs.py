@@ -34,7 +34,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from telegram.ext import Application, CallbackContext, JobQueue
 
 from alerts.sweep import Runtime, Sweeper, SweepReport
-from handlers.services import services_of
+from app.services import services_of
 from storage.maintenance import backup
 
 log = logging.getLogger(__name__)

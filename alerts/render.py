@@ -142,7 +142,8 @@ class Renderer:
         if person is None:
             return f"ID {user_id}"
         if person.role is Role.INSPECTOR or person.unit is None:
-            return self.catalog.plain(lang, "alerts.notice.who_inspector", name=person.name)
+            name = person.name or f"ID {user_id}"  # a configured inspector not yet named
+            return self.catalog.plain(lang, "alerts.notice.who_inspector", name=name)
         unit = self.directory.units.get(person.unit)
         return self.catalog.plain(
             lang,

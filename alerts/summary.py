@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from alerts.sweep import Runtime, Sweeper
+from app.clock import Clock, SystemClock
+from app.services import Services
 from config import Config
-from handlers.clock import Clock, SystemClock
 from handlers.common import to_plain
-from handlers.services import Services
 from locales import Catalog, Html
 from storage.repo import Store
 

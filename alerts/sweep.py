@@ -46,10 +46,10 @@ from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_de
 from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
 from alerts.schedule import DigestKind, Schedule
-from handlers.services import Services
+from app.roster import UNREACHABLE_META, roster, set_reachable
+from app.services import Services
 from ledger.alerts import Outgoing, decide_alerts, delivery_key
 from ledger.calendar import local_date
-from ledger.errors import LedgerError
 from ledger.model import Item, Person, Role, Status, Unit
 from ledger.workflow import status_since
 from storage.records import AlertRecord
@@ -61,7 +61,6 @@ T = TypeVar("T")
 
 STATE_META = "alerts.state"
 REPORT_META = "alerts.last_sweep"
-UNREACHABLE_META = "alerts.unreachable"
 # Statuses whose stale / review anchors and light depend on when the status was entered.
 _SINCE_STATUSES = frozenset(
     {Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.ENDORSED, Status.MONITORING}
@@ -236,24 +235,6 @@ class Plan:
     renderer: Renderer
     digests: dict[DigestKind, Any]
     world: World | None = None
-
-
-def roster(services: Services) -> list[Person]:
-    """The people alerts go to: contacts and leaders bound in the registry, and exactly the
-    inspectors named in config (their registry record, if any, keeps name, language and
-    reachability; a stored inspector not in config receives nothing)."""
-    stored = services.store.registry.list_people()
-    inspectors = services.config.bot.inspectors
-    by_id = {p.user_id: p for p in stored}
-    people = [p for p in stored if p.role is not Role.INSPECTOR and p.user_id not in inspectors]
-    for uid in inspectors:
-        known = by_id.get(uid)
-        if known is not None and known.role is Role.INSPECTOR:
-            people.append(known)
-        else:
-            language = known.language if known is not None else None
-            people.append(Person(uid, f"ID {uid}", Role.INSPECTOR, language=language))
-    return people
 
 
 class Sweeper:
@@ -698,40 +679,6 @@ class Sweeper:
         set_reachable(self.services, user_id, False, now)
 
 
-def set_reachable(services: Services, user_id: int, reachable: bool, now: datetime) -> bool:
-    """Blocking: mark person ``user_id`` (un)reachable; returns whether anything changed.
-
-    Unreachable (``Forbidden``, a blocked bot, R12): the policy skips them and, if nobody else
-    in their unit is reachable, sends their unit's alerts to inspectors; the episode is
-    remembered (meta ``alerts.unreachable``: since when) so that the next notice pass tells
-    inspectors once about it. Reachable again (they wrote to the bot or unblocked it): the
-    episode ends, and a later one is told again. An inspector named in config without a
-    registry record gets one, so the flag has somewhere to live.
-    """
-    registry = services.store.registry
-    person = registry.get_person(user_id)
-    if person is None and user_id in services.config.bot.inspectors:
-        person = Person(user_id, f"ID {user_id}", Role.INSPECTOR)
-    if person is None or person.reachable == reachable:
-        return False
-    try:
-        registry.upsert_person(replace(person, reachable=reachable))
-    except LedgerError:
-        log.exception(
-            "could not mark person %s %s", user_id, "reachable" if reachable else "unreachable"
-        )
-        return False
-    epochs = dict(registry.get_meta(UNREACHABLE_META, {}) or {})
-    if reachable:
-        epochs.pop(str(user_id), None)
-        log.info("person %s is reachable again", user_id)
-    else:
-        epochs[str(user_id)] = now.strftime("%Y%m%dT%H%M%S")
-        log.warning("person %s is unreachable (blocked or never started the bot)", user_id)
-    registry.set_meta(UNREACHABLE_META, epochs)
-    return True
-
-
 def _keys(messages: Sequence[Planned]) -> list[str]:
     return [k for m in messages for k in m.keys]
 
@@ -754,7 +701,6 @@ __all__ = [
     "DONE",
     "REPORT_META",
     "STATE_META",
-    "UNREACHABLE_META",
     "Plan",
     "Planned",
     "Runtime",
@@ -762,7 +708,5 @@ __all__ = [
     "SweepReport",
     "SweepState",
     "Sweeper",
-    "roster",
     "schedule_for",
-    "set_reachable",
 ]

@@ -27,10 +27,10 @@ from telegram import Bot
 
 from alerts.log import AlertLog, State, iso
 from alerts.sweep import Runtime, Sweeper
+from app.clock import FakeClock
+from app.services import Services
 from bench._world import INSPECTORS, NOW, contact_id, emit, figure, leader_id, world
 from config import BotConfig, Config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from locales import Catalog
 from sandbox.emulator import Emulator
 from sandbox.flood import FloodLimits

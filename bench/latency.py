@@ -30,11 +30,11 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 
 from alerts import jobs as alerts_jobs
 from alerts.pacing import Limits, Pacer
+from app.clock import FakeClock
+from app.services import Services
 from bench._world import INSPECTORS, NOW, contact_id, emit, figure, median, ms, percentile, world
 from bot import build_app
 from config import load_config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from locales import Catalog
 from sandbox.emulator import Emulator
 from sandbox.ptb import builder_for, polling

@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts.pacing import Limits, Pacer
 from alerts.sweep import Runtime, Sweeper
+from app.clock import FakeClock
+from app.services import Services
 from bench._world import INSPECTORS, NOW, emit, figure, world
 from config import BotConfig, Config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from locales import Catalog
 from storage.repo import Store
 

@@ -8,7 +8,7 @@ Steps, one question each (buttons where there is a choice; ``/cancel`` or 取消
 8. deadline, typed leniently (``2026-12-31``, ``12月31日``, ``30天内``, ``15个工作日``; not
    before today) or the 长期坚持 button — then a summary with 确认新增 / 取消.
 
-Confirming creates the item with ``ledger.workflow.create_item`` in one transaction of the
+Confirming creates the item with ``app.actions.create_item`` in one transaction of the
 unit's ledger (the id is allocated there, so a concurrent import cannot take it), sends the
 new card and tells the unit's contacts and leaders. The confirm button carries a one-time
 token (``ok:add…`` / ``no:add…``): a second press, or a press after the conversation ended,
@@ -21,7 +21,6 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -37,6 +36,9 @@ from telegram.ext import (
     filters,
 )
 
+from app.actions import NewItem, create_item
+from app.roster import unit_people
+from app.services import Services
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, send, stale_button, to_plain, who_is
 from handlers.queries import draw_card, private_only, unit_code
@@ -51,7 +53,6 @@ from handlers.render import (
     join,
     one_line,
 )
-from handlers.services import Services
 from handlers.workflow import (
     Audience,
     Notified,
@@ -63,13 +64,12 @@ from handlers.workflow import (
     parse_typed_deadline,
     parsed_deadline_word,
     tell,
-    unit_people,
 )
 from ledger.access import Action
 from ledger.dates import ParsedDate, normalise_text
 from ledger.errors import InvalidValue, NotAllowed
 from ledger.model import Item, Person, Role
-from ledger.workflow import MAX_FIELD_LEN, create_item
+from ledger.workflow import MAX_FIELD_LEN
 from locales import Html
 
 log = logging.getLogger(__name__)
@@ -310,31 +310,22 @@ async def on_button(update: Update, context: Context, who: Who) -> object:
 # =========================================================================== confirm
 
 
-def create(services: Services, actor: Person, draft: Draft, now: datetime) -> Item:
-    """Blocking: the new item and its ``create`` event, in one transaction."""
+def new_item(draft: Draft) -> NewItem:
+    """The confirmed draft as the fields ``app.actions.create_item`` takes."""
     parsed = draft.deadline
     if parsed is None:
         raise InvalidValue("deadline missing", field="deadline", problem="missing")
-    deadline: date | None = parsed.deadline
-    with services.store.ledger(draft.unit).transaction() as tx:
-        item, event = create_item(
-            draft.unit,
-            tx.new_item_seq(),
-            category=draft.category,
-            problem=draft.problem,
-            actor=actor,
-            now=now,
-            rules=services.rules,
-            deadline=deadline,
-            long_term=parsed.long_term,
-            leader=draft.leader,
-            department=draft.department,
-            owner=draft.owner,
-            measures=draft.measures,
-        )
-        tx.put(item)
-        tx.append(event)
-    return item
+    return NewItem(
+        unit=draft.unit,
+        category=draft.category,
+        problem=draft.problem,
+        deadline=parsed.deadline,
+        long_term=parsed.long_term,
+        leader=draft.leader,
+        department=draft.department,
+        owner=draft.owner,
+        measures=draft.measures,
+    )
 
 
 @known
@@ -356,7 +347,9 @@ async def on_decision(update: Update, context: Context, who: Who) -> object:
     person = who.person
     assert person is not None
     services = who.services
-    item = await services.store.run(create, services, person, draft, services.clock.now())
+    item = await services.store.run(
+        create_item, services, person, new_item(draft), services.clock.now()
+    )
     notified = await tell_unit(context, services, item, person)
     await query.answer(to_plain(who.t("add.done", item_id=item.id)))
     await edit_or_send(
@@ -447,4 +440,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
 
 
-__all__ = ["Draft", "create", "register"]
+__all__ = ["Draft", "new_item", "register"]

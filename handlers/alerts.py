@@ -23,10 +23,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes, TypeHandler
 
 from alerts.jobs import sweeper_of
 from alerts.summary import summary
-from alerts.sweep import set_reachable
+from app.roster import is_inspector, set_reachable
+from app.services import services_of
 from handlers.common import Who, for_roles, send
 from handlers.queries import private_only
-from handlers.services import services_of
 from ledger.model import Role
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ async def track_reachability(update: Update, context: ContextTypes.DEFAULT_TYPE)
     else:
         reachable = True
     known = services.store.registry.get_person(user.id)
-    if known is None and user.id not in services.config.bot.inspectors:
+    if known is None and not is_inspector(services, user.id):
         return
     if known is not None and known.reachable == reachable:
         return  # the common case: nothing to write

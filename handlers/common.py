@@ -25,8 +25,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from app import roster
+from app.services import Services, services_of
 from handlers.render import Names, Words, action_word, format_datetime, role_word, status_word
-from handlers.services import Services, services_of
 from ledger.errors import AlreadyDone, InvalidValue, LedgerError, MissingReason, NotAllowed
 from ledger.model import Person, Role
 from locales import Html, placeholders
@@ -74,18 +75,8 @@ class Who:
 
 
 def person_for(services: Services, user: User) -> Person | None:
-    """The known person behind a Telegram user, or ``None`` (R21)."""
-    stored = services.store.registry.get_person(user.id)
-    if user.id in services.config.bot.inspectors:
-        if stored is not None and stored.role is Role.INSPECTOR:
-            return stored
-        name = user.full_name or str(user.id)
-        language = stored.language if stored is not None else None
-        return Person(user_id=user.id, name=name, role=Role.INSPECTOR, language=language)
-    if stored is None or stored.role is Role.INSPECTOR:
-        # Inspectors come from config alone: one removed there loses access here too.
-        return None
-    return stored
+    """The known person behind a Telegram user, or ``None`` (R21; ``app.roster.person_for``)."""
+    return roster.person_for(services, user.id, user.full_name or str(user.id))
 
 
 def language_for(services: Services, person: Person | None, user: User | None) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from handlers.services import Services, services_of
+from app.services import Services, services_of
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from handlers.services import services_of
+from app.services import services_of
 from storage.errors import DamagedLedger
 
 log = logging.getLogger(__name__)

@@ -46,6 +46,8 @@ from telegram.ext import (
     filters,
 )
 
+from app.actions import Inputs
+from app.services import Services
 from handlers.buttons import button, card_button, parse
 from handlers.common import Who, for_roles, reply_text, send, stale_button, to_plain, who_is
 from handlers.queries import (
@@ -66,10 +68,8 @@ from handlers.render import (
     one_line,
     paginate,
 )
-from handlers.services import Services
 from handlers.workflow import (
     CardRef,
-    Inputs,
     card_of,
     conversation,
     direct_from_card,

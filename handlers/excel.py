@@ -49,19 +49,20 @@ from telegram.ext import (
     filters,
 )
 
+from app import imports
+from app.clock import SystemClock
+from app.services import Services
 from config import Config
 from handlers import excel_text
 from handlers.buttons import button, parse
-from handlers.clock import SystemClock
 from handlers.common import Who, edit_or_send, for_roles, send, to_plain
 from handlers.queries import ALL, private_only, resolve_scope
-from handlers.services import Services
 from ledger.calendar import local_date
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.model import Item, Role, Status, Unit
 from locales import Catalog, Html
 from storage.errors import DataDirInUse
-from storage.ledger_import import ImportRefused, apply_plan, preview_import
+from storage.ledger_import import ImportRefused
 from storage.repo import Store
 from storage.xlsx_export import export_ledger
 from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan, read_ledger
@@ -238,11 +239,7 @@ async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who
     services = who.services
     result = await asyncio.to_thread(read_workbook, services, buffer.getvalue())
     if isinstance(result, ImportPlan):
-        now = services.clock.now()
-        store = services.store
-        preview = await asyncio.to_thread(
-            preview_import, store, result, actor=who.person, now=now, rules=services.rules
-        )
+        preview = await asyncio.to_thread(imports.preview, services, result, who.person)
     else:
         preview = result
     catalog = services.catalog
@@ -297,13 +294,7 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, who: W
     await query.answer(who.plain("excel.toast.importing"))
     try:
         outcome = await services.store.run(
-            apply_plan,
-            services.store,
-            waiting.plan,
-            actor=who.person,
-            now=now,
-            rules=services.rules,
-            source=waiting.file_name,
+            imports.import_plan, services, waiting.plan, who.person, waiting.file_name
         )
     except ImportRefused as refused:
         head = "excel.result.refused_head"
@@ -409,11 +400,8 @@ def run_import(
         except OSError:
             say(err, catalog.t(lang, "excel.cli.no_file", path=str(path)))
             return 2
-        now = services.clock.now()
         preview = (
-            preview_import(store, result, actor=None, now=now, rules=services.rules)
-            if isinstance(result, ImportPlan)
-            else result
+            imports.preview(services, result, None) if isinstance(result, ImportPlan) else result
         )
         if isinstance(preview, ImportErrors):
             head = "excel.import.refused_head"
@@ -438,9 +426,7 @@ def run_import(
                 say(err, catalog.t(lang, "excel.cli.declined"))
                 return 1
         try:
-            outcome = apply_plan(
-                store, result, actor=None, now=now, rules=services.rules, source=path.name
-            )
+            outcome = imports.import_plan(services, result, None, path.name)
         except ImportRefused as refused:  # only if the ledger changed under us: it cannot here
             head = "excel.result.refused_head"
             errors = refused.errors

@@ -10,14 +10,13 @@ failed, if the store refuses it (a later update tries again).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from handlers.services import services_of
-from ledger.model import Person, Role
+from app.roster import is_inspector, remember_name
+from app.services import services_of
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -30,20 +29,10 @@ async def remember_inspector(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if user is None:
         return
     services = services_of(context)
-    if user.id not in services.config.bot.inspectors:
+    if not is_inspector(services, user.id):
         return
-    name = user.full_name or str(user.id)
-    stored = services.store.registry.get_person(user.id)
-    if stored is not None and stored.role is Role.INSPECTOR and stored.name == name:
-        return
-    if stored is not None and stored.role is Role.INSPECTOR:
-        person = replace(stored, name=name)
-    else:
-        # A configured inspector outranks any unit binding they may once have had.
-        language = stored.language if stored is not None else None
-        person = Person(user_id=user.id, name=name, role=Role.INSPECTOR, language=language)
     try:
-        await services.store.run(services.store.registry.upsert_person, person)
+        await services.store.run(remember_name, services, user.id, user.full_name or str(user.id))
     except StorageError:
         log.warning("could not record inspector %s's name", user.id, exc_info=True)
 

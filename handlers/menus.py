@@ -29,8 +29,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ConversationHandler
 
+from app import roster
+from app.services import Services, services_of
 from handlers.common import Who, language_for
-from handlers.services import Services, services_of
 from ledger.model import Role
 
 log = logging.getLogger(__name__)
@@ -156,13 +157,9 @@ async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             )
     except TelegramError as exc:
         log.warning("could not set the default command menu: %s", exc)
-    registry = services.store.registry
-    for user_id in services.config.bot.inspectors:
-        stored = registry.get_person(user_id)
-        lang = language_for(
-            services, stored if stored and stored.role is Role.INSPECTOR else None, None
-        )
-        await set_person_menu(app, bot, user_id, Role.INSPECTOR, lang)
+    for person in roster.inspectors(services):
+        lang = language_for(services, person, None)
+        await set_person_menu(app, bot, person.user_id, Role.INSPECTOR, lang)
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.helpers import create_deep_linked_url
 
+from app import roster
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import Who, for_roles, language_for, send, stale_button
@@ -282,13 +283,13 @@ def people_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page 
         return None
     lines: list[Html] = []
     if scope == ALL:
-        stored = {p.user_id: p for p in registry.list_people(role=Role.INSPECTOR)}
-        for user_id in services.config.bot.inspectors:
-            person = stored.get(user_id)
+        for person in roster.inspectors(services):
             name = (
-                one_line(person.name, NAME_MAX) if person else who.plain("people.people.unnamed")
+                one_line(person.name, NAME_MAX)
+                if person.name
+                else who.plain("people.people.unnamed")
             )
-            lines.append(who.t("people.people.inspector", name=name, id=user_id))
+            lines.append(who.t("people.people.inspector", name=name, id=person.user_id))
     units = (
         registry.list_units()
         if scope == ALL
@@ -387,7 +388,7 @@ async def revoke_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
     typed = " ".join(args)
     services = who.services
     digits = normalise_text(typed).lstrip("@")
-    if digits.isdecimal() and int(digits) in services.config.bot.inspectors:
+    if digits.isdecimal() and roster.is_inspector(services, int(digits)):
         await send(update, who.t("people.revoke.inspector"))
         return
     person = find_person(who, typed)

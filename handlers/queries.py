@@ -37,6 +37,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from app.services import Services
 from handlers.buttons import Callback, card_button, parse
 from handlers.common import (
     Who,
@@ -69,7 +70,6 @@ from handlers.render import (
     paging_row,
     view_item,
 )
-from handlers.services import Services
 from ledger.access import Action, require_visible
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError, UnknownItem, UnknownUnit

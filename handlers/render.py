@@ -28,8 +28,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from app.roster import is_inspector
+from app.services import Services
 from handlers.buttons import button, card_button
-from handlers.services import Services
 from ledger.access import Action, allowed_actions
 from ledger.calendar import days_left, local_date
 from ledger.light import light, order_key
@@ -168,7 +169,7 @@ class Names:
 
     def __init__(self, services: Services, words: Words) -> None:
         self._words = words
-        self._inspectors = frozenset(services.config.bot.inspectors)
+        self._services = services
         self._people = {p.user_id: p for p in services.store.registry.list_people()}
 
     def __call__(self, user_id: int | None) -> str:
@@ -177,9 +178,9 @@ class Names:
         if user_id == SYSTEM_ACTOR_ID:
             return self._words.plain("names.system")
         person = self._people.get(user_id)
-        if person is not None:
+        if person is not None and person.name:
             return one_line(person.name, NAME_MAX)
-        if user_id in self._inspectors:
+        if is_inspector(self._services, user_id):
             return self._words.plain("names.inspector", id=user_id)
         return self._words.plain("names.former", id=user_id)
 
@@ -187,7 +188,7 @@ class Names:
         """``张三（联络员）``: the name with the person's current role, when known."""
         name = self(user_id)
         person = self._people.get(user_id) if user_id is not None else None
-        if person is None or user_id in self._inspectors:
+        if person is None or is_inspector(self._services, person.user_id):
             return name
         return self._words.plain(
             "names.with_role", name=name, role=role_word(self._words, person.role)

@@ -29,6 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from app.services import services_of
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import (
@@ -43,7 +44,6 @@ from handlers.common import (
     who_is,
 )
 from handlers.render import join, one_line, role_word
-from handlers.services import services_of
 from ledger.errors import UnknownUnit
 from ledger.model import Person, Role
 from locales import Html

@@ -18,10 +18,10 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
 from handlers.queries import format_rate
-from handlers.services import Services
 from ledger.calendar import local_date
 from ledger.model import Unit
 from locales import Html

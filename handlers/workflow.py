@@ -21,7 +21,7 @@ Writes: one ledger transaction per action on a worker thread — read the item, 
 ledger's lock serialises concurrent actions: of two endorsements at once the second finds the
 item endorsed and gets ``AlreadyDone``. Only after the write are the next people told
 (:func:`notify`), so a Telegram outage can delay a notice but never undo a ledger change; a
-recipient who blocked the bot is marked unreachable (``alerts.sweep.set_reachable``) and the
+recipient who blocked the bot is marked unreachable (``app.roster.set_reachable``) and the
 actor is told who could not be reached.
 
 Notification matrix (the actor is never notified; each message has a card button):
@@ -52,7 +52,7 @@ import re
 import warnings
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import astuple, dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -73,7 +73,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from alerts.delivery import retry_after_seconds
-from alerts.sweep import set_reachable
+from app import roster
+from app.actions import Done, Inputs, record_action
+from app.roster import set_reachable, unit_people
+from app.services import Services, services_of
 from handlers.buttons import card_button, parse
 from handlers.common import (
     TOAST_LIMIT,
@@ -103,8 +106,7 @@ from handlers.render import (
     view_item,
     when_text,
 )
-from handlers.services import Services, services_of
-from ledger.access import Action, authorize, require_visible
+from ledger.access import Action, authorize
 from ledger.calendar import local_date
 from ledger.dates import (
     DeadlineKind,
@@ -118,10 +120,8 @@ from ledger.errors import (
     LedgerError,
     MissingEvidence,
     MissingReason,
-    UnknownItem,
 )
-from ledger.model import Event, Item, Person, Role, Status, split_item_id
-from ledger.workflow import NewEvidence, act
+from ledger.model import Item, Person, Role, Status
 from locales import Html
 
 log = logging.getLogger(__name__)
@@ -285,81 +285,13 @@ def is_cancel(text: str | None) -> bool:
 # =========================================================================== the write
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """What an action takes besides who and which item (see ``ledger.workflow.decide``)."""
-
-    text: str = ""
-    reason: str = ""
-    deadline: date | None = None
-    long_term: bool = False
-    evidence: NewEvidence | None = None
-
-
-@dataclass(frozen=True)
-class Done:
-    """A recorded action: the item before and after, and the event written."""
-
-    before: Item
-    item: Item
-    event: Event
-
-    @property
-    def action(self) -> Action:
-        return Action(self.event.action)
-
-
-def unit_of(services: Services, item_id: str) -> str:
-    """The unit of a canonical item id; ``UnknownItem`` when no such unit is registered."""
-    try:
-        unit, _ = split_item_id(item_id)
-    except InvalidValue:
-        raise UnknownItem(item_id=item_id) from None
-    if services.store.registry.get_unit(unit) is None:
-        raise UnknownItem(item_id=item_id)
-    return unit
-
-
-def write_action(
-    services: Services,
-    actor: Person,
-    item_id: str,
-    action: Action,
-    now: datetime,
-    inputs: Inputs,
-) -> Done:
-    """Blocking: decide and record ``action`` on ``item_id`` in one ledger transaction.
-
-    Raises what ``ledger.workflow.act`` raises (``UnknownItem`` for a missing or invisible
-    item, R22); nothing is written then."""
-    ledger = services.store.ledger(unit_of(services, item_id))
-    with ledger.transaction() as tx:
-        item = require_visible(tx.get_item(item_id), actor, item_id)
-        new, event = act(
-            item,
-            actor,
-            action,
-            now=now,
-            rules=services.rules,
-            seq=tx.next_event_seq(item_id),
-            text=inputs.text,
-            reason=inputs.reason,
-            deadline=inputs.deadline,
-            long_term=inputs.long_term,
-            evidence=inputs.evidence,
-        )
-        tx.put(new)
-        tx.append(event)
-    return Done(item, new, event)
-
-
 async def perform(who: Who, item_id: str, action: Action, inputs: Inputs | None = None) -> Done:
     """Record ``who`` taking ``action`` on ``item_id`` (on a worker thread, R20)."""
     person = who.person
     assert person is not None
     services = who.services
     return await services.store.run(
-        write_action, services, person, item_id, action, services.clock.now(), inputs or Inputs()
+        record_action, services, person, item_id, action, services.clock.now(), inputs
     )
 
 
@@ -397,24 +329,6 @@ class Audience:
     vacant: bool = False
 
 
-def inspectors_of(services: Services) -> list[Person]:
-    """The configured inspectors, with their registry record when they have one."""
-    registry = services.store.registry
-    found: list[Person] = []
-    for user_id in services.config.bot.inspectors:
-        stored = registry.get_person(user_id)
-        if stored is None or stored.role is not Role.INSPECTOR:
-            stored = Person(user_id, "", Role.INSPECTOR)
-        found.append(stored)
-    return found
-
-
-def unit_people(services: Services, unit: str, *roles: Role) -> list[Person]:
-    """The unit's bound people of ``roles``, contacts before leaders."""
-    people = services.store.registry.list_people(unit=unit)
-    return [p for role in roles for p in people if p.role is role]
-
-
 def audience(services: Services, done: Done, actor: Person) -> Audience:
     """Who must hear of ``done`` (module docstring's matrix), without the actor."""
     unit = done.item.unit
@@ -427,12 +341,12 @@ def audience(services: Services, done: Done, actor: Person) -> Audience:
             Audience(
                 tuple(unit_people(services, unit, leaders)),
                 (leaders,),
-                tuple(inspectors_of(services)),
+                tuple(roster.inspectors(services)),
                 leaders,
             ),
         )
     if action in (Action.SUBMIT, Action.ENDORSE):  # → 待核验
-        return _without(actor, Audience(tuple(inspectors_of(services)), inspectors))
+        return _without(actor, Audience(tuple(roster.inspectors(services)), inspectors))
     if action is Action.REJECT:
         roles = (contacts, leaders) if actor.role is Role.INSPECTOR else (contacts,)
         return _without(actor, Audience(tuple(unit_people(services, unit, *roles)), roles))
@@ -1262,9 +1176,7 @@ __all__ = [
     "Audience",
     "CardRef",
     "Delivery",
-    "Done",
     "Flows",
-    "Inputs",
     "Notified",
     "act_now",
     "after_action",
@@ -1289,6 +1201,4 @@ __all__ = [
     "register",
     "split_deadline",
     "tell",
-    "unit_people",
-    "write_action",
 ]

@@ -2,7 +2,7 @@
 
 ``python bot.py sandbox`` (and ``make run`` without a token) calls :func:`main`. One asyncio
 loop runs the Bot API emulator on 127.0.0.1, the production Application (``bot.build_app``)
-polling it, and this console; bot and emulator share one :class:`~handlers.clock.OffsetClock`,
+polling it, and this console; bot and emulator share one :class:`~app.clock.OffsetClock`,
 so ``/clock +3d`` moves the bot's "now" and the dates of the messages alike.
 
 The sandbox directory is ``<parent of [bot] data_dir>/sandbox-data`` — never the production
@@ -54,10 +54,10 @@ from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from telegram.ext import Application
 
+from app.clock import OffsetClock
+from app.services import Services
 from bot import TokenFilter, build_app
 from config import Config, ConfigError
-from handlers.clock import OffsetClock
-from handlers.services import Services
 from ledger.model import Light, Role
 from locales import Catalog
 from sandbox.botapi import DOWNLOAD_LIMIT, ApiError

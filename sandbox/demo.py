@@ -29,14 +29,16 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 
+from app.transaction import Decided, change
 from ledger.access import Action
 from ledger.calendar import add_months, local_date
 from ledger.model import Event, Item, Light, Person, Role, Status, Unit
 from ledger.rules import Rules
 from ledger.workflow import NewEvidence, act, create_item
-from storage.repo import Store
+from storage.repo import Store, Transaction
 
 __all__ = [
     "DEMO_INSPECTOR",
@@ -511,32 +513,65 @@ def seed(
         for person in (demo.contact, demo.leader):
             store.registry.upsert_person(person)
         actors = {Role.CONTACT: demo.contact, Role.LEADER: demo.leader, Role.INSPECTOR: inspector}
-        with store.ledger(demo.code).transaction() as tx:
-            for k, name in enumerate(demo.plans):
-                plan = catalogue[name]
-                created = (
-                    feedback
-                    if plan.created_days_ago is None
-                    else _instant(today - timedelta(days=plan.created_days_ago), tz, 0, now)
-                )
-                item, events = _build(
-                    demo.code,
-                    tx.new_item_seq(),
-                    plan,
-                    _PROBLEMS[(3 * n + k) % len(_PROBLEMS)],
-                    created=created,
-                    today=today,
-                    now=now,
-                    tz=tz,
-                    rules=rules,
-                    actors=actors,
-                    root=root,
-                )
-                tx.put(item)
-                for event in events:
-                    tx.append(event)
-                seeded[item.id] = (name, plan)
+
+        decide = partial(
+            _seed_unit,
+            demo=demo,
+            n=n,
+            feedback=feedback,
+            catalogue=catalogue,
+            today=today,
+            now=now,
+            tz=tz,
+            rules=rules,
+            actors=actors,
+            root=root,
+        )
+        unit_items: dict[str, tuple[str, Plan]] = change(store, demo.code, decide)
+        seeded.update(unit_items)
     return SeedResult(units=tuple(units), items=seeded)
+
+
+def _seed_unit(
+    tx: Transaction,
+    *,
+    demo: DemoUnit,
+    n: int,
+    feedback: datetime,
+    catalogue: dict[str, Plan],
+    today: date,
+    now: datetime,
+    tz: tzinfo,
+    rules: Rules,
+    actors: dict[Role, Person],
+    root: Path | None,
+) -> Decided[dict[str, tuple[str, Plan]]]:
+    """One demo unit's items with their histories, decided inside its ledger transaction."""
+    built: dict[str, tuple[str, Plan]] = {}
+    writes: list[tuple[Item, list[Event]]] = []
+    for k, name in enumerate(demo.plans):
+        plan = catalogue[name]
+        created = (
+            feedback
+            if plan.created_days_ago is None
+            else _instant(today - timedelta(days=plan.created_days_ago), tz, 0, now)
+        )
+        item, events = _build(
+            demo.code,
+            tx.new_item_seq(),
+            plan,
+            _PROBLEMS[(3 * n + k) % len(_PROBLEMS)],
+            created=created,
+            today=today,
+            now=now,
+            tz=tz,
+            rules=rules,
+            actors=actors,
+            root=root,
+        )
+        writes.append((item, events))
+        built[item.id] = (name, plan)
+    return Decided(built, writes)
 
 
 def _build(

@@ -3,7 +3,7 @@
 It speaks the Bot API wire format over HTTP on 127.0.0.1 only, so the bot talks to it through
 its real networking stack (python-telegram-bot → httpx)::
 
-    emu = Emulator(clock=FakeClock(start))        # handlers.clock.FakeClock or a callable
+    emu = Emulator(clock=FakeClock(start))        # app.clock.FakeClock or a callable
     await emu.start()
     app = sandbox.ptb.builder_for(emu).build()      # token + base_url + base_file_url
     alice = emu.user(1001, "Alice")
@@ -117,7 +117,7 @@ T = TypeVar("T")
 
 @runtime_checkable
 class HasNow(Protocol):
-    """The project's clock shape (``handlers.clock.Clock``): ``now()`` → aware datetime."""
+    """The project's clock shape (``app.clock.Clock``): ``now()`` → aware datetime."""
 
     def now(self) -> datetime: ...
 
@@ -193,7 +193,7 @@ class Emulator:
             it is meaningful, R26).
         clock: where message ``date``, ``edit_date`` and the 48-hour delete window come
             from — a callable returning an aware ``datetime`` or an object with ``now()``
-            (``handlers.clock.FakeClock``, so one clock moves the bot and the emulator).
+            (``app.clock.FakeClock``, so one clock moves the bot and the emulator).
             Default: the system clock in UTC.
         port: TCP port on 127.0.0.1; 0 lets the OS choose (read ``url`` after ``start``).
         bot_id, bot_username, bot_name: what ``getMe`` answers.

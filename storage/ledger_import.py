@@ -230,9 +230,7 @@ def apply_plan(
         for code, writes in work.writes.items():
             tx = txs[code]
             for item, events in writes:
-                tx.put(item)
-                for event in events:
-                    tx.append(event)
+                tx.record(item, events)
         outcome = work.outcome()
     return outcome
 

@@ -427,6 +427,13 @@ class Transaction:
         self._event_counts[event.item_id] = expected
         self._dirty = True
 
+    def record(self, item: Item, events: Iterable[Event]) -> None:
+        """Put ``item`` as it stands after ``events`` and append them, in order: the one write
+        of a decided change (``app.transaction``, the import)."""
+        self.put(item)
+        for event in events:
+            self.append(event)
+
     # ------------------------------------------------------------------ internals
 
     def _check_open(self) -> None:

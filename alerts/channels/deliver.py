@@ -55,8 +55,8 @@ from alerts.channels.robots import Answer, Message, Reply, Robot, client_for, ro
 from alerts.log import DONE, AlertLog, State, iso
 from alerts.pacing import Limits, Pacer
 from alerts.sweep import Plan, Sweeper, SweepReport, World, roster
+from app.services import Services
 from config import ChannelConfig, ChannelsConfig
-from handlers.services import Services
 from ledger.alerts import AlertKind, Entry, decide_alerts
 from ledger.calendar import local_date
 from ledger.model import Light, Person, Role
@@ -574,7 +574,7 @@ def register(app: AnyApp) -> None:
     """After :func:`alerts.jobs.register`: hook the group pass into every sweep and watch
     for throttling pauses that are over. Nothing happens without ``[channels]`` groups."""
     from alerts.jobs import JOB_KWARGS, runtime_of
-    from handlers.services import services_of
+    from app.services import services_of
 
     services = services_of(app)
     if not services.config.channels.channels:

@@ -16,9 +16,9 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from telegram.ext import Application, ApplicationBuilder, CallbackContext
 
 from alerts.jobs import JOB_KWARGS, DailyOnce, register
+from app.clock import FakeClock
+from app.services import Services
 from config import AlertConfig, BackupConfig, BotConfig, Config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from locales import Catalog
 from storage.repo import Store
 

@@ -22,11 +22,11 @@ from alerts.sweep import (
     Runtime,
     Sweeper,
     SweepReport,
-    set_reachable,
 )
+from app.clock import FakeClock
+from app.roster import set_reachable
+from app.services import Services
 from config import AlertConfig, BotConfig, Config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from ledger.model import Person, Role, Status, Unit
 from ledger.rules import Rules
 from ledger.workflow import Action

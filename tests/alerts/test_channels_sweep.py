@@ -21,9 +21,9 @@ from alerts.channels.keys import BROKEN_META, PAUSED_META
 from alerts.log import AlertLog, State
 from alerts.pacing import Pacer
 from alerts.sweep import Runtime, Sweeper
+from app.clock import FakeClock
+from app.services import Services
 from config import AlertConfig, BotConfig, ChannelConfig, ChannelsConfig, Config
-from handlers.clock import FakeClock
-from handlers.services import Services
 from ledger.model import Person, Role, Unit
 from locales import Catalog
 from sandbox.robots import RobotStub, StubRobot

@@ -1,7 +1,7 @@
 """Fixtures for end-to-end tests: the local Bot API emulator and its movable clock.
 
 ``emulator`` is started on 127.0.0.1 with an OS-chosen port and stopped after the test; its
-``clock`` is the ``emulator_clock`` fixture (the project's :class:`handlers.clock.FakeClock`),
+``clock`` is the ``emulator_clock`` fixture (the project's :class:`app.clock.FakeClock`),
 so a test moves message dates with ``emulator_clock.advance(timedelta(days=3))`` — hand the
 same clock to the bot's services and one move shifts both. Build an Application against it
 with ``sandbox.ptb.builder_for(emulator)`` (or ``emulator.base_url`` / ``base_file_url``).
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from sandbox.emulator import Emulator
 from tests.e2e.harness import BotUnderTest, running_bot
 

@@ -21,11 +21,11 @@ from typing import Any
 from telegram.ext import Application
 
 from alerts import jobs as alerts_jobs
+from app.clock import FakeClock
+from app.services import Services
 from bot import build_app
 from config import Config, load_config
-from handlers.clock import FakeClock
 from handlers.errors import ERRORS_KEY
-from handlers.services import Services
 from ledger.model import Person, Role, Unit
 from locales import Catalog
 from sandbox.emulator import Emulator

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from ledger.model import Status
 from sandbox.emulator import Emulator
 from tests.e2e.harness import BotUnderTest, running_bot

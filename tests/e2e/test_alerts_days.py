@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.jobs import sweep_now, tick
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from ledger.model import Person, Role, Status
 from sandbox.emulator import Emulator
 from tests.alerts.helpers import drive, fake_pacing, new_item, sections

@@ -19,7 +19,7 @@ import pytest
 
 from alerts.jobs import runtime_of, sweep_now, tick, wait_started
 from alerts.log import AlertLog, State
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from sandbox.emulator import Emulator
 from tests.alerts.helpers import Crash, fake_pacing, new_item
 from tests.e2e.harness import INSPECTOR_ID, OTHER_INSPECTOR_ID, BotUnderTest, running_bot

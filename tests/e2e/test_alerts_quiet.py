@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alerts.jobs import runtime_of, tick, wait_started
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from sandbox.emulator import Emulator
 from tests.alerts.helpers import fake_pacing, new_item, sections
 from tests.e2e.harness import INSPECTOR_ID, OTHER_INSPECTOR_ID, BotUnderTest, running_bot

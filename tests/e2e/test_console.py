@@ -31,8 +31,8 @@ from telegram.ext import (
     filters,
 )
 
+from app.clock import OffsetClock
 from config import ConfigError, load_config
-from handlers.clock import OffsetClock
 from ledger.model import Role
 from locales import Catalog
 from sandbox.console import (

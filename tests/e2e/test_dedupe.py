@@ -6,7 +6,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from sandbox.emulator import Emulator
 from sandbox.users import UserMessage
 from tests.e2e.harness import BotUnderTest, running_bot

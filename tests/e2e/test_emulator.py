@@ -48,7 +48,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from sandbox.emulator import Emulator, FloodLimits
 from sandbox.ptb import builder_for, polling
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from handlers.clock import FakeClock
-from handlers.workflow import Inputs, write_action
+from app.actions import Inputs, record_action
+from app.clock import FakeClock
 from ledger.access import Action
 from ledger.model import Status
 from ledger.workflow import NewEvidence
@@ -196,7 +196,7 @@ async def test_files_telegram_forgot_come_from_the_local_copy(bot: BotUnderTest)
     contact = bot.store.registry.get_person(2001)
     assert contact is not None
     for file_id, path in (("gone-file-id", stored.path), ("also-gone", "")):
-        write_action(
+        record_action(
             bot.services,
             contact,
             "HZ-001",

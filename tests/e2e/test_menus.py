@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from handlers.menus import MENUS, registered_commands
 from ledger.model import Role
 from sandbox.emulator import Emulator

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from ledger.model import Person, Role
 from sandbox.emulator import Emulator
 from sandbox.users import EmulatedUser

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from telegram import Update
 
-from handlers.clock import FakeClock
-from handlers.workflow import Inputs, write_action
+from app.actions import Inputs, record_action
+from app.clock import FakeClock
 from ledger.access import Action
 from ledger.errors import AlreadyDone
 from ledger.model import Status
@@ -137,7 +137,7 @@ async def test_concurrent_writes_serialise_and_the_second_is_told(bot: BotUnderT
     results = await asyncio.gather(
         *(
             bot.store.run(
-                write_action, bot.services, person, "HZ-001", Action.ENDORSE, now, Inputs()
+                record_action, bot.services, person, "HZ-001", Action.ENDORSE, now, Inputs()
             )
             for person in leaders
             if person is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from handlers.clock import FakeClock
+from app.clock import FakeClock
 from ledger.model import Status
 from sandbox.emulator import Emulator
 from tests.e2e.harness import BotUnderTest, running_bot

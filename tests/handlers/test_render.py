@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import User
 
+from app.clock import FakeClock
+from app.services import Services
 from config import BotConfig, Config, WorkflowConfig
-from handlers.clock import FakeClock
 from handlers.common import Who, word_error
 from handlers.people import people_page, units_page
 from handlers.queries import ALL, ListSpec, draw_card, draw_history, draw_list, format_rate
@@ -35,7 +36,6 @@ from handlers.render import (
     view_item,
     visible_len,
 )
-from handlers.services import Services
 from ledger.access import Action
 from ledger.errors import (
     AlreadyDone,

@@ -16,8 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alerts.jobs import sweep_now
+from app.clock import FakeClock
 from config import load_config
-from handlers.clock import FakeClock
 from ledger.model import Person, Role, Unit
 from sandbox.emulator import Emulator
 from storage.repo import Store

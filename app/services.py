@@ -1,14 +1,16 @@
-"""The long-lived services every handler and job uses, kept in ``application.bot_data``."""
+"""The long-lived services every handler, job, shell command and the sandbox use.
+
+The running bot keeps them in ``application.bot_data`` under :data:`SERVICES_KEY`;
+:func:`services_of` finds them from anything that has that ``bot_data`` (an Application or a
+handler/job context) without this module knowing Telegram's types."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from telegram.ext import Application, CallbackContext
-
+from app.clock import Clock
 from config import Config
-from handlers.clock import Clock
 from ledger.calendar import WorkCalendar
 from ledger.rules import Rules
 from locales import Catalog
@@ -39,7 +41,14 @@ class Services:
         return self.config.rules
 
 
-def services_of(app_or_context: Application | CallbackContext) -> Services:
+class HoldsBotData(Protocol):
+    """An Application or a handler/job context: what keeps the services."""
+
+    @property
+    def bot_data(self) -> Any: ...
+
+
+def services_of(app_or_context: HoldsBotData) -> Services:
     """The Services of an application or of a handler/job context."""
     bot_data: dict[str, Any] = app_or_context.bot_data
     services = bot_data[SERVICES_KEY]
