@@ -20,11 +20,12 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from app.actions import Inputs
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, for_roles, is_private, send, stale_button
 from handlers.queries import find_item
 from handlers.render import action_word, join, keyboard, one_line, status_word
-from handlers.workflow import Inputs, act_now
+from handlers.workflow import act_now
 from ledger.access import Action
 from ledger.dates import normalise_item_id
 from ledger.errors import UnknownItem

@@ -38,6 +38,7 @@ from telegram.ext import (
     filters,
 )
 
+from app.actions import Inputs
 from handlers import confirm, queries
 from handlers.buttons import button, parse
 from handlers.common import Who, refuse, reply_text, send, stale_button, who_is, word_error
@@ -45,7 +46,7 @@ from handlers.evidence import draw_evidence
 from handlers.people import units_command
 from handlers.render import join, keyboard
 from handlers.start import help_text
-from handlers.workflow import Inputs, act_now, split_deadline
+from handlers.workflow import act_now, split_deadline
 from ledger.access import Action, authorize
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError

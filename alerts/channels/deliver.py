@@ -54,7 +54,8 @@ from alerts.channels.render import GroupRenderer
 from alerts.channels.robots import Answer, Message, Reply, Robot, client_for, robots_for
 from alerts.log import DONE, AlertLog, State, iso
 from alerts.pacing import Limits, Pacer
-from alerts.sweep import Plan, Sweeper, SweepReport, World, roster
+from alerts.sweep import Plan, Sweeper, SweepReport, World
+from app.roster import roster
 from app.services import Services
 from config import ChannelConfig, ChannelsConfig
 from ledger.alerts import AlertKind, Entry, decide_alerts
