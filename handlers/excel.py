@@ -64,7 +64,7 @@ from locales import Catalog, Html
 from storage.errors import DataDirInUse
 from storage.ledger_import import ImportRefused
 from storage.repo import Store
-from storage.xlsx_export import export_ledger
+from storage.xlsx_export import Withdrawal, export_ledger
 from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan, read_ledger
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,17 @@ def read_workbook(services: Services, source: bytes | str) -> ImportPlan | Impor
 
 def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[bytes, int]:
     """The .xlsx of ``units`` in ``lang`` and how many items it holds (withdrawn ones are
-    left out). Blocking."""
+    listed apart, not counted). Blocking."""
     items: dict[str, list[Item]] = {u.code: services.store.ledger(u.code).items() for u in units}
+    names = {p.user_id: p.name for p in services.store.registry.list_people()}
+    withdrawals: dict[str, Withdrawal] = {}
+    for code, unit_items in items.items():
+        for item in unit_items:
+            if item.status is Status.WITHDRAWN:
+                events = services.store.ledger(code).events(item.id)
+                last = next((e for e in reversed(events) if e.action == "withdraw"), None)
+                if last is not None:
+                    withdrawals[item.id] = Withdrawal(last.by, last.at)
     data = export_ledger(
         units,
         items,
@@ -113,6 +122,8 @@ def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[byte
         tz=services.config.tz,
         rules=services.rules,
         lang=lang,
+        names=names,
+        withdrawals=withdrawals,
     )
     shown = sum(i.status is not Status.WITHDRAWN for v in items.values() for i in v)
     return data, shown

@@ -1,18 +1,29 @@
 """Writing the 整改台账 as a workbook, and the per-unit figures behind it (DESIGN §7).
 
-:func:`export_ledger` gives one sheet per unit — titled with the unit code, a merged title row
-(``中共<name>巡察反馈问题整改台账``, which :func:`storage.xlsx_import.read_ledger` reads the
-name back from), the 台账 columns in their standard order and then 状态, 预警灯 (a coloured
-cell), 超期天数, 最新进展, 佐证数量, 签字背书, 核验, 销号时间 — after a 汇总 sheet of per-unit
-counts and rates. Every sheet has a frozen header, an autofilter, the title and header rows
-repeated on every printed page, landscape fit-to-width printing and column widths that fit
-Chinese text. Re-importing the file reproduces each item's 台账 fields; its 序号 is the item
-id, so the importer's ``item_id`` matches the existing item.
+:func:`export_ledger` gives a 汇总 sheet, then one sheet per unit — titled with the unit code,
+a merged title row (``中共<name>巡察反馈问题整改台账``, which
+:func:`storage.xlsx_import.read_ledger` reads the name back from), the 台账 columns in their
+standard order and then 状态, 预警灯 (a coloured cell), 超期天数, 最新进展, 佐证数量, 签字背书
+(who and when), 核验 (result, who, when, note), 销号时间 — and, when there are any, a last sheet
+listing withdrawn items apart (已撤销事项: who withdrew them, when, why). The 汇总 has every
+status part of 台账总数 (未整改 · 整改中 · 待签字 · 待核验 · 已销号 · 长期坚持), 超期, 已撤销 and
+the two rates, all from ``ledger.figures`` (the one definition every view uses).
+
+Made to print (:func:`print_setup`): A4 landscape, fit to one page wide (as many tall as it
+takes), title and header rows repeated on every page, page numbers. Long text wraps and every
+row's height is written (:func:`row_height`) so that the whole text shows in Excel, WPS and
+LibreOffice alike. Every word in a cell is in the export's language: states, lights and
+verification results are never written as the program's English names in a Chinese sheet.
+
+Re-importing the file reproduces each item's 台账 fields; its 序号 is the item id, so the
+importer's ``item_id`` matches the existing item; the 汇总 and 已撤销事项 sheets carry no 台账
+header and are skipped by the importer.
 
 Text from users is written as text, never as a formula (a progress note ``=HYPERLINK(…)``
 stays a string), and characters Excel cannot hold (control characters) are dropped.
 
-Figures (:class:`UnitStats`, also drawn by storage/charts.py), at ``now`` in zone ``tz``:
+:class:`UnitStats` (drawn by storage/charts.py for /stats; the export no longer uses it), at
+``now`` in zone ``tz``:
 
 - ``total``: items not withdrawn;
 - ``closed``: 已销号 plus 长期坚持 items closed into monitoring;
@@ -28,18 +39,22 @@ Figures (:class:`UnitStats`, also drawn by storage/charts.py), at ``now`` in zon
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from fractions import Fraction
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 
 from ledger.calendar import days_overdue, local_date
+from ledger.figures import Figures, figures_by_unit
 from ledger.light import item_id_key, light
 from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
@@ -51,42 +66,68 @@ LANGS = ("zh-CN", "en")
 # The 台账 columns take their labels from storage.xlsx_import.LEDGER_COLUMNS, so that what is
 # written is what the importer reads.
 _LEDGER_KEYS: tuple[tuple[Field, int, bool], ...] = (
-    (Field.REF, 10, False),
-    (Field.CATEGORY, 14, False),
-    (Field.PROBLEM, 50, True),
-    (Field.MEASURES, 50, True),
-    (Field.LEADER, 12, False),
-    (Field.DEPARTMENT, 16, False),
-    (Field.OWNER, 12, False),
-    (Field.DEADLINE, 12, False),
+    (Field.REF, 8, False),
+    (Field.CATEGORY, 10, True),
+    (Field.PROBLEM, 30, True),
+    (Field.MEASURES, 30, True),
+    (Field.LEADER, 8, True),
+    (Field.DEPARTMENT, 10, True),
+    (Field.OWNER, 8, True),
+    (Field.DEADLINE, 14, True),
 )
+# Widths are the most a column may take, in Excel characters (a CJK character counts 2):
+# together about 215, which "fit to one page wide" prints on A4 landscape at ~65 % — small
+# but readable; longer text wraps and the row grows (see :func:`row_height`).
 ITEM_COLUMNS: tuple[tuple[str, str, str, int, bool], ...] = (
     *(
         (str(f), COLUMN_BY_FIELD[f].zh, COLUMN_BY_FIELD[f].en, width, wrap)
         for f, width, wrap in _LEDGER_KEYS
     ),
-    ("status", "状态", "Status", 10, False),
-    ("light", "预警灯", "Light", 8, False),
-    ("overdue_days", "超期天数", "Days overdue", 8, False),
-    ("last_progress", "最新进展", "Latest progress", 40, True),
-    ("evidence", "佐证数量", "Evidence", 8, False),
-    ("endorsement", "签字背书", "Endorsed", 16, False),
-    ("verification", "核验", "Verified", 24, False),
-    ("closed_at", "销号时间", "Closed", 16, False),
+    ("status", "状态", "Status", 8, True),
+    ("light", "预警灯", "Light", 6, False),
+    ("overdue_days", "超期天数", "Days overdue", 6, False),
+    ("last_progress", "最新进展", "Latest progress", 24, True),
+    ("evidence", "佐证数量", "Evidence", 6, False),
+    ("endorsement", "签字背书", "Endorsed", 14, True),
+    ("verification", "核验", "Verified", 16, True),
+    ("closed_at", "销号时间", "Closed", 14, False),
 )
+WITHDRAWN_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
+    # Headers the importer does not know, so re-importing an export never reads this sheet
+    # as a ledger (see storage.xlsx_import: a sheet without a 台账 header is skipped).
+    ("item_id", "撤销事项编号", "Withdrawn item", 10),
+    ("unit", "所属单位", "Unit", 14),
+    ("problem", "事项内容", "Item", 40),
+    ("reason", "撤销理由", "Reason", 30),
+    ("by", "撤销人及时间", "Withdrawn by, on", 24),
+)
+# The 汇总 sheet: every status part of 台账总数, then 超期 and 撤销, then the rates — the numbers
+# come from ledger.figures (the one definition every view uses).
 SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("code", "单位代码", "Unit code"),
     ("name", "单位名称", "Unit name"),
-    ("total", "问题总数", "Items"),
-    ("closed", "已销号", "Closed"),
+    ("total", "台账总数", "Items"),
+    ("open", "未整改", "Not started"),
     ("in_progress", "整改中", "In progress"),
+    ("submitted", "待签字", "Awaiting endorsement"),
+    ("endorsed", "待核验", "Awaiting verification"),
+    ("closed", "已销号", "Closed"),
+    ("monitoring", "长期坚持", "Long-term"),
     ("overdue", "超期", "Overdue"),
+    ("withdrawn", "已撤销", "Withdrawn"),
     ("completion_rate", "整改完成率", "Completion rate"),
     ("closeout_rate", "销号率", "Close-out rate"),
 )
+_SUMMARY_WIDTHS = (10, 24, 9, 8, 8, 8, 8, 8, 9, 6, 8, 11, 9)
 WORDS: Mapping[str, tuple[str, str]] = {  # key → (zh-CN, en)
     "summary_sheet": ("汇总", "Summary"),
     "summary_title": ("巡察整改汇总（截至 {date}）", "Rectification summary as of {date}"),
+    "date": ("{year}年{month}月{day}日", "{year}-{month:02d}-{day:02d}"),
+    "withdrawn_sheet": ("已撤销事项", "Withdrawn"),
+    "withdrawn_title": (
+        "已撤销事项（不计入台账总数与各项比率）",
+        "Withdrawn items (outside every figure and rate)",
+    ),
     "unit_title": ("中共{name}巡察反馈问题整改台账", "{name} — inspection rectification ledger"),
     "total": ("合计", "Total"),
     "long_term": ("长期坚持", "long-term"),
@@ -103,7 +144,9 @@ WORDS: Mapping[str, tuple[str, str]] = {  # key → (zh-CN, en)
     "light.green": ("绿", "green"),
     "light.closed": ("已销号", "closed"),
     "verification.approved": ("通过", "approved"),
-    "verification.rejected": ("退回", "rejected"),
+    "verification.rejected": ("退回", "returned"),
+    "verification.reopened": ("重新打开", "reopened"),
+    "verification.other": ("核验", "verified"),
 }
 LIGHT_FILLS: Mapping[Light, str] = {  # ARGB-less hex, as openpyxl wants
     Light.RED: "F8696B",
@@ -117,9 +160,14 @@ _TOP = Alignment(vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center")
 
 
-def _styles() -> list[NamedStyle]:
+DATE_FORMATS = {"zh-CN": 'yyyy"年"m"月"d"日"', "en": "yyyy-mm-dd"}
+DATETIME_FORMATS = {"zh-CN": 'yyyy"年"m"月"d"日" hh:mm', "en": "yyyy-mm-dd hh:mm"}
+
+
+def _styles(lang: str = "zh-CN") -> list[NamedStyle]:
     """The workbook's named styles: assigning a registered style by name is several times
-    faster than setting font, border and alignment on each of 10⁵ cells."""
+    faster than setting font, border and alignment on each of 10⁵ cells. Dates read the way
+    the rest of the sheet writes them (``2026年3月2日`` in Chinese)."""
     styles = [
         NamedStyle("zgt_title", font=Font(bold=True, size=14), alignment=_CENTER),
         NamedStyle(
@@ -133,9 +181,9 @@ def _styles() -> list[NamedStyle]:
         NamedStyle(
             "zgt_wrap", border=_BORDER, alignment=Alignment(wrap_text=True, vertical="top")
         ),
-        NamedStyle("zgt_date", border=_BORDER, alignment=_TOP, number_format="yyyy-mm-dd"),
+        NamedStyle("zgt_date", border=_BORDER, alignment=_TOP, number_format=DATE_FORMATS[lang]),
         NamedStyle(
-            "zgt_datetime", border=_BORDER, alignment=_TOP, number_format="yyyy-mm-dd hh:mm"
+            "zgt_datetime", border=_BORDER, alignment=_TOP, number_format=DATETIME_FORMATS[lang]
         ),
         NamedStyle("zgt_percent", border=_BORDER, number_format="0.0%"),
         NamedStyle("zgt_total", font=Font(bold=True), border=_BORDER),
@@ -243,6 +291,14 @@ def weekly_closed(
 # --------------------------------------------------------------------------- export
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """Who withdrew an item and when (from its history: the item keeps only the reason)."""
+
+    by: int
+    at: datetime
+
+
 def export_ledger(
     units: Sequence[Unit],
     items_by_unit: Mapping[str, Sequence[Item]],
@@ -251,39 +307,67 @@ def export_ledger(
     tz: tzinfo,
     rules: Rules,
     lang: str = "zh-CN",
-    include_withdrawn: bool = False,
+    names: Mapping[int, str] | None = None,
+    withdrawals: Mapping[str, Withdrawal] | None = None,
 ) -> bytes:
     """The ledger of ``units`` as .xlsx bytes (layout in the module docstring).
 
     ``items_by_unit`` maps a unit code to its items (a unit without an entry gets an empty
-    sheet); items are written in id order. Withdrawn items are left out unless
-    ``include_withdrawn``. ``now`` must be aware; dates and times are shown in ``tz``.
-    ``lang`` is ``zh-CN`` or ``en`` (labels only: the ledger's own text is never translated).
+    sheet); items are written in id order. Withdrawn items are not on the unit sheets: they
+    are listed apart on a last sheet (已撤销事项, only when there are some), with who withdrew
+    them and when where ``withdrawals`` says. ``names`` turns the user ids of endorsements,
+    verifications and withdrawals into names (an id without a name is written ``ID 123``).
+    ``now`` must be aware; dates and times are shown in ``tz``. ``lang`` is ``zh-CN`` or
+    ``en`` (labels only: the ledger's own text is never translated).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
     today = local_date(now, tz)
+    people = _Names(names or {}, lang)
     wb = Workbook()
-    for style in _styles():
+    for style in _styles(lang):
         wb.add_named_style(style)
     summary = wb.active
     summary.title = word("summary_sheet", lang)
-    stats: list[UnitStats] = []
+    withdrawn: list[Item] = []
+    every: list[Item] = []
     for unit in units:
-        items = sorted(
-            (
-                i
-                for i in items_by_unit.get(unit.code, ())
-                if include_withdrawn or i.status is not Status.WITHDRAWN
-            ),
-            key=lambda i: item_id_key(i.id),
+        items = sorted(items_by_unit.get(unit.code, ()), key=lambda i: item_id_key(i.id))
+        every += items
+        withdrawn += [i for i in items if i.status is Status.WITHDRAWN]
+        shown = [i for i in items if i.status is not Status.WITHDRAWN]
+        _unit_sheet(wb.create_sheet(unit.code), unit, shown, now, tz, rules, lang, people)
+    per_unit, total = figures_by_unit(every, now, tz, rules, units=[u.code for u in units])
+    _summary_sheet(summary, units, per_unit, total, today, lang)
+    if withdrawn:
+        names_of_units = {u.code: u.name for u in units}
+        _withdrawn_sheet(
+            wb.create_sheet(word("withdrawn_sheet", lang)),
+            withdrawn,
+            names_of_units,
+            withdrawals or {},
+            tz,
+            lang,
+            people,
         )
-        stats.append(unit_stats(unit, items, now=now, tz=tz, rules=rules))
-        _unit_sheet(wb.create_sheet(unit.code), unit, items, now, tz, rules, lang)
-    _summary_sheet(summary, stats, today, lang)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class _Names:
+    names: Mapping[int, str]
+    lang: str
+
+    def __call__(self, user_id: int) -> str:
+        name = self.names.get(user_id, "").strip()
+        return name or f"ID {user_id}"
+
+
+def date_word(day: date, lang: str) -> str:
+    """``2026年3月2日`` (zh-CN) / ``2026-03-02`` (en): dates inside a text cell."""
+    return word("date", lang).format(year=day.year, month=day.month, day=day.day)
 
 
 def _unit_sheet(
@@ -294,10 +378,11 @@ def _unit_sheet(
     tz: tzinfo,
     rules: Rules,
     lang: str,
+    names: _Names,
 ) -> None:
     en = lang == "en"
     headers = [c[2] if en else c[1] for c in ITEM_COLUMNS]
-    rows = [_item_row(item, now, tz, rules, lang) for item in items]
+    rows = [_item_row(item, now, tz, rules, lang, names) for item in items]
     _title(ws, word("unit_title", lang).format(name=unit.name), len(headers))
     _header(ws, headers)
     light_col = [c[0] for c in ITEM_COLUMNS].index("light") + 1
@@ -317,7 +402,7 @@ def _unit_sheet(
 
 
 def _item_row(
-    item: Item, now: datetime, tz: tzinfo, rules: Rules, lang: str
+    item: Item, now: datetime, tz: tzinfo, rules: Rules, lang: str, names: _Names
 ) -> tuple[list[object], Light | None]:
     lit = None if item.status is Status.WITHDRAWN else light(item, now, tz, rules)
     deadline: object = word("long_term", lang) if item.long_term else item.deadline
@@ -325,18 +410,18 @@ def _item_row(
     if item.deadline is not None and item.status.is_active:
         overdue = days_overdue(item.deadline, now, tz) or None
     last = item.last_progress
-    progress = f"{local_date(last.at, tz).isoformat()} {last.text}" if last else None
+    progress = f"{date_word(local_date(last.at, tz), lang)} {last.text}" if last else None
+    endorsement = None
+    if item.endorsement is not None:
+        e = item.endorsement
+        endorsement = f"{names(e.by)}\n{date_word(local_date(e.at, tz), lang)}"
     verification = None
     if item.verification is not None:
         v = item.verification
-        label = (
-            word(f"verification.{v.result}", lang)
-            if f"verification.{v.result}" in WORDS
-            else v.result
-        )
-        verification = " ".join(
-            x for x in (label, _local(v.at, tz).strftime("%Y-%m-%d"), v.note) if x
-        )
+        key = f"verification.{v.result}"
+        label = word(key, lang) if key in WORDS else word("verification.other", lang)
+        when = date_word(local_date(v.at, tz), lang)
+        verification = "\n".join(x for x in (f"{label} · {names(v.by)}", when, v.note) if x)
     values: list[object] = [
         item.id,
         item.category,
@@ -351,46 +436,105 @@ def _item_row(
         overdue,
         progress,
         len(item.evidence),
-        _local(item.endorsement.at, tz) if item.endorsement else None,
+        endorsement,
         verification,
-        _local(item.closed_at, tz) if item.closed_at else None,
+        local_date(item.closed_at, tz) if item.closed_at else None,
     ]
     return values, lit
 
 
-def _summary_sheet(ws: Any, stats: Sequence[UnitStats], today: date, lang: str) -> None:
+def _summary_sheet(
+    ws: Any,
+    units: Sequence[Unit],
+    per_unit: Mapping[str, Figures],
+    total: Figures,
+    today: date,
+    lang: str,
+) -> None:
     en = lang == "en"
     headers = [c[2] if en else c[1] for c in SUMMARY_COLUMNS]
-    _title(ws, word("summary_title", lang).format(date=today.isoformat()), len(headers))
+    _title(ws, word("summary_title", lang).format(date=date_word(today, lang)), len(headers))
     _header(ws, headers)
     none = word("none", lang)
-    rows = [*stats, total_stats(stats, word("total", lang))]
+    rows: list[tuple[str | None, str, Figures]] = [
+        (u.code, u.name, per_unit.get(u.code, Figures())) for u in units
+    ]
+    rows.append((None, word("total", lang), total))
     table: list[list[object]] = []
-    for r, s in enumerate(rows, start=3):
+    rates = len(SUMMARY_COLUMNS) - 2  # the two rate columns come last
+    for r, (code, name, f) in enumerate(rows, start=3):
         values: list[object] = [
-            s.code,
-            s.name,
-            s.total,
-            s.closed,
-            s.in_progress,
-            s.overdue,
-            s.completion_rate,
-            s.closeout_rate,
+            code,
+            name,
+            f.total,
+            f.open,
+            f.in_progress,
+            f.submitted,
+            f.endorsed,
+            f.closed,
+            f.monitoring,
+            f.overdue,
+            f.withdrawn,
+            _cut(f.completion_rate),
+            _cut(f.closeout_rate),
         ]
         table.append(values)
-        is_total = s is rows[-1]
+        is_total = r == len(rows) + 2
         for c, value in enumerate(values, start=1):
-            if c >= 7 and value is not None:
+            if c > rates and value is not None:
                 style = "zgt_total_percent" if is_total else "zgt_percent"
             else:
                 style = "zgt_total" if is_total else "zgt_text"
             _put(ws, r, c, none if value is None and c > 2 else value, style)
-    widths = [12, 30, 10, 10, 10, 10, 12, 12]
     columns = [
-        [headers[i], *(("100.0%" if i >= 6 else row[i]) for row in table)] for i in range(8)
+        [headers[i], *(("100.0%" if i >= rates else row[i]) for row in table)]
+        for i in range(len(headers))
     ]
     # the autofilter covers the units, not the 合计 line under them
-    _finish(ws, len(headers), len(rows) + 1, columns, widths, freeze="C3")
+    _finish(ws, len(headers), len(rows) + 1, columns, _SUMMARY_WIDTHS, freeze="C3")
+
+
+def _cut(rate: Fraction | None) -> float | None:
+    """A rate as a cell value: cut to 0.1 % like ``ledger.figures.format_rate`` (Excel's
+    0.0% format would round 99.95 % up to a false 100.0 %)."""
+    return None if rate is None else math.floor(rate * 1000) / 1000
+
+
+def _withdrawn_sheet(
+    ws: Any,
+    items: Sequence[Item],
+    unit_names: Mapping[str, str],
+    withdrawals: Mapping[str, Withdrawal],
+    tz: tzinfo,
+    lang: str,
+    names: _Names,
+) -> None:
+    en = lang == "en"
+    headers = [c[2] if en else c[1] for c in WITHDRAWN_COLUMNS]
+    _title(ws, word("withdrawn_title", lang), len(headers))
+    _header(ws, headers)
+    table: list[list[object]] = []
+    for r, item in enumerate(items, start=3):
+        done = withdrawals.get(item.id)
+        by = f"{names(done.by)}\n{date_word(local_date(done.at, tz), lang)}" if done else None
+        values: list[object] = [
+            item.id,
+            f"{unit_names.get(item.unit, item.unit)}（{item.unit}）",
+            item.problem,
+            item.withdrawn_reason or None,
+            by,
+        ]
+        table.append(values)
+        for c, value in enumerate(values, start=1):
+            _put(ws, r, c, value, "zgt_text" if c == 1 else "zgt_wrap")
+    _finish(
+        ws,
+        len(headers),
+        len(items) + 2,
+        [[headers[i], *(row[i] for row in table)] for i in range(len(headers))],
+        [c[3] for c in WITHDRAWN_COLUMNS],
+        freeze="B3",
+    )
 
 
 # --------------------------------------------------------------------------- cells
@@ -421,6 +565,31 @@ def _header(ws: Any, headers: Sequence[str]) -> None:
         _put(ws, 2, c, text, "zgt_header")
 
 
+LINE_HEIGHT = 15.0  # points per line of 11 pt text: Excel 14.4–15, WPS 15.6, LibreOffice 14.3
+ROW_PADDING = 3.0
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height
+
+
+def row_height(values: Sequence[object], widths: Sequence[float]) -> float:
+    """The height in points a row needs for every wrapped value to show in full: each
+    value's lines (its own line breaks, each wrapped at the column's width in characters,
+    CJK counting 2), times :data:`LINE_HEIGHT`, for the tallest cell.
+
+    Set explicitly because only Excel grows rows to fit wrapped text on opening, and only
+    when it recalculates them; WPS and LibreOffice keep the default one-line height of a
+    row written by openpyxl, so the rest of a long problem description would be hidden."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if value is None or isinstance(value, (int, float, date)):
+            continue
+        room = max(int(width) - 1, 1)  # the cell's padding takes about a character
+        needed = sum(
+            max(1, math.ceil(display_width(line) / room)) for line in str(value).split("\n")
+        )
+        lines = max(lines, needed)
+    return min(lines * LINE_HEIGHT + ROW_PADDING, MAX_ROW_HEIGHT)
+
+
 def _finish(
     ws: Any,
     ncols: int,
@@ -430,16 +599,33 @@ def _finish(
     *,
     freeze: str,
 ) -> None:
+    widths: list[float] = []
     for index, (values, cap) in enumerate(zip(columns, caps, strict=True), start=1):
         widest = max((display_width(v) for v in values), default=4)
-        ws.column_dimensions[get_column_letter(index)].width = min(max(widest, 4), cap) + 2
+        width = min(max(widest, 4), cap) + 2
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(index)].width = width
+    # Row 2 is the header; rows 3… the data (``columns[i][0]`` is the header text).
+    for offset in range(len(columns[0]) if columns else 0):
+        row = [column[offset] for column in columns]
+        ws.row_dimensions[2 + offset].height = row_height(row, widths)
     ws.freeze_panes = freeze
     ws.auto_filter.ref = f"A2:{get_column_letter(ncols)}{max(last_row, 2)}"
+    print_setup(ws)
+
+
+def print_setup(ws: Any) -> None:
+    """A4 landscape, every column on one page wide (as many pages tall as it takes), the
+    title and header rows on every page, narrow margins, centred, page numbers below."""
     ws.print_title_rows = "1:2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "&P / &N"
 
 
 def display_width(value: object) -> int:
@@ -448,9 +634,9 @@ def display_width(value: object) -> int:
     if value is None:
         return 0
     if isinstance(value, datetime):
-        return 16
+        return 20
     if isinstance(value, date):
-        return 10
+        return 14  # 2026年12月31日
     text = str(value)
     return max(
         (
@@ -470,10 +656,15 @@ __all__ = [
     "ITEM_COLUMNS",
     "LIGHT_FILLS",
     "SUMMARY_COLUMNS",
+    "WITHDRAWN_COLUMNS",
     "WORDS",
     "UnitStats",
+    "Withdrawal",
+    "date_word",
     "display_width",
     "export_ledger",
+    "print_setup",
+    "row_height",
     "total_stats",
     "unit_stats",
     "weekly_closed",

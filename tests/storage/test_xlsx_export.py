@@ -4,6 +4,7 @@ round trip through the importer."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from ledger.figures import figures
 from ledger.model import (
     Endorsement,
     Evidence,
@@ -25,9 +27,13 @@ from ledger.rules import Rules
 from storage.xlsx_export import (
     ITEM_COLUMNS,
     LIGHT_FILLS,
+    LINE_HEIGHT,
+    WITHDRAWN_COLUMNS,
     UnitStats,
+    Withdrawal,
     display_width,
     export_ledger,
+    row_height,
     total_stats,
     unit_stats,
     weekly_closed,
@@ -77,9 +83,20 @@ def ledger() -> dict[str, list[Item]]:
     }
 
 
+WITHDRAWN_AT = NOW - timedelta(days=4)
+
+
 @pytest.fixture(scope="module")
 def exported() -> bytes:
-    return export_ledger([JB, HX], ledger(), now=NOW, tz=TZ, rules=RULES)
+    return export_ledger(
+        [JB, HX],
+        ledger(),
+        now=NOW,
+        tz=TZ,
+        rules=RULES,
+        names={12: "王书记", 7: "巡察组张三"},
+        withdrawals={"HX-002": Withdrawal(7, WITHDRAWN_AT)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +104,8 @@ def wb(exported: bytes) -> Any:
     return load_workbook(io.BytesIO(exported))
 
 
-def test_sheets_summary_first_then_units(wb: Any) -> None:
-    assert wb.sheetnames == ["汇总", "JB", "HX"]
+def test_sheets_summary_first_then_units_then_the_withdrawn(wb: Any) -> None:
+    assert wb.sheetnames == ["汇总", "JB", "HX", "已撤销事项"]
 
 
 def test_unit_sheet_shape(wb: Any) -> None:
@@ -129,17 +146,18 @@ def test_cells_are_typed(wb: Any) -> None:
     ws = wb["JB"]
     deadline = ws.cell(3, col("整改时限"))
     assert deadline.value == datetime(2026, 11, 20)  # noqa: DTZ001 - Excel dates are naive
-    assert deadline.number_format == "yyyy-mm-dd"
+    assert deadline.number_format == 'yyyy"年"m"月"d"日"'
     assert ws.cell(7, col("整改时限")).value == "长期坚持"
     assert ws.cell(3, col("状态")).value == "整改中"
     assert ws.cell(6, col("状态")).value == "已销号"
-    assert ws.cell(5, col("最新进展")).value == "2026-11-25 已召开专题会议"
+    assert ws.cell(5, col("最新进展")).value == "2026年11月25日 已召开专题会议"
     assert ws.cell(6, col("佐证数量")).value == 1
-    endorsed = ws.cell(6, col("签字背书"))
-    assert endorsed.value == datetime(2026, 11, 24, 10, 0)  # noqa: DTZ001 - local, naive
-    assert endorsed.number_format == "yyyy-mm-dd hh:mm"
-    assert ws.cell(6, col("核验")).value == "通过 2026-11-25 材料齐全"
-    assert ws.cell(6, col("销号时间")).value == datetime(2026, 11, 25, 10, 0)  # noqa: DTZ001
+    # who endorsed and who verified, with the dates (names from the registry; else the id)
+    assert ws.cell(6, col("签字背书")).value == "王书记\n2026年11月24日"
+    assert ws.cell(6, col("核验")).value == "通过 · ID 1\n2026年11月25日\n材料齐全"
+    closed = ws.cell(6, col("销号时间"))
+    assert closed.value == datetime(2026, 11, 25)  # noqa: DTZ001 - a local date
+    assert closed.number_format == 'yyyy"年"m"月"d"日"'
 
 
 def test_user_text_is_never_a_formula(wb: Any) -> None:
@@ -148,17 +166,26 @@ def test_user_text_is_never_a_formula(wb: Any) -> None:
     assert cell.value == '=HYPERLINK("http://x")'  # the control character is dropped
 
 
-def test_withdrawn_items_are_left_out_unless_asked() -> None:
-    data = export_ledger([HX], ledger(), now=NOW, tz=TZ, rules=RULES, include_withdrawn=True)
-    ws = load_workbook(io.BytesIO(data))["HX"]
-    assert [ws.cell(r, 1).value for r in (3, 4)] == ["HX-001", "HX-002"]
-    assert ws.cell(4, col("状态")).value == "已撤销"
-    assert ws.cell(4, col("预警灯")).value is None
+def test_withdrawn_items_are_listed_apart(wb: Any) -> None:
+    assert [wb["HX"].cell(r, 1).value for r in (3, 4)] == ["HX-001", None]
+    ws = wb["已撤销事项"]
+    assert ws["A1"].value == "已撤销事项（不计入台账总数与各项比率）"
+    assert [c.value for c in ws[2]] == [c[1] for c in WITHDRAWN_COLUMNS]
+    assert [c.value for c in ws[3]] == [
+        "HX-002",
+        "河西市局党组（HX）",
+        "问题2：党内组织生活不规范",
+        "重复",
+        "巡察组张三\n2026年11月22日",
+    ]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    nothing = export_ledger([JB], ledger(), now=NOW, tz=TZ, rules=RULES)
+    assert load_workbook(io.BytesIO(nothing)).sheetnames == ["汇总", "JB"]
 
 
 def test_column_widths_count_chinese_as_two(wb: Any) -> None:
     ws = wb["JB"]
-    assert ws.column_dimensions["C"].width == 50 + 2  # long problem text: capped
+    assert ws.column_dimensions["C"].width == 30 + 2  # long problem text: capped, wrapped
     assert ws.column_dimensions["E"].width == 8 + 2  # 责任领导 = 4 CJK characters
     assert ws.column_dimensions["A"].width == 6 + 2  # "JB-001"
     assert display_width("江北 JB") == 7
@@ -168,25 +195,46 @@ def test_column_widths_count_chinese_as_two(wb: Any) -> None:
 
 def test_summary_sheet(wb: Any) -> None:
     ws = wb["汇总"]
-    assert ws["A1"].value == "巡察整改汇总（截至 2026-11-26）"
+    assert ws["A1"].value == "巡察整改汇总（截至 2026年11月26日）"
     assert [c.value for c in ws[2]] == [
         "单位代码",
         "单位名称",
-        "问题总数",
-        "已销号",
+        "台账总数",
+        "未整改",
         "整改中",
+        "待签字",
+        "待核验",
+        "已销号",
+        "长期坚持",
         "超期",
+        "已撤销",
         "整改完成率",
         "销号率",
     ]
     values = [[c.value for c in r] for r in ws.iter_rows(min_row=3, max_row=5)]
-    # JB: 6 items, 1 closed, 1 overdue; due = closed + the overdue one → 销号率 1/2
-    assert values[0] == ["JB", "江北市局党组", 6, 1, 4, 1, pytest.approx(1 / 6), 0.5]
-    assert values[1] == ["HX", "河西市局党组", 1, 1, 0, 0, 1, 1]  # withdrawn not counted
-    assert values[2] == [None, "合计", 7, 2, 4, 1, pytest.approx(2 / 7), pytest.approx(2 / 3)]
-    assert ws.cell(3, 7).number_format == "0.0%"
+    # The numbers are ledger.figures': JB 6 items, 5 in progress and 1 closed, 1 overdue.
+    jb = figures(ledger()["JB"], NOW, TZ, RULES)
+    assert values[0] == [
+        "JB",
+        "江北市局党组",
+        jb.total,
+        jb.open,
+        jb.in_progress,
+        jb.submitted,
+        jb.endorsed,
+        jb.closed,
+        jb.monitoring,
+        jb.overdue,
+        jb.withdrawn,
+        0.166,  # 1/6 cut, never rounded up
+        0.166,
+    ]
+    assert values[0][2:11] == [6, 0, 5, 0, 0, 1, 0, 1, 0]
+    assert values[1] == ["HX", "河西市局党组", 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
+    assert values[2] == [None, "合计", 7, 0, 5, 0, 0, 2, 0, 1, 1, 0.285, 0.285]
+    assert ws.cell(3, 12).number_format == "0.0%"
     assert ws.freeze_panes == "C3"
-    assert ws.auto_filter.ref == "A2:H4"  # the units, not the 合计 line
+    assert ws.auto_filter.ref == "A2:M4"  # the units, not the 合计 line
     assert ws.print_title_rows == "$1:$2"
 
 
@@ -238,7 +286,7 @@ def test_a_unit_without_items_gets_an_empty_sheet() -> None:
     data = export_ledger([JB], {}, now=NOW, tz=TZ, rules=RULES)
     wb = load_workbook(io.BytesIO(data))
     assert wb["JB"].max_row == 2
-    assert wb["汇总"]["G3"].value == "—"
+    assert wb["汇总"]["L3"].value == "—"
 
 
 # --------------------------------------------------------------------------- round trip
@@ -266,7 +314,7 @@ def test_round_trip_reproduces_the_ledger_fields(lang: str) -> None:
     plan = plan_of(read(data))
     assert [(u.code, u.name) for u in plan.units] == [("JB", JB.name), ("HX", HX.name)]
     skipped = [s.title for s in plan.summary.skipped_sheets]
-    assert skipped == ["Summary" if lang == "en" else "汇总"]
+    assert skipped == (["Summary", "Withdrawn"] if lang == "en" else ["汇总", "已撤销事项"])
     expected = [
         ledger_fields(i)
         for unit in ("JB", "HX")
@@ -324,3 +372,82 @@ def test_today_is_taken_in_the_zone() -> None:
     early = datetime(2026, 11, 26, 1, 0, tzinfo=TZ)
     data = export_ledger([JB], {"JB": [late]}, now=early, tz=TZ, rules=RULES)
     assert load_workbook(io.BytesIO(data))["JB"].cell(3, col("超期天数")).value == 1
+
+
+# --------------------------------------------------------------------------- printing
+
+
+ENGLISH_STATE_WORDS = re.compile(
+    r"\b(open|in_progress|submitted|endorsed|closed|monitoring|withdrawn|reopened|"
+    r"approved|rejected|red|yellow|green|long[-_ ]term)\b",
+    re.IGNORECASE,
+)
+
+
+def every_state() -> dict[str, list[Item]]:
+    """One item in each status, with a verification of each result (reopened included)."""
+    at = NOW - timedelta(days=1)
+    return {
+        "JB": [
+            make_item(seq=n, status=status, deadline=date(2026, 11, 20 + n))
+            for n, status in enumerate(Status, start=1)
+        ]
+        + [
+            make_item(seq=20 + n, verification=Verification(1, at, result, "说明"))
+            for n, result in enumerate(("approved", "rejected", "reopened", "odd"))
+        ]
+        + [make_item(seq=30, long_term=True, deadline=None, status=Status.MONITORING)]
+    }
+
+
+def test_no_cell_of_a_chinese_export_holds_an_english_state_word() -> None:
+    data = export_ledger([JB], every_state(), now=NOW, tz=TZ, rules=RULES)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [
+        (ws.title, cell.coordinate, cell.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    assert len(wb.worksheets) == 3 and len(cells) > 100
+    english = [c for c in cells if ENGLISH_STATE_WORDS.search(c[2])]
+    assert english == []
+    statuses = {wb["JB"].cell(r, col("状态")).value for r in range(3, wb["JB"].max_row + 1)}
+    assert statuses == {"未整改", "整改中", "待签字", "待核验", "已销号", "长期坚持"}
+    verified = [wb["JB"].cell(r, col("核验")).value for r in range(3, wb["JB"].max_row + 1)]
+    assert {v.split(" · ")[0] for v in verified if v} == {"通过", "退回", "重新打开", "核验"}
+
+
+def test_print_settings_of_every_sheet(wb: Any) -> None:
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.paperSize == 9, ws.title  # A4
+        assert setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)  # one page wide, any tall
+        assert ws.print_title_rows == "$1:$2"
+        assert ws.print_options.horizontalCentered is True
+
+
+def test_long_cells_wrap_and_their_rows_are_tall_enough(wb: Any) -> None:
+    ws = wb["JB"]
+    problem = ws.cell(5, col("问题描述"))  # "很长的问题描述，" × 12: 96 characters
+    assert problem.alignment.wrap_text is True
+    assert ws.cell(3, col("整改措施")).alignment.wrap_text is True
+    width = ws.column_dimensions["C"].width  # 32 characters, CJK counting 2
+    lines = -(-display_width(problem.value) // (int(width) - 1))
+    assert lines == 7
+    assert ws.row_dimensions[5].height == lines * LINE_HEIGHT + 3
+    # a one-line row is still written (LibreOffice and WPS do not grow rows themselves)
+    assert ws.row_dimensions[3].height == LINE_HEIGHT + 3
+    # a two-line cell (its own line break) gets two lines
+    assert ws.row_dimensions[8].height == 2 * LINE_HEIGHT + 3
+    assert all(ws.row_dimensions[r].height is not None for r in range(2, ws.max_row + 1))
+
+
+def test_row_height_rules() -> None:
+    assert row_height(["短"], [10]) == LINE_HEIGHT + 3
+    assert row_height(["一" * 9], [10]) == 2 * LINE_HEIGHT + 3  # 18 columns in 9
+    assert row_height(["a\nb\nc", 12345, date(2026, 1, 1)], [10, 2, 2]) == 3 * LINE_HEIGHT + 3
+    assert row_height(["长" * 100_000], [10]) == 409  # Excel's largest
