@@ -49,7 +49,9 @@ from handlers import (
 )
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
+from handlers import lookback as lookback_handlers
 from handlers import stats as stats_handlers
+from handlers import survey as survey_handlers
 from locales import Catalog
 from storage.errors import StorageError
 from storage.maintenance import backup, check
@@ -196,6 +198,7 @@ def build_app(config: Config, services: Services) -> Application:
     # matching handler wins. Feature modules are registered here, most specific first.
     dedupe.register(app)  # group -100: a re-delivered update stops here (R18)
     identity.register(app)  # group -90: configured inspectors' names kept in the registry
+    survey_handlers.register(app)  # /survey; /start sv-… links, sv: buttons (before start)
     start.register(app)  # /start [invite], /help, /lang
     people.register(app)  # inspectors: /newunit /units /invite /people /revoke
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
@@ -205,6 +208,7 @@ def build_app(config: Config, services: Services) -> Application:
     excel_handlers.register(app)  # .xlsx uploads (preview, ok:/no:imp… buttons), /export
     stats_handlers.register(app)  # /stats: the chart as a photo
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
+    lookback_handlers.register(app)  # /lookback: 回头看 checks, lb: buttons, the typed note
     # Features with conversations or free-text input register above this line.
     confirm.register(app)  # cf: buttons — "确认…？" before a formal act is recorded
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons

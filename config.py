@@ -134,6 +134,15 @@ class AlertConfig:
 
 
 @dataclass(frozen=True)
+class PaperConfig:
+    """The inspection office's paperwork (handlers.survey, handlers.report)."""
+
+    survey_days: int = 14  # a 满意度测评 stays open this many days unless a date is given
+    report_due_months: int = 2  # 整改情况报告 due this many months after the feedback date
+    report_remind_days: tuple[int, ...] = (14, 7, 1)  # reminders before the report is due
+
+
+@dataclass(frozen=True)
 class CalendarConfig:
     """Extra official holidays and 调休 workdays for years chinese-calendar does not know."""
 
@@ -208,6 +217,7 @@ class Config:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
+    paper: PaperConfig = field(default_factory=PaperConfig)
     token: str | None = None  # from the environment or token_file; never printed (see __repr__)
 
     def __repr__(self) -> str:  # the token must never reach a log line (R26)
@@ -410,6 +420,11 @@ _SCHEMA: dict[str, dict[str, Checker]] = {
         "weekly_digest_time": _clock_time,
         "quiet": _bool,
         "work_hours": _hours,
+    },
+    "paper": {
+        "survey_days": _int(1, 366),
+        "report_due_months": _int(1, 24),
+        "report_remind_days": _days_list,
     },
     "backup": {
         "keep": _int(1, 1000),
@@ -795,6 +810,7 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
     w = _section(path, "workflow", raw.get("workflow", {}))
     a = _section(path, "alerts", raw.get("alerts", {}))
     k = _section(path, "backup", raw.get("backup", {}))
+    p = _section(path, "paper", raw.get("paper", {}))
     cal = _calendar(path, raw.get("calendar", {}))
     default_category = w.get("import_default_category", "")
     if default_category and default_category not in w.get("categories", DEFAULT_CATEGORIES):
@@ -830,5 +846,6 @@ def load_config(path: Path | str = "config.toml", env: Mapping[str, str] | None 
         calendar=cal,
         backup=BackupConfig(**k),
         channels=channels,
+        paper=PaperConfig(**p),
         token=token,
     )

@@ -23,6 +23,10 @@ Verbs in use (the module that handles each is in brackets):
   ``sign``, ``verify``, ``units``, ``help``; phrases)
 - ``lang:<zh|en>`` choose the language (start; the /lang buttons)
 - ``inv:<CODE>:<contact|leader>`` make an invitation (people; under /newunit's answer)
+- ``sv:<CODE>:<token>:x<answers>[:ok|:note]`` answer a 满意度测评 (survey; anyone holding the
+  link's token, which the data carries)
+- ``lb:<CODE>:<record>:<n>:<check>:<verdict>`` / ``…:<n>:ok`` / ``…:<n>:skip`` a 回头看 check,
+  确认本项, 无需说明 (lookback; inspectors)
 
 A button no handler takes gets the "button expired" toast (handlers.phrases, registered last).
 """

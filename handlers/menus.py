@@ -61,6 +61,8 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
         "import",
         "export",
         "stats",
+        "survey",
+        "lookback",
         "alerts",
         "newunit",
         "invite",

@@ -103,6 +103,8 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("inspector_queries", "open"),
         ("review", "approve"),
         ("ledger", "export"),
+        ("survey", "survey"),
+        ("lookback", "lookback"),
         ("more", "lang"),
     ),
 }

@@ -495,6 +495,14 @@ def _lookback_alerts(
     return out
 
 
+def lookback_due(items: Iterable[Item], today: date, tz: tzinfo, rules: Rules) -> list[str]:
+    """Ids of the items the 回头看 alert has proposed by ``today`` (each cohort's sample whose
+    date has come), in item order: what ``ledger.lookback`` samples first."""
+    return sorted(
+        (item.id for item, _ in _lookback_alerts(items, today, tz, rules)), key=item_id_key
+    )
+
+
 def _counts(items: Iterable[Item], lights: Mapping[str, Light]) -> dict[str, int]:
     counts = dict.fromkeys(
         ("open", "in_progress", "submitted", "endorsed", "overdue", "closed", "monitoring"), 0

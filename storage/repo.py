@@ -833,6 +833,20 @@ class Registry(_KeyedTables):
             doc = self._doc()
             self._put_keyed_many(doc, META, "key", [(key, record)])
 
+    def update_meta(self, key: str, change: Callable[[Any], T]) -> T:
+        """Read-modify-write one meta value atomically: ``change(current or None)`` runs under
+        the registry's lock and its result is stored (one durable write) and returned. An
+        exception from ``change`` writes nothing and propagates (a check-then-write that
+        concurrent writers cannot interleave, e.g. "answer once")."""
+        with self._lock:
+            doc = self._doc()
+            doc_id = self._index(doc, META, "key").ids.get(key)
+            current = None if doc_id is None else copy.deepcopy(doc[META][doc_id].get("value"))
+            value = change(current)
+            record = _jsonable({"key": key, "value": value}, f"meta {key!r}")
+            self._put_keyed_many(doc, META, "key", [(key, record)])
+            return value
+
     # ------------------------------------------------------------------ internals
 
     def _require_unit(self, doc: Document, unit: str | None) -> None:
