@@ -61,8 +61,8 @@ async def answer(user: EmulatedUser, payload: str, choices: list[str], comment: 
 async def test_staff_answer_once_anonymously_and_the_survey_closes(bot: BotUnderTest) -> None:
     seed_hz(bot)
     payload = await open_survey(bot)
-    staff_a = bot.user(5001, "职工甲")
-    staff_b = bot.user(5002, "职工乙")
+    staff_a = bot.user(5_123_456_701, "职工甲")
+    staff_b = bot.user(5_123_456_702, "职工乙")
 
     assert "感谢" in await answer(staff_a, payload, ["满意", "不满意"])
     assert "感谢" in await answer(staff_b, payload, ["基本满意", "满意"], "希望继续加强<监督>")
@@ -82,8 +82,8 @@ async def test_staff_answer_once_anonymously_and_the_survey_closes(bot: BotUnder
 
     # Anonymous: neither user id nor name is stored with the survey.
     stored = json.dumps(bot.store.registry.get_meta("survey:HZ"), ensure_ascii=False)
-    for secret in ("5001", "5002", "职工甲", "职工乙"):
-        assert secret not in stored
+    for secret in ("5123456701", "5123456702", "职工甲", "职工乙"):
+        assert not re.search(rf"\b{secret}\b", stored), secret
     assert all(re.fullmatch(r"[0-9a-f]{64}", r.voter) for r in survey.responses)
 
     # The unit's own contact and leader cannot open or read the survey.
