@@ -32,6 +32,8 @@ from telegram.ext import (
     filters,
 )
 
+from app.actions import Inputs
+from app.services import Services
 from handlers.buttons import button, parse
 from handlers.common import (
     Who,
@@ -46,8 +48,7 @@ from handlers.common import (
 from handlers.paper_render import lookback_lines, unit_label
 from handlers.queries import private_only
 from handlers.render import format_date, join, one_line
-from handlers.services import Services
-from handlers.workflow import Inputs, confirmation, flows_of, notify, perform
+from handlers.workflow import confirmation, flows_of, notify, perform
 from ledger.alerts import lookback_due
 from ledger.calendar import local_date
 from ledger.errors import LedgerError, UnknownUnit

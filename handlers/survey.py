@@ -37,6 +37,7 @@ from telegram.ext import (
 )
 from telegram.helpers import create_deep_linked_url
 
+from app.services import Services, services_of
 from handlers.buttons import button, parse
 from handlers.common import (
     Who,
@@ -53,7 +54,6 @@ from handlers.common import (
 from handlers.paper_render import survey_lines, unit_label
 from handlers.queries import private_only
 from handlers.render import format_date, format_datetime, join, one_line
-from handlers.services import Services, services_of
 from handlers.workflow import flows_of
 from ledger.dates import parse_deadline
 from ledger.errors import InvalidValue, LedgerError, UnknownUnit
