@@ -7,6 +7,7 @@
     python bot.py [--config PATH] sweep --dry-run   what an alert sweep would send now
     python bot.py [--config PATH] import FILE [--yes]   import a 台账 .xlsx (bot stopped)
     python bot.py [--config PATH] export [--unit CODE] [-o PATH]   the 台账 as .xlsx
+    python bot.py [--config PATH] channels [test]   企业微信 / 钉钉 groups: state, or a test
 
 ``build_app(config, services)`` returns the PTB Application with every handler registered in a
 fixed order; production, the sandbox and the end-to-end tests all call it.
@@ -35,6 +36,7 @@ from app.services import Services
 from config import Config, ConfigError, load_config
 from handlers import add as add_handlers
 from handlers import alerts as alert_handlers
+from handlers import channels as channel_handlers
 from handlers import (
     confirm,
     dedupe,
@@ -65,7 +67,7 @@ log = logging.getLogger("zgt")
 
 # Group-robot webhook URLs carry their credentials as query parameters (企业微信 ``key``,
 # 钉钉 ``access_token`` and the 加签 ``sign``): masked whatever their value.
-_WEBHOOK_PARAMS = r"(?<=[?&](?:key|access_token|sign)=)[^&\s'\"]+"
+_WEBHOOK_PARAMS = r"(?:(?<=[?&]key=)|(?<=[?&]access_token=)|(?<=[?&]sign=))[^&\s'\"]+"
 
 
 class TokenFilter(logging.Filter):
@@ -209,6 +211,7 @@ def build_app(config: Config, services: Services) -> Application:
     stats_handlers.register(app)  # /stats: the chart as a photo
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
     lookback_handlers.register(app)  # /lookback: 回头看 checks, lb: buttons, the typed note
+    channel_handlers.register(app)  # /channels [test]: 企业微信 / 钉钉 group robots (inspectors)
     # Features with conversations or free-text input register above this line.
     confirm.register(app)  # cf: buttons — "确认…？" before a formal act is recorded
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
@@ -320,6 +323,15 @@ def _cmd_sweep(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_channels(config: Config, args: argparse.Namespace) -> int:
+    """``channels``: each group robot's last delivery; ``channels test``: a test message to
+    each group (exit 0 all delivered, 1 not, 2 the bot is running)."""
+    from alerts.channels.shell import run
+
+    action = str(args.file) if args.file is not None else ""
+    return run(config, action, out=print, err=_stderr)
+
+
 COMMANDS = {
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,
@@ -328,6 +340,7 @@ COMMANDS = {
     "sweep": _cmd_sweep,
     "import": _cmd_import,
     "export": _cmd_export,
+    "channels": _cmd_channels,
 }
 
 
@@ -340,7 +353,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="sandbox: reseed the demo data")
     parser.add_argument("--dry-run", action="store_true", help="sweep: show, send nothing")
     parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
-    parser.add_argument("file", nargs="?", type=Path, help="import: the 台账 .xlsx to read")
+    parser.add_argument(
+        "file", nargs="?", type=Path, help="import: the 台账 .xlsx to read; channels: test"
+    )
     parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
     parser.add_argument("--unit", help="export: only this unit (code)")
     parser.add_argument("-o", "--output", type=Path, help="export: where to write the .xlsx")

@@ -182,3 +182,23 @@ def test_an_empty_or_unreadable_secret_file_is_named(tmp_path: Path) -> None:
         tmp_path, '[channels.inspectors]\nkind = "wecom"\nkey_file = "missing.key"\n'
     )
     assert "missing.key" in message and "cannot read" in message
+
+
+def test_the_log_filter_masks_robot_keys_secrets_and_webhook_parameters() -> None:
+    import logging
+
+    from bot import TokenFilter
+
+    token = "123456:ABCdef"
+    mask = TokenFilter(token, (WECOM_KEY, DING_SECRET))
+    line = (
+        f"POST https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={WECOM_KEY} "
+        f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}&timestamp=1&sign=a%2Bb "
+        f"secret {DING_SECRET} bot{token}"
+    )
+    record = logging.LogRecord("x", logging.INFO, "", 0, "%s", (line,), None)
+    assert mask.filter(record)
+    text = record.getMessage()
+    for secret in (WECOM_KEY, DING_TOKEN, DING_SECRET, token, "a%2Bb"):
+        assert secret not in text
+    assert "key=<secret>" in text and "access_token=<secret>" in text and "bot<token>" in text
