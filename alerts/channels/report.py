@@ -11,8 +11,8 @@ from datetime import datetime
 from alerts.channels.deliver import GroupStatus, status
 from alerts.channels.notices import group_name, kind_name, reason
 from alerts.channels.robots import Answer, Reply
+from app.services import Services
 from config import ChannelConfig
-from handlers.services import Services
 from locales import Html
 
 

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from alerts.channels.deliver import ChannelPass
 from alerts.channels.report import results_text, status_text, when_text
 from alerts.channels.robots import Answer
+from app.clock import Clock, SystemClock
+from app.services import Services
 from config import Config
-from handlers.clock import Clock, SystemClock
 from handlers.common import to_plain
-from handlers.services import Services
 from locales import Catalog
 from storage.errors import DataDirInUse
 from storage.repo import Store

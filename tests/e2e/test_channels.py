@@ -16,8 +16,8 @@ import pytest
 from alerts.channels.deliver import retry_due
 from alerts.jobs import sweep_now
 from alerts.log import AlertLog, State
+from app.clock import FakeClock
 from config import Config
-from handlers.clock import FakeClock
 from ledger.model import Person, Role, Unit
 from ledger.rules import Rules
 from sandbox.emulator import Emulator
