@@ -3,6 +3,15 @@ alert log (``alerts.json``), the directory lock, check and backup. The rest of t
 ``Store`` and speaks ledger.model types; nothing outside this package touches TinyDB.
 """
 
+import os
+
+# openpyxl switches to lxml whenever lxml is importable (python-docx brings it in), and then
+# parses workbook parts without defusedxml and writes other XML. Uploaded workbooks must go
+# through defusedxml (entity expansion refused, R27/R32), so openpyxl is told to keep the
+# stdlib + defusedxml path before anything of ours imports it; storage.xlsx_import refuses to
+# read a workbook if this did not take effect.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 from storage.errors import (
     AlreadyExists,
     CorruptFile,

@@ -320,8 +320,9 @@ def _guarded(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]
 
 def xml_is_defused() -> bool:
     """True when openpyxl parses through defusedxml (installed, not switched off by the
-    ``OPENPYXL_DEFUSEDXML`` environment variable)."""
-    return bool(openpyxl.DEFUSEDXML)
+    ``OPENPYXL_DEFUSEDXML`` environment variable) and not through lxml (which openpyxl
+    prefers whenever it is importable; ``storage/__init__.py`` switches that off)."""
+    return bool(openpyxl.DEFUSEDXML) and not openpyxl.LXML
 
 
 def read_ledger(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Imported first so openpyxl is switched to its defusedxml path before any test imports it.
+import storage  # noqa: F401
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False, help="run slow tests")
