@@ -54,6 +54,7 @@ from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from telegram.ext import Application
 
+from alerts.channels.notices import group_name, kind_name
 from app.clock import OffsetClock
 from app.services import Services
 from bot import TokenFilter, build_app
@@ -65,6 +66,7 @@ from sandbox.demo import DEMO_INSPECTOR, SeedResult, seed
 from sandbox.emulator import Emulator
 from sandbox.files import FileKind, StoredFile, _image_format
 from sandbox.ptb import polling
+from sandbox.robots import RobotStub, sandbox_channels
 from sandbox.users import BotMessage, ChatEvent, EmulatedUser, FileInfo
 from storage.errors import StorageError
 from storage.repo import Store
@@ -89,6 +91,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+GROUP_MESSAGES = 5  # /groups shows each group's latest messages
 REPLY_WAIT = 3.0  # seconds without any reaction before the console says the bot was silent
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _SHIFT = re.compile(r"^([+-])((?:\d{1,6}[wdhm])+)$")
@@ -621,6 +624,7 @@ class Console:
         clock_file: Path | None = None,
         reset_dir: Path | None = None,
         reply_wait: float = REPLY_WAIT,
+        robots: RobotStub | None = None,
     ) -> None:
         if not personas:
             raise ValueError("the console needs at least one persona")
@@ -637,6 +641,7 @@ class Console:
         self.clock_file = clock_file
         self.reset_dir = reset_dir
         self.reply_wait = reply_wait
+        self.robots = robots  # the 企业微信 / 钉钉 group robots' stand-ins (/groups)
         self.persona = self.personas[0]
         self._role_words = words.role_words()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -648,6 +653,7 @@ class Console:
             "/clock": self._clock,
             "/send": self._send_file,
             "/reset": self._reset,
+            "/groups": self._groups,
         }
         # Everyone has opened the chat with the bot, as people bound through an invite have:
         # an alert to a persona not yet played must reach them, not answer "chat not found".
@@ -796,6 +802,35 @@ class Console:
             size = len(content)
             self.screen.show(self.words("sent_file", name=path.name, persona=who, size=size))
         self._expect_reply(user)
+
+    async def _groups(self, rest: str) -> None:
+        """What each group robot received (the latest :data:`GROUP_MESSAGES`), as the group
+        would show it: the markdown the robot was sent."""
+        services = self.app.bot_data["services"]
+        catalog, lang = services.catalog, self.words.lang
+        units = {u.code: u for u in services.store.registry.list_units()}
+        channels = services.config.channels
+        for channel in channels.channels:
+            robot = self.robots.robots.get((channel.kind, channel.key)) if self.robots else None
+            received = robot.received if robot is not None else []
+            self.screen.show(
+                catalog.plain(
+                    lang,
+                    "channels.sandbox.title",
+                    group=group_name(catalog, lang, channels, channel.name, units),
+                    kind=kind_name(catalog, lang, channels, channel.name),
+                    count=len(received),
+                )
+            )
+            if not received:
+                self.screen.show(catalog.plain(lang, "channels.sandbox.empty"))
+            if len(received) > GROUP_MESSAGES:
+                self.screen.show(
+                    catalog.plain(lang, "channels.sandbox.more", shown=GROUP_MESSAGES)
+                )
+            for message in received[-GROUP_MESSAGES:]:
+                when = self.words.time(message.at, self.tz)
+                self.screen.show(f"[{when}]\n{message.content}\n")
 
     async def _reset(self, rest: str) -> Outcome | None:
         if not self.words.confirms(rest):
@@ -1011,7 +1046,7 @@ async def run(config: Config, *, fresh: bool, stdin: TextIO, stdout: TextIO) -> 
     paths.root.mkdir(parents=True, exist_ok=True)
     # One token for the whole process (every session's emulator), so the log's mask holds.
     token = f"7000000001:{secrets.token_urlsafe(26)}"
-    _log_to_file(paths.log, token)
+    _log_to_file(paths.log, token, config.channels.secrets)
     screen.show(words("log", path=paths.log))
 
     loop = asyncio.get_running_loop()
@@ -1072,8 +1107,14 @@ async def _session(
     try:
         emulator = Emulator(token=token, clock=clock)
         await emulator.start()
+        robots = RobotStub(now=clock.now)
+        await robots.start()
         try:
             sandboxed = sandbox_config(config, paths.data, emulator, inspectors[0])
+            codes = [u.code for u in store.registry.list_units()]
+            sandboxed = replace(
+                sandboxed, channels=sandbox_channels(config.channels, robots, codes)
+            )
             app = build_app(sandboxed, Services.create(sandboxed, store, clock, catalog))
             restore_files(emulator, store)
             units = [u.code for u in store.registry.list_units()]
@@ -1090,9 +1131,11 @@ async def _session(
                 user_language="en" if words.lang == "en" else "zh-hans",
                 clock_file=paths.clock,
                 reset_dir=paths.data,
+                robots=robots,
             )
             emulator.add_listener(console.on_event)
             screen.show(_data_summary(words, store, seeded))
+            screen.show(_groups_summary(catalog, words.lang, sandboxed, store))
             async with polling(app):
                 # What run_polling does around polling and sandbox.ptb.polling does not: the
                 # bot's own start-up work (command menus, the start-up sweep …).
@@ -1118,12 +1161,29 @@ async def _session(
             if app.post_shutdown is not None:
                 await app.post_shutdown(app)
         finally:
+            await robots.stop()
             await emulator.stop()
     finally:
         with contextlib.suppress(OSError):
             save_clock(paths.clock, clock)
         store.close()
     return outcome
+
+
+def _groups_summary(catalog: Catalog, lang: str, config: Config, store: Store) -> str:
+    """The line saying which group robots the sandbox simulates (``/groups`` shows them)."""
+    units = {u.code: u for u in store.registry.list_units()}
+    channels = config.channels
+    names = catalog.plain(lang, "channels.md.separator").join(
+        catalog.plain(
+            lang,
+            "channels.sandbox.group",
+            group=group_name(catalog, lang, channels, c.name, units),
+            kind=kind_name(catalog, lang, channels, c.name),
+        )
+        for c in channels.channels
+    )
+    return catalog.plain(lang, "channels.sandbox.ready", groups=names)
 
 
 def _data_summary(words: Words, store: Store, seeded: SeedResult | None) -> str:
@@ -1136,12 +1196,12 @@ def _data_summary(words: Words, store: Store, seeded: SeedResult | None) -> str:
     return words("seeded", units=len(units), items=items, lights=lights)
 
 
-def _log_to_file(path: Path, token: str) -> None:
+def _log_to_file(path: Path, token: str, robot_secrets: Sequence[str] = ()) -> None:
     """Send the bot's log (and Python warnings) to ``path`` instead of the terminal, with the
     token mask (R26); the level stays what ``bot.py`` set (INFO, or DEBUG with --debug)."""
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenFilter(token))
+    handler.addFilter(TokenFilter(token, robot_secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -35,13 +35,16 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from config import ChannelConfig, ChannelsConfig
 
 log = logging.getLogger(__name__)
 
@@ -272,4 +275,35 @@ class RobotStub:
         return None if hmac.compare_digest(expected, sign) else "sign not match"
 
 
-__all__ = ["PER_MINUTE", "Received", "RobotStub", "StubRobot"]
+def sandbox_channels(
+    config: ChannelsConfig, stub: RobotStub, units: Sequence[str]
+) -> ChannelsConfig:
+    """The ``[channels]`` a sandboxed bot runs with, all pointing at ``stub`` (never the
+    internet): each configured group gets a stand-in robot with its own key, secret and
+    keyword; with none configured, two demo groups — the inspectors' group on 企业微信 and
+    the first unit's work group on 钉钉 (加签) — so the demo shows what groups receive."""
+    channels = list(config.channels)
+    if not channels:
+        channels.append(ChannelConfig("inspectors", "wecom", f"demo-{secrets.token_hex(8)}"))
+        if units:
+            channels.append(
+                ChannelConfig(
+                    f"unit:{units[0]}",
+                    "dingtalk",
+                    f"demo{secrets.token_hex(16)}",
+                    unit=units[0],
+                    security="sign",
+                    secret=f"SEC{secrets.token_hex(16)}",
+                )
+            )
+    for channel in channels:
+        if channel.kind == "wecom":
+            stub.wecom(channel.key, name=channel.name)
+        else:
+            stub.dingtalk(
+                channel.key, secret=channel.secret, keyword=channel.keyword, name=channel.name
+            )
+    return replace(config, channels=tuple(channels), wecom_url=stub.url, dingtalk_url=stub.url)
+
+
+__all__ = ["PER_MINUTE", "Received", "RobotStub", "StubRobot", "sandbox_channels"]

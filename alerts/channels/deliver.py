@@ -536,8 +536,8 @@ def channels_of(app: AnyApp) -> ChannelPass | None:
 
 
 async def retry_due(app: AnyApp) -> SweepReport | None:
-    """If a throttled group's pause is over and it has entries waiting, sweep now (forced;
-    quiet hours still defer it): the rest goes out merged. ``None`` if nothing waited."""
+    """If a throttled group's pause is over and it has entries waiting, sweep now (forced),
+    in allowed hours only: the rest goes out merged. ``None`` if nothing was swept."""
     from alerts.jobs import runtime_of, sweeper_of
 
     channels = channels_of(app)
@@ -563,8 +563,11 @@ async def retry_due(app: AnyApp) -> SweepReport | None:
     if not waiting:
         await services.store.run(channels._paused, now)  # forget the pause
         return None
+    sweeper = sweeper_of(app)
+    if not sweeper.schedule.allowed(now):
+        return None  # quiet hours: the first sweep in allowed time takes it
     log.info("group robot pause over for %s: sending what waited", ", ".join(over))
-    return await sweeper_of(app).tick(trigger="scheduled", force=True)
+    return await sweeper.tick(trigger="scheduled", force=True)
 
 
 async def _retry_job(context: CallbackContext[Any, Any, Any, Any]) -> None:

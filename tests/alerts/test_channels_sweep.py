@@ -155,7 +155,7 @@ async def test_a_sweep_delivers_once_to_each_group_and_a_restart_resends_nothing
     # The inspectors' group hears the escalation; the unit's group the overdue alert.
     assert (
         "【超期升级 · 提醒】" in inspectors.content
-        and f"{item}（杭州市局党组）" in inspectors.content
+        and f"{item} 杭州市局党组 超期 5 天" in inspectors.content
     )
     assert "【超期预警】" in unit.content and f"{item} 超期 5 天" in unit.content
     assert "责任领导：张副局长" in unit.content and "三会一课" not in unit.content

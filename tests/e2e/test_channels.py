@@ -125,7 +125,7 @@ async def test_both_groups_once_and_a_restart_resends_nothing(
         await fake_pacing(bot.app)
         # The start-up sweep reached both groups, once each.
         assert [len(wecom.received), len(ding.received)] == [1, 1]
-        assert "HZ-001（杭州市局党组） 超期 5 天" in wecom.received[0].content
+        assert "HZ-001 杭州市局党组 超期 5 天" in wecom.received[0].content
         assert "HZ-001 超期 5 天" in ding.received[0].content
         for _ in range(2):
             report = await sweep_now(bot.app)
