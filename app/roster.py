@@ -19,6 +19,8 @@ from datetime import datetime
 from app.services import Services
 from ledger.errors import LedgerError
 from ledger.model import Person, Role
+from ledger.told import Audience, Told
+from ledger.told import audience as told_audience
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,18 @@ def unit_people(services: Services, unit: str, *roles: Role) -> list[Person]:
     return [p for role in roles for p in people if p.role is role]
 
 
+def audience(services: Services, told: Told, unit: str, actor: Person) -> Audience:
+    """The people ``told`` names for an action on ``unit``'s item by ``actor``
+    (``ledger.told.audience``): the unit's contacts and leaders, the configured inspectors."""
+
+    def people(role: Role) -> list[Person]:
+        return (
+            inspectors(services) if role is Role.INSPECTOR else unit_people(services, unit, role)
+        )
+
+    return told_audience(told, actor, people)
+
+
 def roster(services: Services) -> list[Person]:
     """The people alerts go to: contacts and leaders bound in the registry, and exactly the
     inspectors named in config (a stored inspector not in config receives nothing)."""
@@ -134,6 +148,7 @@ def set_reachable(services: Services, user_id: int, reachable: bool, now: dateti
 
 __all__ = [
     "UNREACHABLE_META",
+    "audience",
     "inspector",
     "inspectors",
     "is_inspector",

@@ -36,8 +36,8 @@ from telegram.ext import (
     filters,
 )
 
+from app import roster
 from app.actions import NewItem, create_item
-from app.roster import unit_people
 from app.services import Services
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, send, stale_button, to_plain, who_is
@@ -54,7 +54,6 @@ from handlers.render import (
     one_line,
 )
 from handlers.workflow import (
-    Audience,
     Notified,
     conversation,
     flows_of,
@@ -68,7 +67,8 @@ from handlers.workflow import (
 from ledger.access import Action
 from ledger.dates import ParsedDate, normalise_text
 from ledger.errors import InvalidValue, NotAllowed
-from ledger.model import Item, Person, Role
+from ledger.model import Item, Person
+from ledger.told import Audience, who_is_told
 from ledger.workflow import MAX_FIELD_LEN
 from locales import Html
 
@@ -361,11 +361,10 @@ async def on_decision(update: Update, context: Context, who: Who) -> object:
 
 
 async def tell_unit(context: Context, services: Services, item: Item, actor: Person) -> Notified:
-    """Tell the unit's contacts and leaders about the new item."""
-    roles = (Role.CONTACT, Role.LEADER)
-    people = tuple(
-        p for p in unit_people(services, item.unit, *roles) if p.user_id != actor.user_id
-    )
+    """Tell the unit's contacts and leaders about the new item (``ledger.told``)."""
+    told = who_is_told(Action.CREATE, actor.role, item.status)
+    found = roster.audience(services, told, item.unit, actor)
+    people = found.primary
     unit = services.store.registry.get_unit(item.unit)
 
     def render(lang: str) -> Html:
@@ -385,7 +384,8 @@ async def tell_unit(context: Context, services: Services, item: Item, actor: Per
         )
 
     deliveries = await tell(context, services, people, render, item.id)
-    return Notified(Audience(people, roles), tuple(deliveries))
+    # the confirmation names who was told; a unit with nobody bound yet is not news here
+    return Notified(Audience(people, found.roles), tuple(deliveries))
 
 
 # =========================================================================== cancel, timeout

@@ -80,9 +80,11 @@ from handlers.workflow import (
     perform,
     redraw_card,
 )
+from ledger import evidence as accepted
 from ledger.access import Action, authorize, may
 from ledger.dates import item_ids_in, normalise_item_id, normalise_text
 from ledger.errors import AlreadyDone, LedgerError
+from ledger.evidence import MB
 from ledger.model import Evidence, Item
 from ledger.workflow import NewEvidence
 from locales import Html
@@ -96,7 +98,6 @@ FLOW = "evidence"
 PENDING_KEY = "evidence.pending"
 ALBUMS_KEY = "evidence.albums"
 ALBUMS_KEPT = 200  # recent media groups remembered (their later files have no caption)
-MB = 1_000_000  # evidence_max_mb counts decimal megabytes: 20 MB is 20,000,000 bytes
 LABEL_MAX = 28  # a file's name on its button
 NAME_MAX = 60  # a file's name in a list or a confirmation
 EXT_MAX = 16  # a refused file's extension (it comes from a name of any length)
@@ -180,15 +181,21 @@ def refusal(who: Who, offered: Offered) -> Html | None:
     """Why ``offered`` is refused before any download (type, size), or ``None`` (R25)."""
     workflow = who.services.config.workflow
     allowed = workflow.evidence_types
-    if not offered.photo and offered.extension not in allowed:
+    why = accepted.refusal(
+        offered.extension,
+        offered.size,
+        photo=offered.photo,
+        allowed=allowed,
+        max_mb=workflow.evidence_max_mb,
+    )
+    if why is accepted.Refusal.TYPE:
         return who.t(
             "evidence.refused.type",
             ext=one_line(offered.extension, EXT_MAX) or "?",
             name=one_line(offered.name, NAME_MAX) or "—",
             allowed=who.plain("workflow.separator").join(allowed),
         )
-    limit = workflow.evidence_max_mb * MB
-    if offered.size is not None and offered.size > limit:
+    if why is accepted.Refusal.SIZE:
         return too_big(who, offered.size)
     return None
 
@@ -276,10 +283,8 @@ async def receive(
 
 def already_attached(who: Who, item: Item, offered: Offered) -> Html | None:
     """The "already uploaded" answer when Telegram's unique id shows the file is attached."""
-    for old in item.evidence:
-        if offered.file_unique_id and old.file_unique_id == offered.file_unique_id:
-            return duplicate(who, item.id, old.by, old.at)
-    return None
+    old = accepted.attached(item, offered.file_unique_id)
+    return None if old is None else duplicate(who, item.id, old.by, old.at)
 
 
 def duplicate(who: Who, item_id: str, by: object, at: object) -> Html:
@@ -309,7 +314,7 @@ async def fetch(update: Update, context: Context, who: Who, offered: Offered) ->
         log.warning("could not fetch evidence file %s: %s", offered.file_unique_id, error)
         await send(update, who.t("evidence.fetch_failed"))
         return None
-    if len(data) > who.services.config.workflow.evidence_max_mb * MB:
+    if accepted.too_big(len(data), who.services.config.workflow.evidence_max_mb):
         await send(update, too_big(who, len(data)))  # Telegram did not say; the bytes did
         return None
     return data

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -32,7 +30,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.helpers import create_deep_linked_url
 
-from app import roster
+from app import invites, roster
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import Who, for_roles, language_for, send, stale_button
@@ -64,7 +62,6 @@ from storage.errors import AlreadyExists
 
 log = logging.getLogger(__name__)
 
-INVITE_BYTES = 24  # secrets.token_urlsafe(24): 192 bits, 32 characters
 UNIT_NAME_LIMIT = 60
 ROUND_LIMIT = 30
 MEMBERS_PER_ENTRY = 8
@@ -208,32 +205,19 @@ def parse_role(text: str) -> Role | None:
 async def make_invite(who: Who, context: ContextTypes.DEFAULT_TYPE, code: str, role: Role) -> Html:
     """Create an invite to unit ``code`` as ``role``; the message that carries it."""
     services = who.services
-    registry = services.store.registry
-    unit = registry.get_unit(code)
-    if unit is None:
-        raise UnknownUnit(unit=code)
-    invite_code = secrets.token_urlsafe(INVITE_BYTES)
-    now = services.clock.now()
-    expires = now + timedelta(hours=services.config.workflow.invite_ttl_hours)
-    await services.store.run(
-        registry.add_invite,
-        invite_code,
-        role=role,
-        unit=code,
-        created_by=who.user.id,
-        now=now,
-        expires_at=expires,
-    )
+    person = who.person
+    assert person is not None
+    issued = await services.store.run(invites.issue, services, person, code, role)
     log.info("inspector %s invited a %s to %s", who.user.id, role, code)
-    link = create_deep_linked_url(context.bot.username, invite_code)
+    link = create_deep_linked_url(context.bot.username, issued.code)
     return who.t(
         "people.invite.done",
         unit=code,
-        name=one_line(unit.name, UNIT_NAME_LIMIT),
+        name=one_line(issued.unit.name, UNIT_NAME_LIMIT),
         role=role_word(who.words, role),
         link=link,
-        code=invite_code,
-        expires=format_datetime(who.words, expires),
+        code=issued.code,
+        expires=format_datetime(who.words, issued.expires),
     )
 
 

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +44,7 @@ from handlers.common import (
 )
 from handlers.render import join, one_line, role_word
 from ledger.errors import UnknownUnit
+from ledger.invites import may_redeem, well_formed
 from ledger.model import Person, Role
 from locales import Html
 from storage.errors import InviteRejected
@@ -52,10 +52,8 @@ from storage.records import Invite
 
 log = logging.getLogger(__name__)
 
-# What an invite code may look like before it is even looked up (R23). Codes are made by
-# handlers.people (secrets.token_urlsafe, 32 characters); Telegram's deep-link payload limit is
-# 64. Anything else is refused without touching the registry.
-INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# What an invite code may look like before it is even looked up is ledger.invites.well_formed
+# (R23): anything else is refused without touching the registry.
 
 LANGUAGE_WORDS: dict[str, str] = {
     "zh": "zh-CN",
@@ -195,10 +193,10 @@ async def redeem(
 ) -> None:
     """Use the invitation ``args[0]`` for the sender (R23)."""
     code = args[0] if len(args) == 1 else ""
-    if not INVITE_CODE.fullmatch(code):
+    if not well_formed(code):
         await send(update, who.t("start.invite_invalid"))
         return
-    if who.is_inspector:
+    if not may_redeem(who.person):
         await send(update, who.t("start.invite_inspector"))
         return
     services = who.services

@@ -24,19 +24,8 @@ item endorsed and gets ``AlreadyDone``. Only after the write are the next people
 recipient who blocked the bot is marked unreachable (``app.roster.set_reachable``) and the
 actor is told who could not be reached.
 
-Notification matrix (the actor is never notified; each message has a card button):
-
-=============================  ==============================================================
-submit                         the unit's leaders (none bound: the inspectors); with
-                               endorsement switched off, the inspectors
-endorse                        every inspector
-reject                         the unit's contacts, with the reason (by an inspector: leaders
-                               too — they had signed)
-approve                        the unit's contacts and leaders, with 已销号 and the date
-urge                           the unit's contacts at once, 【催办】 (none bound: the leaders)
-reopen / withdraw / deadline   the unit's contacts and leaders, with the reason
-progress / evidence            nobody
-=============================  ==============================================================
+Who is told of each action is ``ledger.told.WHO_IS_TOLD`` (the actor never is; each message
+has a card button).
 
 Conversations: a PTB ``ConversationHandler`` per flow, per user and chat, with
 ``[workflow] conversation_timeout_seconds``, ``/cancel`` (or 取消) at every step and a word on
@@ -50,7 +39,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import astuple, dataclass, replace
 from datetime import date
 from functools import wraps
@@ -75,7 +64,7 @@ from telegram.warnings import PTBUserWarning
 from alerts.delivery import retry_after_seconds
 from app import roster
 from app.actions import Done, Inputs, record_action
-from app.roster import set_reachable, unit_people
+from app.roster import set_reachable
 from app.services import Services, services_of
 from handlers.buttons import card_button, parse
 from handlers.common import (
@@ -122,6 +111,7 @@ from ledger.errors import (
     MissingReason,
 )
 from ledger.model import Item, Person, Role, Status
+from ledger.told import Audience, who_is_told
 from locales import Html
 
 log = logging.getLogger(__name__)
@@ -315,70 +305,10 @@ class Delivery:
         return self.outcome not in (UNREACHABLE, FAILED)
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who hears of an action: ``primary`` (of ``roles``); if none of them could be reached
-    and the actor is not of those roles, ``fallback`` (with a line saying why it reached them,
-    naming ``fallback_role``). ``vacant``: the unit has nobody of ``roles`` bound at all — not
-    even the actor — which the actor is told."""
-
-    primary: tuple[Person, ...]
-    roles: tuple[Role, ...] = ()
-    fallback: tuple[Person, ...] = ()
-    fallback_role: Role | None = None
-    vacant: bool = False
-
-
 def audience(services: Services, done: Done, actor: Person) -> Audience:
-    """Who must hear of ``done`` (module docstring's matrix), without the actor."""
-    unit = done.item.unit
-    action = done.action
-    contacts, leaders = Role.CONTACT, Role.LEADER
-    inspectors: tuple[Role, ...] = (Role.INSPECTOR,)
-    if action is Action.SUBMIT and done.item.status is Status.SUBMITTED:
-        return _without(
-            actor,
-            Audience(
-                tuple(unit_people(services, unit, leaders)),
-                (leaders,),
-                tuple(roster.inspectors(services)),
-                leaders,
-            ),
-        )
-    if action in (Action.SUBMIT, Action.ENDORSE):  # → 待核验
-        return _without(actor, Audience(tuple(roster.inspectors(services)), inspectors))
-    if action is Action.REJECT:
-        roles = (contacts, leaders) if actor.role is Role.INSPECTOR else (contacts,)
-        return _without(actor, Audience(tuple(unit_people(services, unit, *roles)), roles))
-    if action is Action.URGE:
-        return _without(
-            actor,
-            Audience(
-                tuple(unit_people(services, unit, contacts)),
-                (contacts,),
-                tuple(unit_people(services, unit, leaders)),
-                contacts,
-            ),
-        )
-    if action in (Action.APPROVE, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE):
-        roles = (contacts, leaders)
-        return _without(actor, Audience(tuple(unit_people(services, unit, *roles)), roles))
-    return Audience(())
-
-
-def _without(actor: Person, found: Audience) -> Audience:
-    def keep(people: Iterable[Person]) -> tuple[Person, ...]:
-        seen: set[int] = {actor.user_id}
-        kept: list[Person] = []
-        for p in people:
-            if p.user_id not in seen:
-                seen.add(p.user_id)
-                kept.append(p)
-        return tuple(kept)
-
-    fallback = found.fallback if actor.role not in found.roles else ()
-    vacant = not found.primary and Role.INSPECTOR not in found.roles
-    return replace(found, primary=keep(found.primary), fallback=keep(fallback), vacant=vacant)
+    """Who must hear of ``done`` (``ledger.told.WHO_IS_TOLD``), without the actor."""
+    told = who_is_told(done.action, actor.role, done.item.status)
+    return roster.audience(services, told, done.item.unit, actor)
 
 
 def notice_kind(done: Done) -> str:
@@ -1173,7 +1103,6 @@ __all__ = [
     "ASKING",
     "CARD_ACTIONS",
     "DIRECT",
-    "Audience",
     "CardRef",
     "Delivery",
     "Flows",

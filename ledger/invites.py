@@ -1,0 +1,56 @@
+"""Invitation rules (R23): who may invite whom, what a code looks like, how long it lives.
+
+- Only inspectors invite, and only contacts and leaders of a unit: inspectors come from
+  ``[bot] inspectors`` alone, never from an invitation.
+- A code is :data:`CODE_BYTES` random bytes, URL-safe base64: 192 bits in 32 characters of
+  ``[A-Za-z0-9_-]`` (the deep link's alphabet); anything typed that is not 16–64 of those
+  characters is no code at all, and gets the same answer as an unknown one.
+- An invitation expires ``ttl_hours`` after it was made and is used once (the registry
+  enforces single use and binds the redeemer). An inspector never redeems one.
+
+Drawing the random code is the caller's (``app.invites``): this module stays pure.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from ledger.errors import NotAllowed
+from ledger.model import Person, Role, require_aware
+
+CODE_BYTES = 24  # secrets.token_urlsafe(24): 192 bits, 32 characters
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+INVITABLE: tuple[Role, ...] = (Role.CONTACT, Role.LEADER)
+
+
+def require_may_invite(actor: Person, role: Role) -> None:
+    """``NotAllowed`` unless an inspector invites a contact or a leader."""
+    if actor.role is not Role.INSPECTOR or role not in INVITABLE:
+        raise NotAllowed(action="invite", role=str(actor.role))
+
+
+def well_formed(code: str) -> bool:
+    """Whether ``code`` could be an invitation code at all (charset and length)."""
+    return CODE_RE.fullmatch(code) is not None
+
+
+def expires_at(now: datetime, ttl_hours: int) -> datetime:
+    """When an invitation made at ``now`` stops working."""
+    return require_aware(now, "now") + timedelta(hours=ttl_hours)
+
+
+def may_redeem(person: Person | None) -> bool:
+    """Whether someone may use an invitation: anyone but an inspector."""
+    return person is None or person.role is not Role.INSPECTOR
+
+
+__all__ = [
+    "CODE_BYTES",
+    "CODE_RE",
+    "INVITABLE",
+    "expires_at",
+    "may_redeem",
+    "require_may_invite",
+    "well_formed",
+]
