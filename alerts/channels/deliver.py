@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -274,6 +275,7 @@ class ChannelPass:
                 continue
             batch.append(AlertRecord(key, State.SUPERSEDED, {**record.data, "at": stamp}))
         self.log.write(batch)
+        self._report_interrupted(now, records)
         groups: list[GroupPlan] = []
         for channel in self.config.channels:
             mine = [(k, e) for k, (name, e) in keyed.items() if name == channel.name]
@@ -281,6 +283,39 @@ class ChannelPass:
                 mine.sort(key=lambda ke: ke[1].kind in _DIGESTS)  # alerts first, then digests
                 groups.append(GroupPlan(channel, [e for _, e in mine], [k for k, _ in mine]))
         return groups
+
+    def _report_interrupted(self, now: datetime, records: Mapping[str, AlertRecord]) -> None:
+        """Group messages the bot died sending (``sending`` turned ``uncertain`` by the
+        sweep's recovery, R9): one notice per group, and each record marks it told."""
+        stamp = iso(now)
+        by_channel: dict[str, list[AlertRecord]] = {}
+        for key, record in records.items():
+            if (
+                is_channel(key)
+                and record.state == State.UNCERTAIN
+                and "notice" not in record.data
+                and not split_channel_key(key)[1].startswith(TEST_PREFIX)
+            ):
+                by_channel.setdefault(split_channel_key(key)[0], []).append(record)
+        if not by_channel:
+            return
+        notices = [
+            {
+                "notice": "channel",
+                "problem": "uncertain",
+                "channel": name,
+                "errcode": None,
+                "errmsg": "interrupted",
+                "count": len(found),
+            }
+            for name, found in sorted(by_channel.items())
+        ]
+        self._record_notices(now, notices)
+        self.log.write(
+            AlertRecord(r.key, r.state, {**r.data, "notice": "told", "told_at": stamp})
+            for found in by_channel.values()
+            for r in found
+        )
 
     def _paused(self, now: datetime) -> dict[str, datetime]:
         """Groups whose robot still throttles us at ``now`` (expired pauses are dropped)."""
@@ -352,6 +387,7 @@ class ChannelPass:
             elif reply.answer is Answer.UNCERTAIN:
                 state, problem = State.UNCERTAIN, "uncertain"
                 extra["reason"] = "timeout"
+                extra["notice"] = "told"  # the notice below; not again as "interrupted"
             elif reply.answer in (Answer.THROTTLED, Answer.RETRY):
                 state = State.PENDING
                 if reply.pause:
@@ -428,7 +464,8 @@ class ChannelPass:
             if channel.name in paused:
                 results.append((channel, None, iso(paused[channel.name])))
                 continue
-            key = channel_key(channel.name, f"{TEST_PREFIX}{stamp}")
+            # Unique even for two tests in one second: a record is never overwritten.
+            key = channel_key(channel.name, f"{TEST_PREFIX}{stamp}:{secrets.token_hex(3)}")
             data = {"at": iso(now), "channel": channel.name, "test": True}
             batch.append(AlertRecord(key, State.PENDING, data))
             todo.append((GroupPlan(channel, [], [key]), renderer.test_message(channel, when)))

@@ -14,10 +14,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
-from alerts.channels.deliver import ChannelPass, status
+from alerts.channels.deliver import ROBOT_LIMITS, ChannelPass, status
 from alerts.channels.keys import BROKEN_META, PAUSED_META
+from alerts.channels.robots import Answer, Message, Reply, Robot
 from alerts.log import AlertLog, State
 from alerts.pacing import Pacer
 from alerts.sweep import Runtime, Sweeper
@@ -28,7 +30,7 @@ from ledger.model import Person, Role, Unit
 from locales import Catalog
 from sandbox.robots import RobotStub, StubRobot
 from storage.repo import Store
-from tests.alerts.helpers import FakeBot, FakeTime, new_item
+from tests.alerts.helpers import Crash, FakeBot, FakeTime, new_item
 
 TZ = ZoneInfo("Asia/Shanghai")
 CONTACT = Person(11, "王联络", Role.CONTACT, unit="HZ")
@@ -317,3 +319,62 @@ async def test_status_shows_the_last_delivery_per_group(world: World) -> None:
         ("unit:HZ", State.SENT, 2),
     ]
     assert all(s.paused_until is None and s.broken is None for s in after)
+
+
+class _CrashAfterSending:
+    """A robot that delivers, then the process dies before the answer is recorded."""
+
+    def __init__(self, robot: Robot) -> None:
+        self.robot = robot
+        self.channel = robot.channel
+
+    async def send(self, client: httpx.AsyncClient, message: Message) -> Reply:
+        await self.robot.send(client, message)
+        raise Crash()
+
+
+async def test_a_crash_mid_send_is_uncertain_reported_once_and_never_resent(
+    world: World,
+) -> None:
+    item = overdue_item(world)
+    sweeper = world.sweeper()
+    assert sweeper.runtime.channels is not None
+    channels = sweeper.runtime.channels
+    assert isinstance(channels, ChannelPass)
+    channels.robots["unit:HZ"] = _CrashAfterSending(channels.robots["unit:HZ"])
+    with pytest.raises(Crash):
+        await sweeper.tick(force=True)
+    key = f"channel:unit:HZ|{item}:overdue:2026-02-25:0"
+    assert world.states()[key] == State.SENDING
+    assert len(world.ding.received) == 1
+    # The bot starts again: both groups' messages were in flight when it died (the WeCom one
+    # had its answer, unrecorded): uncertain, one notice per group, never resent.
+    world.clock.advance(timedelta(minutes=5))
+    await world.sweeper().tick(trigger="startup", force=True)
+    assert set(world.states().values()) == {State.UNCERTAIN}
+    for inspector in (I1, I2):
+        notices = world.notices(inspector)
+        assert len(notices) == 2 and all(n.startswith("【群消息状态不明】") for n in notices)
+        text = "".join(notices)
+        assert "杭州市局党组工作群（钉钉）" in text and "巡察办工作群（企业微信）" in text
+    for _ in range(2):
+        world.clock.advance(timedelta(hours=1))
+        await world.sweeper().tick(force=True)
+    assert len(world.ding.received) == 1 and len(world.wecom.received) == 1
+    assert len(world.notices(I1)) == 2
+
+
+async def test_test_messages_are_paced_under_twenty_a_minute_per_robot(world: World) -> None:
+    time = FakeTime()
+    world.stub.monotonic = time.monotonic  # the robots count minutes on the pacer's time
+    channels = ChannelPass(
+        world.services, pacer=Pacer(ROBOT_LIMITS, monotonic=time.monotonic, sleep=time.sleep)
+    )
+    for _ in range(25):
+        results = await channels.send_tests("3月2日 09:00")
+        assert [r.answer for _, r, _ in results if r is not None] == [Answer.SENT] * 2
+    assert len(world.wecom.received) == 25 and len(world.ding.received) == 25
+    assert set(world.wecom.answers) == {0} and set(world.ding.answers) == {0}  # never 45009/130101
+    assert 60 <= time.now - 1000.0 < 70  # the 21st waited for the first one's minute to end
+    tests = [k for k in world.states() if "|test:" in k]
+    assert len(tests) == 50 and set(world.states().values()) == {State.SENT}
