@@ -41,6 +41,7 @@ from handlers import (
     confirm,
     dedupe,
     evidence,
+    extension,
     identity,
     menus,
     people,
@@ -206,6 +207,7 @@ def build_app(config: Config, services: Services) -> Application:
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
     evidence.register(app)  # 佐证: item-id captions, the 佐证 flow, /evidence, ev: (before excel)
     workflow.register(app)  # /progress /submit /endorse /approve /reject …, do: buttons, notices
+    extension.register(app)  # /extend 申请延期; 同意延期 / 不同意 card buttons
     add_handlers.register(app)  # /add: a new item step by step (inspectors)
     excel_handlers.register(app)  # .xlsx uploads (preview, ok:/no:imp… buttons), /export
     stats_handlers.register(app)  # /stats: the chart as a photo

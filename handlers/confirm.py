@@ -46,6 +46,8 @@ CONFIRMABLE = frozenset(
         Action.REOPEN,
         Action.WITHDRAW,
         Action.SET_DEADLINE,
+        Action.GRANT_EXTENSION,
+        Action.REFUSE_EXTENSION,
     }
 )
 NEEDS_REASON = frozenset({Action.REJECT, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE})

@@ -37,7 +37,7 @@ from ledger.model import Role
 log = logging.getLogger(__name__)
 
 _QUERIES = ("open", "overdue", "due", "item", "history")
-_UNIT_WORK = ("progress", "evidence", "submit")
+_UNIT_WORK = ("progress", "evidence", "submit", "extend")
 _COMMON = ("lang", "help")
 
 # In menu order: what each role uses most comes first. Descriptions are ``menu.<command>``.

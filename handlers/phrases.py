@@ -39,7 +39,7 @@ from telegram.ext import (
 )
 
 from app.actions import Inputs
-from handlers import confirm, queries
+from handlers import confirm, extension, queries
 from handlers.buttons import button, parse
 from handlers.common import Who, refuse, reply_text, send, stale_button, who_is, word_error
 from handlers.evidence import draw_evidence
@@ -395,11 +395,14 @@ async def act(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, foun
     """A workflow verb with an item id: ask "确认…？" (the words typed with it wait for the
     press); a verb without an id, or one that needs words not given: how to say it."""
     action = verb_action(who, found.action or "")
-    if action is None:
-        if found.action == "extend":
-            await send(update, who.t("everyday.extend.unit_hint"))
+    if found.action == "extend" and not who.is_inspector:
+        if found.item is None:
+            await send(update, extension.usage(who))
         else:
-            await send_hint(update, who, "")
+            await extension.request(update, context, who, found.item, found.text)
+        return
+    if action is None:
+        await send_hint(update, who, "")
         return
     example = found.item or queries.example_id(who)
     usage = who.t(f"workflow.usage.{action}", example=example)

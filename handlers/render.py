@@ -392,6 +392,22 @@ def item_card(
         lines.append(
             words.t("render.card.withdrawn", value=_field(item.withdrawn_reason, REASON_MAX))
         )
+    asked = item.extension
+    if asked is not None and item.status.is_active:
+        new = (
+            words.plain("render.when.long_term")
+            if asked.long_term or asked.deadline is None
+            else format_date(words, asked.deadline)
+        )
+        lines.append(
+            words.t(
+                "everyday.extension.card",
+                new=new,
+                who=names(asked.by),
+                date=format_date(words, local_date(asked.at, words.tz)),
+                reason=_field(asked.reason, REASON_MAX),
+            )
+        )
     return join(lines)
 
 
@@ -465,7 +481,11 @@ def _event_details(words: Words, event: Event) -> list[str]:
         if changes:
             # A real edit changes at most the editable fields; damaged data cannot flood a page.
             return changes[: len(EDITABLE_FIELDS)]
-    if event.action == str(Action.SET_DEADLINE):
+    if event.action in (
+        str(Action.SET_DEADLINE),
+        str(Action.REQUEST_EXTENSION),
+        str(Action.GRANT_EXTENSION),
+    ):
         lines = [
             words.plain(
                 "render.history.deadline_change",

@@ -86,6 +86,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("progress", "progress"),
         ("evidence", "evidence"),
         ("submit", "submit"),
+        ("extend", "extend"),
         ("more", "lang"),
     ),
     Role.LEADER: (
@@ -93,6 +94,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("queries", "open"),
         ("endorse", "endorse"),
         ("unit_work", "progress"),
+        ("extend", "extend"),
         ("more", "lang"),
     ),
     Role.INSPECTOR: (

@@ -730,7 +730,11 @@ def split_deadline(who: Who, rest: str) -> tuple[ParsedDate, str] | Html:
         return who.t("workflow.date.empty")
     for end in reversed(ends):
         found = parse_typed_deadline(who, rest[:end])
+        # "长期坚持 属于长效机制" reads whole as long-term with a note: the words after the
+        # deadline are the reason here, so a shorter run that leaves them is preferred.
         if isinstance(found, ParsedDate):
+            if found.note and end != ends[0]:
+                continue
             return found, rest[end:].strip()
         if end == ends[0]:
             return found

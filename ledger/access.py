@@ -34,6 +34,9 @@ class Action(StrEnum):
     URGE = "urge"  # 催办
     WITHDRAW = "withdraw"  # 撤销
     EDIT = "edit"  # 修改台账内容 (问题描述、整改措施、责任人 …), e.g. by a re-imported ledger
+    REQUEST_EXTENSION = "request_extension"  # 申请延期 (a contact or leader asks for time)
+    GRANT_EXTENSION = "grant_extension"  # 同意延期 (inspector: the deadline asked for)
+    REFUSE_EXTENSION = "refuse_extension"  # 不同意延期 (inspector: the deadline stays)
 
 
 _ACTIVE = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.ENDORSED})
@@ -66,7 +69,12 @@ PERMISSIONS: Mapping[Action, Mapping[Role, frozenset[Status]]] = {
     Action.URGE: {Role.INSPECTOR: _ACTIVE | {Status.MONITORING}},
     Action.WITHDRAW: {Role.INSPECTOR: _ACTIVE},
     Action.EDIT: {Role.INSPECTOR: _ACTIVE | {Status.MONITORING}},
+    Action.REQUEST_EXTENSION: _for(_UNIT_ROLES, _ACTIVE),
+    Action.GRANT_EXTENSION: {Role.INSPECTOR: _ACTIVE},
+    Action.REFUSE_EXTENSION: {Role.INSPECTOR: _ACTIVE},
 }
+# Actions that decide a pending 申请延期: refused as already done when none is pending.
+_DECIDING = frozenset({Action.GRANT_EXTENSION, Action.REFUSE_EXTENSION})
 
 # Statuses in which repeating the action means "someone already did it" (AlreadyDone), rather
 # than "not possible from here" (InvalidTransition).
@@ -119,6 +127,9 @@ def authorize(item: Item, actor: Person, action: Action | str, rules: Rules) -> 
         elif act is Action.APPROVE and item.verification is not None:
             by, at = item.verification.by, item.verification.at
         raise AlreadyDone(action=str(act), status=str(item.status), by=by, at=at)
+    if act in _DECIDING and item.status in table[actor.role] and item.extension is None:
+        # no request pending: decided already (a second tap), or the deadline was changed
+        raise AlreadyDone(action=str(act), status=str(item.status), by=None, at=None)
     if item.status in table[actor.role]:
         return
     if any(item.status in statuses for statuses in table.values()):

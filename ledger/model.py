@@ -133,6 +133,20 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class ExtensionRequest:
+    """A unit's pending request for more time (申请延期): the deadline asked for (or 长期坚持)
+    and why; ``seq`` is the request's event. Settled by the inspectors' decision or by any
+    change of the deadline."""
+
+    by: int
+    at: datetime
+    seq: int
+    deadline: date | None
+    long_term: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class Item:
     """One row of the 台账."""
 
@@ -155,6 +169,7 @@ class Item:
     closed_at: datetime | None = None
     withdrawn_reason: str = ""
     source_ref: str = ""  # e.g. the 序号 in an imported spreadsheet, for idempotent re-import
+    extension: ExtensionRequest | None = None  # 申请延期 waiting for the inspectors
 
     @property
     def last_progress(self) -> ProgressNote | None:
@@ -281,6 +296,22 @@ def item_from_dict(d: dict[str, Any]) -> Item:
         closed_at=_dt(d.get("closed_at")),
         withdrawn_reason=d.get("withdrawn_reason", ""),
         source_ref=d.get("source_ref", ""),
+        extension=_extension(d.get("extension")),
+    )
+
+
+def _extension(d: dict[str, Any] | None) -> ExtensionRequest | None:
+    if d is None:
+        return None
+    at = _dt(d["at"])
+    assert at is not None
+    return ExtensionRequest(
+        by=int(d["by"]),
+        at=at,
+        seq=int(d["seq"]),
+        deadline=_d(d.get("deadline")),
+        long_term=bool(d.get("long_term", False)),
+        reason=str(d.get("reason", "")),
     )
 
 
@@ -303,6 +334,7 @@ __all__ = [
     "Endorsement",
     "Event",
     "Evidence",
+    "ExtensionRequest",
     "Item",
     "Light",
     "Person",

@@ -53,6 +53,9 @@ WHO_IS_TOLD: Mapping[tuple[Action, Case], Told] = {
     (Action.REOPEN, Case.ANY): Told((CONTACT, LEADER)),
     (Action.WITHDRAW, Case.ANY): Told((CONTACT, LEADER)),
     (Action.SET_DEADLINE, Case.ANY): Told((CONTACT, LEADER)),
+    (Action.REQUEST_EXTENSION, Case.ANY): Told((INSPECTOR,)),  # 申请延期: they decide
+    (Action.GRANT_EXTENSION, Case.ANY): Told((CONTACT, LEADER)),  # the unit hears the outcome
+    (Action.REFUSE_EXTENSION, Case.ANY): Told((CONTACT, LEADER)),
     # progress notes and evidence: nobody (the card and the digests show them)
 }
 

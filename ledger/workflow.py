@@ -61,6 +61,7 @@ from ledger.model import (
     Endorsement,
     Event,
     Evidence,
+    ExtensionRequest,
     Item,
     Person,
     ProgressNote,
@@ -103,6 +104,9 @@ EDGES: frozenset[tuple[Action, Status | None, Status]] = frozenset(
                 Action.SET_DEADLINE,
                 Action.URGE,
                 Action.EDIT,
+                Action.REQUEST_EXTENSION,
+                Action.GRANT_EXTENSION,
+                Action.REFUSE_EXTENSION,
             )
             for statuses in PERMISSIONS[action].values()
             for s in statuses
@@ -231,6 +235,13 @@ def decide(
       unchanged deadline raises ``InvalidValue(field="deadline", problem="unchanged")``.
     - ``urge``: ``text`` optional → ``{"text"}``.
     - ``withdraw``: ``reason`` required → ``{"reason"}``.
+    - ``request_extension`` (申请延期): ``deadline`` xor ``long_term`` and ``reason``, as
+      ``set_deadline`` → the same data; the item keeps it as its pending ``extension`` (a new
+      request replaces an older one).
+    - ``grant_extension``: the pending request's deadline becomes the item's →
+      ``{"old", "new", "old_long_term", "new_long_term", "reason", "request"}`` (the request's
+      reason and event seq); ``refuse_extension``: ``reason`` optional →
+      ``{"reason", "request"}``. Without a pending request both raise ``AlreadyDone``.
     - ``edit``: ``changes`` maps fields of :data:`EDITABLE_FIELDS` to their new text →
       ``{field: {"old", "new"}}`` for each field whose stripped text differs (the others are
       dropped). A field outside that list → ``InvalidValue(field, problem="unknown")``; an
@@ -277,7 +288,7 @@ def decide(
     elif act_ is Action.REOPEN:
         data["reason"] = _reason(reason, act_)
         after = _S.IN_PROGRESS
-    elif act_ is Action.SET_DEADLINE:
+    elif act_ in (Action.SET_DEADLINE, Action.REQUEST_EXTENSION):  # the same inputs
         new, new_long_term = _deadline(deadline, long_term)
         if (new, new_long_term) == (item.deadline, item.long_term):
             raise InvalidValue(
@@ -290,6 +301,21 @@ def decide(
             "new_long_term": new_long_term,
             "reason": _reason(reason, act_),
         }
+    elif act_ is Action.GRANT_EXTENSION:
+        asked = item.extension
+        assert asked is not None  # authorize refuses a decision without a request
+        data = {
+            "old": _iso(item.deadline),
+            "new": _iso(asked.deadline),
+            "old_long_term": item.long_term,
+            "new_long_term": asked.long_term,
+            "reason": asked.reason,
+            "request": asked.seq,
+        }
+    elif act_ is Action.REFUSE_EXTENSION:
+        asked = item.extension
+        assert asked is not None
+        data = {"reason": _text(reason, "reason", required=False), "request": asked.seq}
     elif act_ is Action.URGE:
         data["text"] = _text(text, "text", required=False)
     elif act_ is Action.WITHDRAW:
@@ -504,9 +530,21 @@ def _apply(item: Item | None, action: Action, event: Event) -> Item:
         changes["verification"] = Verification(by=by, at=at, result="reopened", note=d["reason"])
         changes["endorsement"] = None
         changes["closed_at"] = None
-    elif action is Action.SET_DEADLINE:
+    elif action in (Action.SET_DEADLINE, Action.GRANT_EXTENSION):
         changes["deadline"] = _undate(d["new"])
         changes["long_term"] = bool(d["new_long_term"])
+        changes["extension"] = None  # any new deadline settles a pending request
+    elif action is Action.REQUEST_EXTENSION:
+        changes["extension"] = ExtensionRequest(
+            by=by,
+            at=at,
+            seq=event.seq,
+            deadline=_undate(d["new"]),
+            long_term=bool(d["new_long_term"]),
+            reason=str(d["reason"]),
+        )
+    elif action is Action.REFUSE_EXTENSION:
+        changes["extension"] = None
     elif action is Action.WITHDRAW:
         changes["withdrawn_reason"] = d["reason"]
     elif action is Action.EDIT:

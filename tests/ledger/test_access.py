@@ -45,13 +45,19 @@ def test_visibility() -> None:
 
 
 CARD = {
-    (Status.OPEN, "contact"): {A.PROGRESS, A.ADD_EVIDENCE},
-    (Status.OPEN, "leader"): {A.PROGRESS, A.ADD_EVIDENCE},
+    (Status.OPEN, "contact"): {A.PROGRESS, A.ADD_EVIDENCE, A.REQUEST_EXTENSION},
+    (Status.OPEN, "leader"): {A.PROGRESS, A.ADD_EVIDENCE, A.REQUEST_EXTENSION},
     (Status.OPEN, "inspector"): {A.ADD_EVIDENCE, A.SET_DEADLINE, A.URGE, A.WITHDRAW, A.EDIT},
-    (Status.IN_PROGRESS, "contact"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT},
-    (Status.IN_PROGRESS, "leader"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT},
-    (Status.SUBMITTED, "contact"): {A.PROGRESS, A.ADD_EVIDENCE},
-    (Status.SUBMITTED, "leader"): {A.PROGRESS, A.ADD_EVIDENCE, A.ENDORSE, A.REJECT},
+    (Status.IN_PROGRESS, "contact"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT, A.REQUEST_EXTENSION},
+    (Status.IN_PROGRESS, "leader"): {A.PROGRESS, A.ADD_EVIDENCE, A.SUBMIT, A.REQUEST_EXTENSION},
+    (Status.SUBMITTED, "contact"): {A.PROGRESS, A.ADD_EVIDENCE, A.REQUEST_EXTENSION},
+    (Status.SUBMITTED, "leader"): {
+        A.PROGRESS,
+        A.ADD_EVIDENCE,
+        A.ENDORSE,
+        A.REJECT,
+        A.REQUEST_EXTENSION,
+    },
     (Status.SUBMITTED, "inspector"): {
         A.ADD_EVIDENCE,
         A.REJECT,
@@ -60,8 +66,8 @@ CARD = {
         A.WITHDRAW,
         A.EDIT,
     },
-    (Status.ENDORSED, "contact"): {A.ADD_EVIDENCE},
-    (Status.ENDORSED, "leader"): {A.ADD_EVIDENCE},
+    (Status.ENDORSED, "contact"): {A.ADD_EVIDENCE, A.REQUEST_EXTENSION},
+    (Status.ENDORSED, "leader"): {A.ADD_EVIDENCE, A.REQUEST_EXTENSION},
     (Status.ENDORSED, "inspector"): {
         A.ADD_EVIDENCE,
         A.APPROVE,
@@ -76,6 +82,7 @@ CARD = {
     (Status.WITHDRAWN, "inspector"): set(),
     (Status.WITHDRAWN, "contact"): set(),
 }
+# 同意延期 / 不同意延期 appear only while a request is pending (test_extension_decisions).
 
 
 @pytest.mark.parametrize(("status", "role"), list(CARD))
@@ -104,3 +111,20 @@ def test_create_is_not_an_item_action_and_rules_do_not_change_buttons() -> None:
     off = Rules(endorsement_required=False)
     assert allowed_actions(item, LEADER, off) == allowed_actions(item, LEADER, RULES)
     assert date(2026, 1, 1)  # dates are plain data here
+
+
+def test_extension_decisions_only_while_a_request_is_pending() -> None:
+    from dataclasses import replace
+
+    from ledger.access import authorize
+    from ledger.errors import AlreadyDone
+    from ledger.model import ExtensionRequest
+
+    item = item_in(Status.IN_PROGRESS)
+    assert not {A.GRANT_EXTENSION, A.REFUSE_EXTENSION} & allowed_actions(item, INSPECTOR, RULES)
+    with pytest.raises(AlreadyDone):
+        authorize(item, INSPECTOR, A.GRANT_EXTENSION, RULES)
+    asked = ExtensionRequest(CONTACT.user_id, item.created_at, 3, date(2027, 1, 31), False, "x")
+    pending = replace(item, extension=asked)
+    assert {A.GRANT_EXTENSION, A.REFUSE_EXTENSION} <= allowed_actions(pending, INSPECTOR, RULES)
+    assert A.GRANT_EXTENSION not in allowed_actions(pending, CONTACT, RULES)

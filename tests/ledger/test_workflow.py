@@ -488,6 +488,68 @@ def test_set_deadline_records_old_and_new() -> None:
         decide(t.item, INSPECTOR, Action.SET_DEADLINE, now=T0, rules=RULES, seq=9, reason="x")
 
 
+def test_an_extension_request_waits_for_the_inspectors_decision() -> None:
+    t = drive(track(), Status.IN_PROGRESS, T0)
+    asked = t.do(
+        CONTACT, Action.REQUEST_EXTENSION, T0, deadline=date(2026, 9, 30), reason="需跨部门协调"
+    )
+    assert asked.before == asked.after == Status.IN_PROGRESS
+    assert asked.data == {
+        "old": "2026-06-30",
+        "new": "2026-09-30",
+        "old_long_term": False,
+        "new_long_term": False,
+        "reason": "需跨部门协调",
+    }
+    pending = t.item.extension
+    assert pending is not None and pending.seq == asked.seq
+    assert (pending.deadline, pending.reason, pending.by) == (
+        date(2026, 9, 30),
+        "需跨部门协调",
+        CONTACT.user_id,
+    )
+    assert t.item.deadline == date(2026, 6, 30)  # nothing changes before the decision
+    granted = t.do(INSPECTOR, Action.GRANT_EXTENSION, T0)
+    assert granted.data["request"] == asked.seq and granted.data["new"] == "2026-09-30"
+    assert t.item.deadline == date(2026, 9, 30) and t.item.extension is None
+    with pytest.raises(AlreadyDone):  # a second tap: decided already
+        decide(t.item, INSPECTOR, Action.GRANT_EXTENSION, now=T0, rules=RULES, seq=99)
+    assert replay(t.events) == t.item  # the history holds request and decision
+
+
+def test_a_refused_extension_keeps_the_deadline_and_needs_a_reason_to_ask() -> None:
+    t = drive(track(), Status.IN_PROGRESS, T0)
+    with pytest.raises(MissingReason):
+        decide(
+            t.item,
+            LEADER,
+            Action.REQUEST_EXTENSION,
+            now=T0,
+            rules=RULES,
+            seq=9,
+            deadline=date(2026, 9, 30),
+        )
+    with pytest.raises(NotAllowed):
+        decide(
+            t.item,
+            INSPECTOR,
+            Action.REQUEST_EXTENSION,
+            now=T0,
+            rules=RULES,
+            seq=9,
+            deadline=date(2026, 9, 30),
+            reason="x",
+        )
+    t.do(LEADER, Action.REQUEST_EXTENSION, T0, long_term=True, reason="转为长期坚持")
+    refused = t.do(INSPECTOR, Action.REFUSE_EXTENSION, T0, reason="时限不宜延长")
+    assert refused.data == {"reason": "时限不宜延长", "request": 3}
+    assert t.item.extension is None and t.item.deadline == date(2026, 6, 30)
+    # any deadline change settles a pending request too
+    t.do(CONTACT, Action.REQUEST_EXTENSION, T0, deadline=date(2026, 8, 1), reason="再议")
+    t.do(INSPECTOR, Action.SET_DEADLINE, T0, deadline=date(2026, 7, 15), reason="折中")
+    assert t.item.extension is None and replay(t.events) == t.item
+
+
 def test_urge_text_is_optional_and_keeps_status() -> None:
     t = drive(track(), Status.SUBMITTED, T0)
     e = t.do(INSPECTOR, Action.URGE, T0)
