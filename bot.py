@@ -3,7 +3,8 @@
     python bot.py [--config PATH] run        the bot (no token: the offline sandbox instead)
     python bot.py [--config PATH] sandbox    the local Bot API emulator + bot + terminal chat
     python bot.py [--config PATH] check      validate every data file and report
-    python bot.py [--config PATH] backup     write a consistent snapshot, keep the newest N
+    python bot.py [--config PATH] backup     write a verified snapshot, keep the newest N
+    python bot.py [--config PATH] restore SNAPSHOT   put a snapshot back (bot stopped), checked
     python bot.py [--config PATH] sweep --dry-run   what an alert sweep would send now
     python bot.py [--config PATH] import FILE [--yes]   import a 台账 .xlsx (bot stopped)
     python bot.py [--config PATH] export [--unit CODE] [-o PATH]   the 台账 as .xlsx
@@ -56,8 +57,8 @@ from handlers import lookback as lookback_handlers
 from handlers import stats as stats_handlers
 from handlers import survey as survey_handlers
 from locales import Catalog
-from storage.errors import StorageError
-from storage.maintenance import backup, check
+from storage.errors import DataDirInUse, StorageError
+from storage.maintenance import backup, check, is_damaged_snapshot, list_backups, restore
 from storage.repo import Store
 
 log = logging.getLogger("zgt")
@@ -289,8 +290,32 @@ def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
     path = backup(
         config.data_dir, config.backup_dir, keep=config.backup.keep, now=SystemClock().now()
     )
+    if is_damaged_snapshot(path):
+        good = [p for p in list_backups(config.backup_dir) if not is_damaged_snapshot(p)]
+        kept = f"; the newest good snapshot is kept: {good[-1]}" if good else ""
+        _stderr(
+            f"warning: the data fails `check`; snapshot written as {path} (marked damaged){kept}"
+        )
+        return 1
     print(f"backup written: {path}")
     return 0
+
+
+def _cmd_restore(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 restored and checked; 1 refused (damaged snapshot, bot running) or not OK."""
+    if args.file is None:
+        _stderr("error: restore needs the snapshot: python bot.py restore SNAPSHOT")
+        return 2
+    try:
+        done = restore(args.file, config.data_dir, now=SystemClock().now())
+    except DataDirInUse as exc:
+        _stderr(f"error: {exc}: stop the bot before restoring")
+        return 1
+    if done.replaced is not None:
+        print(f"the replaced data files were moved to {done.replaced}")
+    print(f"restored {done.snapshot.name} into {config.data_dir}")
+    print(done.report.text)
+    return 0 if done.report.ok else 1
 
 
 def _cmd_import(config: Config, args: argparse.Namespace) -> int:
@@ -339,6 +364,7 @@ COMMANDS = {
     "sandbox": _cmd_sandbox,
     "check": _cmd_check,
     "backup": _cmd_backup,
+    "restore": _cmd_restore,
     "sweep": _cmd_sweep,
     "import": _cmd_import,
     "export": _cmd_export,
@@ -356,7 +382,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--dry-run", action="store_true", help="sweep: show, send nothing")
     parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
     parser.add_argument(
-        "file", nargs="?", type=Path, help="import: the 台账 .xlsx to read; channels: test"
+        "file",
+        nargs="?",
+        type=Path,
+        help="import: the 台账 .xlsx to read; restore: the snapshot; channels: test",
     )
     parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
     parser.add_argument("--unit", help="export: only this unit (code)")

@@ -35,7 +35,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from alerts.sweep import Runtime, Sweeper, SweepReport
 from app.services import services_of
-from storage.maintenance import backup
+from storage.maintenance import backup, is_damaged_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,10 @@ async def _backup(context: CallbackContext[Any, Any, Any, Any]) -> None:
         config.backup.keep,
         now=services.clock.now(),
     )
-    log.info("daily backup written to %s", path)
+    if is_damaged_snapshot(path):
+        log.error("daily backup: the data fails check; snapshot %s is marked damaged", path)
+    else:
+        log.info("daily backup written to %s", path)
 
 
 def _daily(

@@ -19,6 +19,8 @@ import json
 import os
 import re
 import tarfile
+import tempfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +39,9 @@ from ledger.model import (
     unit_from_dict,
     valid_unit_code,
 )
+from storage.errors import StorageError
 from storage.layout import Layout
+from storage.lock import DirLock
 from storage.records import alert_from_dict, invite_from_dict
 from storage.safe import (
     Document,
@@ -86,6 +90,10 @@ class CheckReport:
     alerts: int = 0  # alert records, in alerts.json or (not yet moved) in registry.json
     warnings: tuple[Problem, ...] = ()  # the first MAX_WARNING_LINES stray temp files
     temp_files: int = 0  # stray temp files in all
+    # Ledger files of units the registry does not name: what the write order (ledger first,
+    # then the registry) leaves while a unit is being created or after a kill in between. Not
+    # damage: adding the unit again adopts the file.
+    unregistered: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -101,6 +109,7 @@ class CheckReport:
         yet)``; ``no ledgers yet: data holds no registry and no ledger files``.
         """
         lines = [str(p) for p in self.problems]
+        lines += [f"warning: {w}" for w in self.unregistered]
         lines += [f"warning: {w}" for w in self.warnings]
         if self.temp_files > len(self.warnings):
             more = self.temp_files - len(self.warnings)
@@ -169,7 +178,10 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
     registry has its ``alerts.json`` (a schema-1 registry still holding the alert log is not a
     problem: the bot moves it at its next start). A missing or empty data directory is not a
     problem: the report says there are no ledgers yet. Temp files of durable writes in any of
-    the data's write folders (``Layout.write_dirs``, evidence folders included) are warnings.
+    the data's write folders (``Layout.write_dirs``, evidence folders included) are warnings,
+    and so is a ledger file of a unit the registry does not name: a unit is created ledger
+    first, registry second, so that is a creation in progress (a check beside an import) or
+    one cut short by a kill — never damage (``CheckReport.unregistered``).
     """
     layout = Layout(Path(data_dir))
     found = _Findings()
@@ -192,6 +204,7 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
     ):
         found.add("alerts.json", "missing, but registry.json keeps the alert log there")
     ledger_files = layout.ledger_files()
+    unregistered: list[Problem] = []
     if not layout.registry.is_file() and ledger_files:
         found.add(
             "registry.json",
@@ -204,7 +217,13 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         items += counts[0]
         events += counts[1]
         if units is not None and code not in units:
-            found.add(_rel(layout, path), f"unit {code} is not registered in registry.json")
+            unregistered.append(
+                Problem(
+                    _rel(layout, path),
+                    f"unit {code} is not registered (yet): a unit being created, or one whose "
+                    "creation was interrupted; adding the unit again adopts this file",
+                )
+            )
     for code in sorted(units or ()):
         if code not in ledger_files:
             found.add(f"ledgers/{code}.json", f"missing, but unit {code} is registered")
@@ -224,6 +243,7 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         alerts=alerts,
         warnings=tuple(_temp_warning(layout, path) for path in strays[:MAX_WARNING_LINES]),
         temp_files=len(strays),
+        unregistered=tuple(unregistered),
     )
 
 
@@ -383,12 +403,22 @@ def _check_ledger(layout: Layout, unit: str, path: Path, found: _Findings) -> tu
 
 BACKUP_PREFIX = "backup-"
 BACKUP_SUFFIX = ".tar.gz"
-_BACKUP_RE = re.compile(r"^backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.gz$")
+# A snapshot whose data failed ``check`` carries it in its name, so rotation (and an operator
+# choosing what to restore) can tell it from a good one without opening it.
+DAMAGED_MARK = ".damaged"
+_BACKUP_RE = re.compile(r"^backup-(\d{8}T\d{6}Z)(?:-(\d+))?(\.damaged)?\.tar\.gz$")
 _BACKUP_TEMP_RE = re.compile(r"^\.backup-.+\.tar\.gz\.(\d+)\.[0-9a-f]{8}\.tmp$")
 
 
+def is_damaged_snapshot(path: Path) -> bool:
+    """True for a snapshot ``backup`` took of data that failed ``check`` (see its name)."""
+    m = _BACKUP_RE.match(path.name)
+    return bool(m and m.group(3))
+
+
 def list_backups(dest_dir: str | os.PathLike[str]) -> list[Path]:
-    """Backups made by ``backup`` in ``dest_dir``, oldest first (by the time in their name)."""
+    """Backups made by ``backup`` in ``dest_dir``, oldest first (by the time in their name);
+    damaged ones (``is_damaged_snapshot``) included."""
     dest = Path(dest_dir)
     if not dest.is_dir():
         return []
@@ -407,22 +437,33 @@ def backup(
     *,
     now: datetime,
 ) -> Path:
-    """Write a snapshot of the data directory and delete all but the newest ``keep``.
+    """Write a verified snapshot of the data directory; keep the newest ``keep`` and the
+    newest good one (R30).
 
     The snapshot is ``<dest_dir>/backup-<now, UTC, YYYYmmddTHHMMSSZ>.tar.gz`` (``-1``, ``-2``…
-    appended if that name is taken), holding ``registry.json``, ``alerts.json``,
-    ``ledgers/*.json``, the ``evidence/`` tree if any, and ``MANIFEST.json`` (time, size and
-    SHA-256 of each file).
+    appended if that name is taken), holding ``registry.json``, ``alerts.json``, the ledgers,
+    the ``evidence/`` tree if any, and ``MANIFEST.json`` (time, size and SHA-256 of each file).
     Paths inside are relative to the data directory, so extracting it into an empty directory
-    gives a data directory back. It is written under a temp name, fsynced and renamed, so a
-    backup that exists is complete. Each file is read through one open descriptor: files are
-    replaced atomically, so each is one whole version even while the bot writes.
+    gives a data directory back (``restore`` does that, checked).
 
-    ``now`` must be timezone-aware; ``keep`` ≥ 1. The snapshot just written is always kept,
-    even if older-named ones exist (a clock moved back). Temp files of killed backups are
-    removed. Nothing in ``data_dir`` is written; ``dest_dir`` may lie inside it (the default
-    ``<data>/backups``) — it is not part of the snapshot. Raises ``FileNotFoundError`` if
-    ``data_dir`` does not exist.
+    Taken under the write discipline: the registry is read first and exactly the ledgers it
+    registers are taken after it. The bot writes a new unit's ledger before registering it, so
+    every unit the snapshot's registry names has its ledger in the snapshot, even while units
+    are being created (a ledger written after the registry was read belongs to a unit this
+    snapshot does not know yet, and is left out). Each file is read through one open
+    descriptor: files are replaced atomically, so each is one whole version.
+
+    Verified before it counts: the written archive is read back, every file compared with the
+    manifest, and ``check`` run on its data files in a scratch directory. A snapshot of data
+    that fails is kept but named ``backup-<time>.damaged.tar.gz`` (``is_damaged_snapshot``) —
+    the caller says so — and rotation never removes the newest good snapshot for it: the newest
+    ``keep`` snapshots are kept, plus the newest good one if it is older than those.
+
+    Written under a temp name, fsynced and renamed, so a backup that exists is complete.
+    ``now`` must be timezone-aware; ``keep`` ≥ 1. The snapshot just written is always kept.
+    Temp files of killed backups are removed. Nothing in ``data_dir`` is written;
+    ``dest_dir`` may lie inside it (the default ``<data>/backups``) — it is not part of the
+    snapshot. Raises ``FileNotFoundError`` if ``data_dir`` does not exist.
     """
     require_aware(now, "now")
     if keep < 1:
@@ -434,13 +475,15 @@ def backup(
     if not dest.is_dir():
         dest.mkdir(parents=True, exist_ok=True)
         fsync_dir(dest.parent)
-    target = _free_name(dest, f"{BACKUP_PREFIX}{now.astimezone(UTC):%Y%m%dT%H%M%SZ}")
-    tmp = temp_name(target)
+    stem = f"{BACKUP_PREFIX}{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    tmp = temp_name(dest / f"{stem}{BACKUP_SUFFIX}")
     try:
         with tmp.open("xb") as raw:
             _write_snapshot(raw, layout, now)
             raw.flush()
             os.fsync(raw.fileno())
+        report = verify_snapshot(tmp)
+        target = _free_name(dest, stem, damaged=not report.ok)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -451,20 +494,90 @@ def backup(
     return target
 
 
-def _free_name(dest: Path, stem: str) -> Path:
-    target = dest / f"{stem}{BACKUP_SUFFIX}"
+class SnapshotUnusable(StorageError):
+    """A snapshot cannot be read back whole (not a backup archive, a file differing from its
+    manifest)."""
+
+
+def verify_snapshot(archive: str | os.PathLike[str]) -> CheckReport:
+    """Read ``archive`` back and ``check`` its data, touching nothing else.
+
+    Every member must match the manifest's size and SHA-256 (else ``SnapshotUnusable``); the
+    data files (not evidence) are extracted into a scratch directory next to the archive,
+    checked read-only there, and removed. Returns the check report (paths relative to it).
+    """
+    path = Path(archive)
+    try:
+        with (
+            tarfile.open(path, "r:gz") as tar,
+            tempfile.TemporaryDirectory(prefix=".verify-", dir=path.parent) as scratch,
+        ):
+            _extract_checked(tar, Path(scratch), data_only=True)
+            return check(scratch)
+    except (tarfile.TarError, EOFError, zlib.error, json.JSONDecodeError, KeyError) as exc:
+        raise SnapshotUnusable(f"{path}: not a readable backup ({exc})") from None
+
+
+def _extract_checked(tar: tarfile.TarFile, into: Path, *, data_only: bool) -> None:
+    """Extract the members the manifest lists into ``into`` (evidence too unless
+    ``data_only``), verifying each against it."""
+    member = tar.extractfile("MANIFEST.json")
+    if member is None:
+        raise KeyError("MANIFEST.json")
+    manifest = json.loads(member.read())
+    files: dict[str, dict[str, Any]] = manifest["files"]
+    for name, facts in files.items():
+        if data_only and not name.endswith(".json"):
+            continue
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise SnapshotUnusable(f"{name}: not a path inside a data directory")
+        source = tar.extractfile(name)
+        if source is None:
+            raise KeyError(name)
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        with target.open("xb") as out:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        if size != facts.get("size") or digest.hexdigest() != facts.get("sha256"):
+            raise SnapshotUnusable(f"{name}: differs from the snapshot's manifest")
+
+
+def _free_name(dest: Path, stem: str, *, damaged: bool = False) -> Path:
+    """The first free ``stem``, ``stem-1``… (free: taken neither good nor damaged)."""
+    mark = DAMAGED_MARK if damaged else ""
     n = 0
-    while target.exists():
+    while True:
+        base = stem if n == 0 else f"{stem}-{n}"
+        taken = (dest / f"{base}{m}{BACKUP_SUFFIX}" for m in ("", DAMAGED_MARK))
+        if not any(p.exists() for p in taken):
+            return dest / f"{base}{mark}{BACKUP_SUFFIX}"
         n += 1
-        target = dest / f"{stem}-{n}{BACKUP_SUFFIX}"
-    return target
 
 
-def _snapshot_files(layout: Layout) -> list[Path]:
-    # Read in this order, the registry before the alert log (see the module docstring); a
-    # file that does not exist when its turn comes is skipped then, not decided on here.
-    files = [layout.registry, layout.alerts]
-    files.extend(layout.ledger_files().values())
+def _registered_ledgers(layout: Layout, registry: bytes | None) -> list[Path]:
+    """The ledger files the registry read for this snapshot names; every ledger file if it
+    cannot be read (the snapshot is then marked damaged anyway, and holds all there is)."""
+    if registry is None:
+        return list(layout.ledger_files().values())
+    try:
+        doc = parse_document(registry, kind="registry")
+        codes = sorted({str(raw.get("code")) for raw in doc.get("units", {}).values()})
+    except (UnusableDocument, RecursionError, AttributeError):
+        return list(layout.ledger_files().values())
+    return [layout.ledger(code) for code in codes if valid_unit_code(code)]
+
+
+def _snapshot_files(layout: Layout, registry: bytes | None) -> list[Path]:
+    # Read in this order, the alert log after the registry (see the module docstring), then
+    # the ledgers that registry names; a file that does not exist when its turn comes is
+    # skipped then (the check of the snapshot then says what is missing).
+    files = [layout.alerts]
+    files.extend(_registered_ledgers(layout, registry))
     if layout.evidence_dir.is_dir():
         files.extend(
             p
@@ -493,7 +606,21 @@ class _Hashing(io.RawIOBase):
 def _write_snapshot(raw: IO[bytes], layout: Layout, now: datetime) -> None:
     manifest: dict[str, Any] = {"created_at": now.isoformat(), "files": {}}
     with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-        for path in _snapshot_files(layout):
+        # The registry first, read once: what it registers decides which ledgers are taken.
+        try:
+            registry: bytes | None = layout.registry.read_bytes()
+        except FileNotFoundError:
+            registry = None
+        if registry is not None:
+            info = tarfile.TarInfo("registry.json")
+            st = layout.registry.stat()
+            info.size, info.mtime, info.mode = len(registry), int(st.st_mtime), 0o600
+            tar.addfile(info, io.BytesIO(registry))
+            manifest["files"]["registry.json"] = {
+                "size": len(registry),
+                "sha256": hashlib.sha256(registry).hexdigest(),
+            }
+        for path in _snapshot_files(layout, registry):
             name = _rel(layout, path)
             try:
                 source = path.open("rb")
@@ -514,8 +641,19 @@ def _write_snapshot(raw: IO[bytes], layout: Layout, now: datetime) -> None:
 
 
 def _prune(dest: Path, keep: int, just_written: Path) -> None:
-    backups = [p for p in list_backups(dest) if p != just_written]
-    for old in backups[: max(0, len(backups) - (keep - 1))]:
+    """Keep the newest ``keep`` snapshots (the one just written always among them) and the
+    newest good one, wherever it is in that order; remove the rest."""
+    ordered = list_backups(dest)
+    backups = [p for p in ordered if p != just_written]
+    keepers = {just_written, *backups[max(0, len(backups) - (keep - 1)) :]}
+    # The one just written is the newest in fact (even with a clock moved back); if it is
+    # damaged, the newest good one by name stays too.
+    good = [p for p in ordered if not is_damaged_snapshot(p)]
+    if is_damaged_snapshot(just_written) and good:
+        keepers.add(good[-1])
+    for old in backups:
+        if old in keepers:
+            continue
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
     for entry in dest.iterdir():
@@ -535,4 +673,95 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["CheckReport", "Problem", "backup", "check", "list_backups"]
+# =========================================================================== restore
+
+
+class RestoreRefused(StorageError):
+    """``restore`` will not put this snapshot back (damaged, unreadable, or not a backup)."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What ``restore`` did: the snapshot put back, where the replaced files were moved (kept
+    until the operator deletes them) and the check of the restored directory."""
+
+    snapshot: Path
+    replaced: Path | None
+    report: CheckReport
+
+
+# The parts of a data directory a snapshot holds, swapped in this order: the registry last,
+# so an interrupted restore never leaves a registry naming ledgers that are not there yet.
+_RESTORED = ("evidence", "ledgers", "alerts.json", "registry.json")
+
+
+def restore(
+    snapshot: str | os.PathLike[str], data_dir: str | os.PathLike[str], *, now: datetime
+) -> Restored:
+    """Put a snapshot back as the data directory, checked before and after (R30).
+
+    Refuses (``RestoreRefused``) a snapshot that cannot be read whole or whose data fails
+    ``check``, and (``DataDirInUse``) while the bot or an import holds the data directory:
+    the lock is taken for the whole swap. The snapshot is extracted and verified inside the
+    data directory first (same file system), then the current registry, alert log, ledgers
+    and evidence are moved into ``replaced-<now>/`` in the data directory — nothing is
+    deleted — and the snapshot's files renamed into place, the registry last. ``backups/``,
+    ``quarantine/`` and the lock are left as they are.
+    """
+    require_aware(now, "now")
+    archive = Path(snapshot)
+    if not archive.is_file():
+        raise RestoreRefused(f"{archive}: no such snapshot")
+    layout = Layout(Path(data_dir))
+    if not layout.root.is_dir():
+        layout.root.mkdir(parents=True)
+    dir_lock = DirLock(layout.root)
+    dir_lock.acquire()
+    try:
+        with tempfile.TemporaryDirectory(prefix=".restore-", dir=layout.root) as scratch:
+            staged = Path(scratch)
+            try:
+                with tarfile.open(archive, "r:gz") as tar:
+                    _extract_checked(tar, staged, data_only=False)
+            except (tarfile.TarError, EOFError, zlib.error, json.JSONDecodeError, KeyError) as exc:
+                raise RestoreRefused(f"{archive}: not a readable backup ({exc})") from None
+            except SnapshotUnusable as exc:
+                raise RestoreRefused(str(exc)) from None
+            before = check(staged)
+            if not before.ok:
+                first = before.problems[0]
+                raise RestoreRefused(
+                    f"{archive.name}: its data fails check ({len(before.problems)} "
+                    f"problem(s), first: {first}); not restored"
+                )
+            replaced = layout.root / f"replaced-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+            moved_any = False
+            for name in _RESTORED:
+                current = layout.root / name
+                if current.exists():
+                    replaced.mkdir(exist_ok=True)
+                    os.replace(current, replaced / name)
+                    moved_any = True
+            for name in _RESTORED:
+                incoming = staged / name
+                if incoming.exists():
+                    os.replace(incoming, layout.root / name)
+            fsync_dir(layout.root)
+    finally:
+        dir_lock.release()
+    return Restored(archive, replaced if moved_any else None, check(layout.root))
+
+
+__all__ = [
+    "CheckReport",
+    "Problem",
+    "RestoreRefused",
+    "Restored",
+    "SnapshotUnusable",
+    "backup",
+    "check",
+    "is_damaged_snapshot",
+    "list_backups",
+    "restore",
+    "verify_snapshot",
+]
