@@ -9,6 +9,7 @@
     python bot.py [--config PATH] import FILE [--yes]   import a 台账 .xlsx (bot stopped)
     python bot.py [--config PATH] export [--unit CODE] [-o PATH]   the 台账 as .xlsx
     python bot.py [--config PATH] channels [test]   企业微信 / 钉钉 groups: state, or a test
+    python bot.py [--config PATH] report [--unit CODE] [-o PATH]   整改情况报告 as .docx
 
 ``build_app(config, services)`` returns the PTB Application with every handler registered in a
 fixed order; production, the sandbox and the end-to-end tests all call it.
@@ -54,6 +55,7 @@ from handlers import (
 from handlers import errors as error_handlers
 from handlers import excel as excel_handlers
 from handlers import lookback as lookback_handlers
+from handlers import report as report_handlers
 from handlers import stats as stats_handlers
 from handlers import survey as survey_handlers
 from locales import Catalog
@@ -215,6 +217,7 @@ def build_app(config: Config, services: Services) -> Application:
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
     lookback_handlers.register(app)  # /lookback: 回头看 checks, lb: buttons, the typed note
     channel_handlers.register(app)  # /channels [test]: 企业微信 / 钉钉 group robots (inspectors)
+    report_handlers.register(app)  # /report: the 整改情况报告 as .docx
     # Features with conversations or free-text input register above this line.
     confirm.register(app)  # cf: buttons — "确认…？" before a formal act is recorded
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons
@@ -325,6 +328,13 @@ def _cmd_import(config: Config, args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_report(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
+    return report_handlers.run_report(
+        config, unit=args.unit, output=args.output, out=print, err=_stderr
+    )
+
+
 def _cmd_export(config: Config, args: argparse.Namespace) -> int:
     """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
     return excel_handlers.run_export(
@@ -369,6 +379,7 @@ COMMANDS = {
     "import": _cmd_import,
     "export": _cmd_export,
     "channels": _cmd_channels,
+    "report": _cmd_report,
 }
 
 
@@ -388,8 +399,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="import: the 台账 .xlsx to read; restore: the snapshot; channels: test",
     )
     parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
-    parser.add_argument("--unit", help="export: only this unit (code)")
-    parser.add_argument("-o", "--output", type=Path, help="export: where to write the .xlsx")
+    parser.add_argument("--unit", help="export, report: only this unit (code)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="export, report: where to write the file (report: a directory without --unit)",
+    )
     return parser.parse_args(argv)
 
 

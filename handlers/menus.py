@@ -44,7 +44,7 @@ _COMMON = ("lang", "help")
 MENUS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.CONTACT: (*_QUERIES, *_UNIT_WORK, *_COMMON),
-    Role.LEADER: ("todo", *_QUERIES, "endorse", "reject", *_UNIT_WORK, *_COMMON),
+    Role.LEADER: ("todo", *_QUERIES, "endorse", "reject", *_UNIT_WORK, "report", *_COMMON),
     Role.INSPECTOR: (
         "todo",
         "units",
@@ -63,6 +63,7 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
         "stats",
         "survey",
         "lookback",
+        "report",
         "alerts",
         "newunit",
         "invite",

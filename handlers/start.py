@@ -95,6 +95,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("endorse", "endorse"),
         ("unit_work", "progress"),
         ("extend", "extend"),
+        ("leader_report", "report"),
         ("more", "lang"),
     ),
     Role.INSPECTOR: (
@@ -105,6 +106,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("ledger", "export"),
         ("survey", "survey"),
         ("lookback", "lookback"),
+        ("report", "report"),
         ("more", "lang"),
     ),
 }

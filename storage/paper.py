@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ledger.lookback import Lookback, lookback_from_dict, lookback_to_dict
+from ledger.milestone import Milestone, milestone_from_dict, milestone_to_dict
 from ledger.survey import Survey, survey_from_dict, survey_to_dict
 from storage.errors import CorruptFile
 from storage.repo import Registry
@@ -97,6 +98,29 @@ class PaperStore:
         return self._update(
             _key("lookback", unit), record_id, "id", change, lookback_from_dict, lookback_to_dict
         )
+
+    # ------------------------------------------------------------------ the report milestone
+
+    def milestone(self, unit: str) -> Milestone | None:
+        """The unit's report milestone, or ``None`` before a feedback date is set."""
+        key = _key("milestone", unit)
+        raw = self._registry.get_meta(key)
+        return None if raw is None else self._decode_one(raw, milestone_from_dict, key)
+
+    def change_milestone(
+        self, unit: str, change: Callable[[Milestone | None], Milestone]
+    ) -> Milestone:
+        """Replace the unit's milestone by ``change(current)`` atomically."""
+        key = _key("milestone", unit)
+        made: list[Milestone] = []
+
+        def apply(current: Any) -> dict[str, Any]:
+            old = None if current is None else self._decode_one(current, milestone_from_dict, key)
+            made.append(change(old))
+            return milestone_to_dict(made[-1])
+
+        self._registry.update_meta(key, apply)
+        return made[-1]
 
     # ------------------------------------------------------------------ internals
 
