@@ -29,6 +29,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "startup": ([], ["--sizes", "0,100"]),
     "fanout": ([], ["--units", "3", "--items", "10", "--log-records", "100"]),
     "xlsx": ([], ["--units", "2", "--items", "5"]),
+    "channels": ([], ["--sizes", "100"]),
 }
 
 

@@ -69,8 +69,11 @@ log = logging.getLogger(__name__)
 CHANNELS_KEY = "channels"
 RETRY_SECONDS = 60.0
 _DIGESTS = frozenset({AlertKind.DIGEST_DAILY, AlertKind.DIGEST_WEEKLY})
-# Robots: at most 20 messages a minute each (both platforms); nothing per second beyond that.
-ROBOT_LIMITS = Limits(overall_per_second=25, per_chat_per_second=20, group_per_minute=20)
+# Robots: at most 20 messages a minute each (both platforms). Robots are independent services:
+# the overall rate and the requests in flight are only kept modest (a province may configure
+# hundreds of unit groups).
+ROBOT_LIMITS = Limits(overall_per_second=50, per_chat_per_second=20, group_per_minute=20)
+CONCURRENCY = 8
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -336,10 +339,17 @@ class ChannelPass:
     # ------------------------------------------------------------------ sending
 
     async def _send_all(self, messages: Sequence[tuple[GroupPlan, Message]]) -> list[Outcome]:
-        """Every group's message, concurrently, each through the pacer."""
+        """Every group's message, concurrently (at most :data:`CONCURRENCY` requests in
+        flight), each through the pacer."""
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def send(client: httpx.AsyncClient, channel: ChannelConfig, m: Message) -> Reply:
+            async with gate:
+                return await self._send(client, channel, m)
+
         async with client_for(self.config) as client:
             replies = await asyncio.gather(
-                *(self._send(client, g.channel, m) for g, m in messages)
+                *(send(client, g.channel, m) for g, m in messages)
             )
         return [Outcome(g, r, m) for (g, m), r in zip(messages, replies, strict=True)]
 
