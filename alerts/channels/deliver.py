@@ -348,9 +348,7 @@ class ChannelPass:
                 return await self._send(client, channel, m)
 
         async with client_for(self.config) as client:
-            replies = await asyncio.gather(
-                *(send(client, g.channel, m) for g, m in messages)
-            )
+            replies = await asyncio.gather(*(send(client, g.channel, m) for g, m in messages))
         return [Outcome(g, r, m) for (g, m), r in zip(messages, replies, strict=True)]
 
     async def _send(
