@@ -15,6 +15,7 @@ item for the first :data:`MAX_BUTTONS` items, with a line saying how to open the
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.buttons import card_button
 from ledger.alerts import AlertKind, Entry, Group, Outgoing
+from ledger.figures import Figures
 from ledger.model import Item, Light, Person, Role, Unit
 from locales import Catalog, Html, escape
+from locales.figures import figures_inline, figures_lines
 
 MAX_BUTTONS = 10
 BUTTONS_PER_ROW = 3
@@ -45,7 +48,6 @@ _SECTION_ORDER = (
     AlertKind.AWAIT_ENDORSEMENT,
     AlertKind.LOOKBACK,
 )
-_COUNT_FIELDS = ("open", "in_progress", "submitted", "endorsed", "closed", "monitoring")
 
 
 def utf16_len(text: str) -> int:
@@ -309,28 +311,29 @@ class Renderer:
 
     def _daily(self, lang: str, entry: Entry) -> Rendered:
         d = entry.details
+        t = functools.partial(self.t, lang)
         lines = _Lines()
         lines.add(self.t(lang, "alerts.daily.title", date=self.date(lang, d["date"])))
         for field in ("new_overdue", "awaiting_verification", "awaiting_endorsement"):
             ids = list(d.get(field, []))
-            lines.add(
-                self.t(lang, f"alerts.daily.{field}", count=len(ids), ids=self._ids(lang, ids))
-            )
-        units: Mapping[str, Mapping[str, int]] = d.get("units", {})
+            if ids:  # an empty list is left out, not written "0 项：无"
+                lines.add(
+                    self.t(lang, f"alerts.daily.{field}", count=len(ids), ids=self._ids(lang, ids))
+                )
+        units = {code: Figures.from_dict(raw) for code, raw in d.get("units", {}).items()}
         if units:
             lines.add("")
             lines.add(self.t(lang, "alerts.daily.units"))
-            ordered = sorted(units.items(), key=lambda kv: (-kv[1].get("overdue", 0), kv[0]))
+            ordered = sorted(units.items(), key=lambda kv: (-kv[1].overdue, kv[0]))
             omitted = 0
-            for code, counts in ordered:
+            for code, f in ordered:
                 known = self.directory.units.get(code)
                 line = self.t(
                     lang,
                     "alerts.daily.unit",
                     code=code,
                     name=known.name if known else "",
-                    overdue=counts.get("overdue", 0),
-                    **{f: counts.get(f, 0) for f in _COUNT_FIELDS if f != "monitoring"},
+                    figures=figures_inline(t, f, self.yellow_days),
                 )
                 if omitted or not lines.room(line, 60):
                     omitted += 1
@@ -343,6 +346,7 @@ class Renderer:
 
     def _weekly(self, lang: str, entry: Entry) -> Rendered:
         d = entry.details
+        t = functools.partial(self.t, lang)
         code = d.get("unit") or entry.unit or ""
         known = self.directory.units.get(code)
         year, _, week = str(d.get("week", "")).partition("-W")
@@ -356,17 +360,12 @@ class Renderer:
                 week=week.lstrip("0"),
             )
         )
-        counts: Mapping[str, int] = d.get("counts", {})
-        lines.add(
-            self.t(
-                lang,
-                "alerts.weekly.counts",
-                overdue=counts.get("overdue", 0),
-                **{f: counts.get(f, 0) for f in _COUNT_FIELDS},
-            )
-        )
+        for line in figures_lines(t, Figures.from_dict(d.get("counts", {})), self.yellow_days):
+            lines.add(line)
         for field in ("overdue", "due_soon", "awaiting", "closed_this_week"):
             ids = list(d.get(field, []))
+            if not ids:  # left out, not written "0 项：无"
+                continue
             key = "closed" if field == "closed_this_week" else field
             params: dict[str, Any] = {"count": len(ids), "ids": self._ids(lang, ids)}
             if field == "due_soon":

@@ -5,6 +5,7 @@ recipient, and the first lines of the first message). Blocking; reads only.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,9 @@ from app.clock import Clock, SystemClock
 from app.services import Services
 from config import Config
 from handlers.common import to_plain
+from ledger.figures import figures
 from locales import Catalog, Html
+from locales.figures import figures_lines
 from storage.repo import Store
 
 MAX_RECIPIENTS = 10
@@ -46,6 +49,10 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
             weekly=r.when(lang, schedule.next_digest_after("weekly", now)),
         )
     )
+
+    lines.append("")
+    lines.append(t("figures.ledger_title"))
+    lines.extend(ledger_figures(sweeper, lang, now))
 
     lines.append("")
     if last is None:
@@ -95,6 +102,16 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
     return Html("\n".join(lines))
 
 
+def ledger_figures(sweeper: Sweeper, lang: str, now: datetime) -> list[Html]:
+    """Every unit's items at ``now``, as the figures block /units shows (``ledger.figures``)."""
+    services = sweeper.services
+    store = services.store
+    items = [i for u in store.registry.list_units() for i in store.ledger(u.code).items()]
+    f = figures(items, now, services.config.tz, services.rules)
+    t = functools.partial(services.catalog.t, lang)
+    return figures_lines(t, f, services.rules.yellow_days, lights=True)
+
+
 class _NoBot:
     """A dry run never sends; this makes sure of it."""
 
@@ -118,4 +135,4 @@ def dry_run_text(config: Config, clock: Clock | None = None) -> str:
         store.close()
 
 
-__all__ = ["dry_run_text", "summary"]
+__all__ = ["dry_run_text", "ledger_figures", "summary"]

@@ -36,13 +36,12 @@ from handlers.buttons import button, parse
 from handlers.common import Who, for_roles, language_for, send, stale_button
 from handlers.queries import (
     ALL,
-    Counts,
-    count_items,
-    format_rate,
+    counts_lines,
     page_markup,
     private_only,
     register_pager,
     unit_code,
+    unit_figures,
 )
 from handlers.render import (
     NAME_MAX,
@@ -56,6 +55,7 @@ from handlers.render import (
 )
 from ledger.dates import normalise_text
 from ledger.errors import InvalidValue, UnknownUnit
+from ledger.figures import EMPTY
 from ledger.model import Person, Role, Unit
 from locales import Html
 from storage.errors import AlreadyExists
@@ -150,35 +150,24 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
     units = services.store.registry.list_units()
     if not units:
         return Page(who.t("people.units.none"))
-    figures = [
-        count_items(services.store.ledger(u.code).items(), words.now, services) for u in units
-    ]
+    now = words.now
+    per_unit = [unit_figures(services.store.ledger(u.code).items(), now, services) for u in units]
     lines = [
         who.t(
             "people.units.line",
             unit=u.code,
             name=one_line(u.name, UNIT_NAME_LIMIT),
             round=one_line(u.round, ROUND_LIMIT) if u.round else "—",
-            open=c.open,
-            overdue=c.overdue,
-            submitted=c.submitted,
-            closed=c.closed,
-            total=c.total,
-            rate=format_rate(c.rate),
+            figures=join(counts_lines(words, services, f)),
         )
-        for u, c in zip(units, figures, strict=True)
+        for u, f in zip(units, per_unit, strict=True)
     ]
-    total = sum(figures, Counts())
+    total = sum(per_unit, EMPTY)
     pages = paginate(lines, services.config.workflow.page_size)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
     head = who.t(
-        "people.units.header",
-        units=len(units),
-        total=total.total,
-        open=total.open,
-        overdue=total.overdue,
-        rate=format_rate(total.rate),
+        "people.units.header", units=len(units), figures=join(counts_lines(words, services, total))
     )
     text = join([head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")])
     buttons = [button(units[i].code, "unit", units[i].code) for i in shown]

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -73,8 +72,10 @@ from handlers.render import (
 from ledger.access import Action, require_visible
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError, UnknownItem, UnknownUnit
+from ledger.figures import Figures, figures, format_rate
 from ledger.model import Item, Light, Role, Status, split_item_id, valid_unit_code
 from locales import Html
+from locales.figures import figures_lines, light_parts
 
 log = logging.getLogger(__name__)
 
@@ -245,78 +246,15 @@ def collect(services: Services, spec: ListSpec, now: datetime) -> list[ItemView]
 # --------------------------------------------------------------------------- unit figures
 
 
-@dataclass(frozen=True)
-class Counts:
-    """A unit's figures (DESIGN §5): ``open`` not closed/monitoring/withdrawn; ``overdue``
-    red; ``submitted`` waiting for endorsement or verification; ``closed`` closed or
-    monitoring. 整改完成率 = closed ÷ (total − withdrawn)."""
-
-    total: int = 0
-    withdrawn: int = 0
-    open: int = 0
-    overdue: int = 0
-    submitted: int = 0
-    closed: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        counted = self.total - self.withdrawn
-        return None if counted <= 0 else self.closed / counted
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.total + other.total,
-            self.withdrawn + other.withdrawn,
-            self.open + other.open,
-            self.overdue + other.overdue,
-            self.submitted + other.submitted,
-            self.closed + other.closed,
-        )
+def unit_figures(items: Iterable[Item], now: datetime, services: Services) -> Figures:
+    """The figures of ``items`` at ``now`` (``ledger.figures``: the one definition). No
+    events are read: the counts, overdue and due-soon figures do not depend on them."""
+    return figures(items, now, services.config.tz, services.rules)
 
 
-def count_items(items: Iterable[Item], now: datetime, services: Services) -> Counts:
-    """Figures of ``items`` at ``now``. Red needs no history (it depends on the deadline and
-    the status only), so no events are read."""
-    tz, rules = services.config.tz, services.rules
-    total = withdrawn = open_ = overdue = submitted = closed = 0
-    for item in items:
-        total += 1
-        status = item.status
-        if status is Status.WITHDRAWN:
-            withdrawn += 1
-        elif status in (Status.CLOSED, Status.MONITORING):
-            closed += 1
-        else:
-            open_ += 1
-            if status in (Status.SUBMITTED, Status.ENDORSED):
-                submitted += 1
-            elif view_item(item, now, tz, rules).light is Light.RED:
-                overdue += 1
-    return Counts(total, withdrawn, open_, overdue, submitted, closed)
-
-
-def format_rate(rate: float | None) -> str:
-    """``0.375`` → ``37.5%``, ``1`` → ``100%``; ``None`` (nothing to count) → ``—``.
-
-    Cut, not rounded, to one decimal: a unit with one item of 3,000 still open reads 99.9%,
-    never 100% (the float is first rounded to 6 places so 0.57 does not read 56.9%)."""
-    if rate is None:
-        return "—"
-    tenths = math.floor(round(rate * 1000, 6))
-    text = f"{tenths / 10:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def counts_line(words: Words, counts: Counts) -> Html:
-    return words.t(
-        "queries.counts",
-        open=counts.open,
-        overdue=counts.overdue,
-        submitted=counts.submitted,
-        closed=counts.closed,
-        total=counts.total,
-        rate=format_rate(counts.rate),
-    )
+def counts_lines(words: Words, services: Services, f: Figures) -> list[Html]:
+    """A unit's (or all units') figures block, as every screen writes it."""
+    return figures_lines(words.t, f, services.rules.yellow_days)
 
 
 # --------------------------------------------------------------------------- drawing lists
@@ -354,7 +292,8 @@ def _list_header(who: Who, words: Words, spec: ListSpec, views: Sequence[ItemVie
             unit=spec.scope,
             round=one_line(unit.round, 30) if unit and unit.round else "—",
         )
-        return join([head, counts_line(words, count_items(items, words.now, who.services))])
+        f = unit_figures(items, words.now, who.services)
+        return join([head, *counts_lines(words, who.services, f)])
     params: dict[str, Any] = {"scope": where}
     if spec.kind == "due" and spec.start is not None and spec.end is not None:
         params["start"] = format_date(words, spec.start)
@@ -363,11 +302,7 @@ def _list_header(who: Who, words: Words, spec: ListSpec, views: Sequence[ItemVie
     if not views:
         return title
     tally = who.t(
-        f"queries.tally.{spec.kind}",
-        total=len(views),
-        red=lights[Light.RED],
-        yellow=lights[Light.YELLOW],
-        green=lights[Light.GREEN],
+        f"queries.tally.{spec.kind}", total=len(views), lights=light_parts(who.t, lights)
     )
     return join([title, tally])
 
@@ -739,15 +674,15 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 __all__ = [
     "ALL",
-    "Counts",
     "ListSpec",
     "Pager",
     "collect",
-    "count_items",
+    "counts_lines",
     "draw_card",
     "draw_list",
     "find_item",
     "format_rate",
+    "unit_figures",
     "parse_days",
     "register",
     "register_pager",

@@ -4,7 +4,8 @@ Per unit, closed / in progress / overdue with 整改完成率 and 销号率 (mos
 the items closed per week (``storage.charts.render_stats_png``, drawn on a worker thread with
 the packaged CJK font). Who sees which units is ``/export``'s rule: inspectors every unit or
 the one named, contacts and leaders their own (another code answers like a missing unit).
-The caption sums the figures up, rates written as /units writes them (cut, never a false 100 %).
+The caption is the figures block of ``ledger.figures`` as /units writes it (same numbers, same
+rates, zero parts left out).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
-from handlers.queries import format_rate
 from ledger.calendar import local_date
 from ledger.model import Unit
 from locales import Html
+from locales.figures import figures_lines
 from storage.xlsx_export import UnitStats, total_stats, unit_stats, weekly_closed
 
 
@@ -47,7 +48,7 @@ def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Ch
         items = services.store.ledger(unit.code).items()
         every.extend(items)
         rows.append(unit_stats(unit, items, now=now, tz=tz, rules=rules))
-    rows.sort(key=lambda r: (-r.overdue, r.completion_rate or 0.0, r.code))
+    rows.sort(key=lambda r: (-r.figures.overdue, r.figures.completion_rate or 0, r.code))
     png = render_stats_png(rows, weekly_closed(every, now=now, tz=tz), title=title, lang=lang)
     return Chart(png, total_stats(rows))
 
@@ -66,17 +67,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
     scope = f"{units[0].code} {units[0].name}" if one else who.plain("stats.scope_all")
     title = who.plain("stats.title", scope=scope, date=today.isoformat())
     chart = await asyncio.to_thread(draw, services, units, title, who.lang)
-    total = chart.total
+    lines = figures_lines(who.t, chart.total.figures, services.rules.yellow_days)
     caption: Html = who.t(
-        "stats.caption",
-        scope=scope,
-        date=today.isoformat(),
-        total=total.total,
-        closed=total.closed,
-        in_progress=total.in_progress,
-        overdue=total.overdue,
-        completion=format_rate(total.completion_rate),
-        closeout=format_rate(total.closeout_rate),
+        "stats.caption", scope=scope, date=today.isoformat(), figures=Html("\n".join(lines))
     )
     await message.reply_photo(photo=chart.png, caption=caption, parse_mode="HTML")
 

@@ -86,6 +86,7 @@ from typing import Any
 
 from ledger.calendar import WorkCalendar, add_months, local_date
 from ledger.errors import InvalidValue
+from ledger.figures import figures, is_due_soon
 from ledger.light import LIGHT_RANK, deadline_key, item_id_key, last_activity, light
 from ledger.model import Item, Light, Person, Role, Status, Unit, require_aware
 from ledger.rules import Rules, check_rules
@@ -330,7 +331,11 @@ def decide_alerts(
         raise InvalidValue("unknown digest", field="digests", value=sorted(unknown))
     today = local_date(now, tz)
     since_map: Mapping[str, datetime] = status_since or {}
-    all_items = [i for i in items if i.status is not Status.WITHDRAWN]
+    every = list(items)
+    all_items = [i for i in every if i.status is not Status.WITHDRAWN]
+    every_by_unit: dict[str, list[Item]] = defaultdict(list)
+    for item in every:
+        every_by_unit[item.unit].append(item)
     roster = _People(people)
     sink = _Sink(sent_keys)
     lights = {i.id: light(i, now, tz, rules, status_since=since_map.get(i.id)) for i in all_items}
@@ -354,7 +359,9 @@ def decide_alerts(
 
     unit_codes = sorted({u.code for u in units})
     if "daily" in digests:
-        entry_or_none = _daily_digest(all_items, lights, today, calendar)
+        entry_or_none = _daily_digest(
+            all_items, every_by_unit, lights, now, tz, rules, calendar, since_map
+        )
         if entry_or_none is not None:
             for p in roster.inspectors:
                 digest = replace(entry_or_none, key=daily_digest_key(p.user_id, today))
@@ -364,7 +371,8 @@ def decide_alerts(
         for item in all_items:
             by_unit[item.unit].append(item)
         for code in unit_codes:
-            weekly = _weekly_digest(code, by_unit.get(code, []), lights, today, tz, rules)
+            counts = _counts(every_by_unit.get(code, []), now, tz, rules, since_map)
+            weekly = _weekly_digest(code, by_unit.get(code, []), counts, lights, today, tz, rules)
             if weekly is not None:
                 sink.add(roster.resolve(_Audience.UNIT, code), Group.DIGEST_WEEKLY, weekly)
     return sink.outgoing()
@@ -503,16 +511,15 @@ def lookback_due(items: Iterable[Item], today: date, tz: tzinfo, rules: Rules) -
     )
 
 
-def _counts(items: Iterable[Item], lights: Mapping[str, Light]) -> dict[str, int]:
-    counts = dict.fromkeys(
-        ("open", "in_progress", "submitted", "endorsed", "overdue", "closed", "monitoring"), 0
-    )
-    for item in items:
-        if item.status is not Status.WITHDRAWN:
-            counts[str(item.status)] += 1
-        if lights[item.id] is Light.RED:
-            counts["overdue"] += 1
-    return counts
+def _counts(
+    items: Iterable[Item],
+    now: datetime,
+    tz: tzinfo,
+    rules: Rules,
+    since: Mapping[str, datetime],
+) -> dict[str, int]:
+    """The figures of ``items`` (``ledger.figures``, the one definition) as stored counts."""
+    return figures(items, now, tz, rules, status_since=since).to_dict()
 
 
 def _ids(items: Iterable[Item], lights: Mapping[str, Light]) -> list[str]:
@@ -532,13 +539,18 @@ def _ids(items: Iterable[Item], lights: Mapping[str, Light]) -> list[str]:
 
 def _daily_digest(
     items: list[Item],
+    every_by_unit: Mapping[str, list[Item]],
     lights: Mapping[str, Light],
-    today: date,
+    now: datetime,
+    tz: tzinfo,
+    rules: Rules,
     calendar: WorkCalendar,
+    since: Mapping[str, datetime],
 ) -> Entry | None:
     """The inspectors' 日报 content (key filled in per recipient), or ``None`` if empty."""
     if not any(i.status.is_active for i in items):
         return None
+    today = local_date(now, tz)
     previous_workday = calendar.add_workdays(today, -1).date
     new_overdue = [
         i
@@ -547,17 +559,15 @@ def _daily_digest(
         and i.deadline is not None
         and previous_workday < i.deadline + timedelta(days=1) <= today
     ]
-    by_unit: dict[str, list[Item]] = defaultdict(list)
-    for item in items:
-        by_unit[item.unit].append(item)
+    units_with_items = sorted({i.unit for i in items})
     details: dict[str, Any] = {
         "date": today.isoformat(),
         "new_overdue": _ids(new_overdue, lights),
         "awaiting_verification": _ids((i for i in items if i.status is Status.ENDORSED), lights),
         "awaiting_endorsement": _ids((i for i in items if i.status is Status.SUBMITTED), lights),
         "units": {
-            code: _counts(unit_items, lights)
-            for code, unit_items in sorted(by_unit.items(), key=lambda kv: kv[0])
+            code: _counts(every_by_unit.get(code, []), now, tz, rules, since)
+            for code in units_with_items
         },
     }
     return Entry(
@@ -568,6 +578,7 @@ def _daily_digest(
 def _weekly_digest(
     code: str,
     items: list[Item],
+    counts: dict[str, int],
     lights: Mapping[str, Light],
     today: date,
     tz: tzinfo,
@@ -584,18 +595,12 @@ def _weekly_digest(
     ]
     if not closed_this_week and not any(i.status.is_active for i in items):
         return None
-    due_soon = [
-        i
-        for i in items
-        if i.status in _WORKING
-        and i.deadline is not None
-        and 0 <= (i.deadline - today).days <= rules.yellow_days
-    ]
+    due_soon = [i for i in items if is_due_soon(i, today, rules)]
     year, week, _ = today.isocalendar()
     details: dict[str, Any] = {
         "week": f"{year}-W{week:02d}",
         "unit": code,
-        "counts": _counts(items, lights),
+        "counts": counts,
         "overdue": _ids((i for i in items if lights[i.id] is Light.RED), lights),
         "due_soon": _ids(due_soon, lights),
         "awaiting": _ids(

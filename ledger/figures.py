@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, tzinfo
 from fractions import Fraction
+from typing import Any
 
 from ledger.calendar import local_date
 from ledger.light import light
@@ -152,6 +153,17 @@ class Figures:
     def light_parts(self) -> tuple[tuple[Light, int], ...]:
         """The non-zero lights in list order (zero parts left out)."""
         return tuple((lit, n) for lit, n in self.by_light().items() if n)
+
+    def to_dict(self) -> dict[str, int]:
+        """The stored counts (JSON-compatible), e.g. inside a digest's details."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Figures:
+        """Back from :meth:`to_dict`; unknown keys are ignored and missing ones are 0 (a
+        digest recorded by an older version still renders)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in raw.items() if k in names})
 
     def __add__(self, other: Figures) -> Figures:
         if not isinstance(other, Figures):

@@ -59,8 +59,11 @@ from app.clock import OffsetClock
 from app.services import Services
 from bot import TokenFilter, build_app
 from config import Config, ConfigError
-from ledger.model import Light, Role
-from locales import Catalog
+from ledger.figures import figures
+from ledger.model import Role
+from ledger.workflow import status_since
+from locales import Catalog, Html
+from locales.figures import figures_lines
 from sandbox.botapi import DOWNLOAD_LIMIT, ApiError
 from sandbox.demo import DEMO_INSPECTOR, SeedResult, seed
 from sandbox.emulator import Emulator
@@ -1134,7 +1137,7 @@ async def _session(
                 robots=robots,
             )
             emulator.add_listener(console.on_event)
-            screen.show(_data_summary(words, store, seeded))
+            screen.show(_data_summary(words, store, seeded, config, clock.now()))
             screen.show(_groups_summary(catalog, words.lang, sandboxed, store))
             async with polling(app):
                 # What run_polling does around polling and sandbox.ptb.polling does not: the
@@ -1186,14 +1189,27 @@ def _groups_summary(catalog: Catalog, lang: str, config: Config, store: Store) -
     return catalog.plain(lang, "channels.sandbox.ready", groups=names)
 
 
-def _data_summary(words: Words, store: Store, seeded: SeedResult | None) -> str:
+def _data_summary(
+    words: Words, store: Store, seeded: SeedResult | None, config: Config, now: datetime
+) -> str:
+    """The start line: the demo's units and its figures (``ledger.figures``, as /units shows
+    them: the status parts, the lights of the open items, 超期, rates)."""
     units = store.registry.list_units()
-    items = sum(len(store.ledger(u.code)) for u in units)
-    if seeded is None:
-        return words("kept", units=len(units), items=items)
-    counts = seeded.by_light
-    lights = " · ".join(f"{words.core(f'light.{lit}')} {counts[lit]}" for lit in Light)
-    return words("seeded", units=len(units), items=items, lights=lights)
+    items, since = [], {}
+    for unit in units:
+        ledger = store.ledger(unit.code)
+        for item in ledger.items():
+            items.append(item)
+            entered = status_since(ledger.events(item.id))  # the lights /open shows
+            if entered is not None:
+                since[item.id] = entered
+    f = figures(items, now, config.tz, config.rules, status_since=since)
+
+    def t(key: str, **params: Any) -> Html:
+        return Html(words.core(key, **params))
+
+    block = "\n".join(figures_lines(t, f, config.rules.yellow_days, lights=True))
+    return words("kept" if seeded is None else "seeded", units=len(units), figures=block)
 
 
 def _log_to_file(path: Path, token: str, robot_secrets: Sequence[str] = ()) -> None:

@@ -1,5 +1,7 @@
-"""The /stats chart as PNG bytes (DESIGN §7): per unit, closed / in progress / overdue, with
-整改完成率 and 销号率 written on each bar, and under it the items closed per week.
+"""The /stats chart as PNG bytes (DESIGN §7): per unit, a bar of 台账总数 split into 已销号
+(incl. 长期坚持), 未销号 not overdue and 超期 (``ledger.figures``: the parts add up to the
+total), with 整改完成率 and 销号率 written on each bar as ``format_rate`` writes them, and
+under it the items closed per week.
 
 Rendering uses matplotlib's object API (``Figure`` + the Agg canvas): no pyplot, no change to
 global ``rcParams``, so renders may run in worker threads side by side. Chinese text is drawn
@@ -22,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.ticker import MaxNLocator
 
+from ledger.figures import format_rate
 from storage.xlsx_export import UnitStats
 
 FONT_PACKAGE = "noto_cjk_sans_otc"
@@ -37,10 +40,10 @@ TITLE_IN = 0.8
 MAX_UNITS = 60  # more would not survive Telegram's photo downscaling; the rest is noted
 NAME_CHARS = 12
 
-COLORS = {"closed": "#63BE7B", "in_progress": "#5B9BD5", "overdue": "#F8696B", "week": "#70AD47"}
+COLORS = {"done": "#63BE7B", "not_overdue": "#5B9BD5", "overdue": "#F8696B", "week": "#70AD47"}
 LABELS: dict[str, tuple[str, str]] = {  # key → (zh-CN, en)
-    "closed": ("已销号", "Closed"),
-    "in_progress": ("整改中", "In progress"),
+    "done": ("已销号", "Closed"),
+    "not_overdue": ("未销号（未超期）", "Not closed, on time"),
     "overdue": ("超期", "Overdue"),
     "completion": ("整改完成率", "completion"),
     "closeout": ("销号率", "close-out"),
@@ -77,10 +80,6 @@ def chart_size(n_units: int) -> tuple[int, int]:
     shown = max(1, min(n_units, MAX_UNITS))
     height = TITLE_IN + UNITS_BASE_IN + UNIT_ROW_IN * shown + WEEKLY_IN
     return round(WIDTH_IN * DPI), round(height * DPI)
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
 
 
 def render_stats_png(
@@ -120,15 +119,15 @@ def _draw_units(ax: Axes, rows: Sequence[UnitStats], lang: str) -> None:
         return
     ys = list(range(len(shown)))
     left = [0] * len(shown)
-    for key in ("closed", "in_progress", "overdue"):
-        values = [getattr(r, key) for r in shown]
+    for key in ("done", "not_overdue", "overdue"):
+        values = [getattr(r.figures, key) for r in shown]
         ax.barh(ys, values, left=left, color=COLORS[key], label=label(key, lang), height=0.7)
         left = [a + b for a, b in zip(left, values, strict=True)]
     widest = max(left) or 1
     for y, r, end in zip(ys, shown, left, strict=True):
         text = (
-            f"{label('completion', lang)} {_pct(r.completion_rate)} · "
-            f"{label('closeout', lang)} {_pct(r.closeout_rate)}"
+            f"{label('completion', lang)} {format_rate(r.figures.completion_rate)} · "
+            f"{label('closeout', lang)} {format_rate(r.figures.closeout_rate)}"
         )
         ax.text(end + widest * 0.01, y, text, va="center", fontproperties=small)
     names = [f"{r.code} {r.name}"[: NAME_CHARS + len(r.code) + 1] for r in shown]

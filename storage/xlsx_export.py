@@ -22,18 +22,10 @@ header and are skipped by the importer.
 Text from users is written as text, never as a formula (a progress note ``=HYPERLINK(…)``
 stays a string), and characters Excel cannot hold (control characters) are dropped.
 
-:class:`UnitStats` (drawn by storage/charts.py for /stats; the export no longer uses it), at
-``now`` in zone ``tz``:
-
-- ``total``: items not withdrawn;
-- ``closed``: 已销号 plus 长期坚持 items closed into monitoring;
-- ``overdue``: the red light — past the deadline while open or in progress;
-- ``in_progress``: everything else still active (open, in progress, waiting for review);
-- 整改完成率 = closed ÷ total;
-- 销号率 = closed ÷ items that were due: closed items plus the other items whose deadline has
-  passed (long-term items count only once closed). It asks "of what should be done by now,
-  how much is closed" — 100 % while nothing is late. Both rates are None when the divisor
-  is 0 (written as "—").
+Figures: the 汇总 sheet writes each unit's ``ledger.figures.Figures`` (the one definition every
+view uses) and their 合计; :class:`UnitStats` carries the same figures with a unit's code and
+name for the /stats chart (storage/charts.py). Each item row has 逾期完成天数 (days late, for an
+item closed after its deadline).
 """
 
 from __future__ import annotations
@@ -54,7 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from ledger.calendar import days_overdue, local_date
-from ledger.figures import Figures, figures_by_unit
+from ledger.figures import EMPTY, Figures, days_late, figures, figures_by_unit
 from ledger.light import item_id_key, light
 from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
@@ -86,6 +78,7 @@ ITEM_COLUMNS: tuple[tuple[str, str, str, int, bool], ...] = (
     ("status", "状态", "Status", 8, True),
     ("light", "预警灯", "Light", 6, False),
     ("overdue_days", "超期天数", "Days overdue", 6, False),
+    ("days_late", "逾期完成天数", "Days closed late", 6, False),
     ("last_progress", "最新进展", "Latest progress", 24, True),
     ("evidence", "佐证数量", "Evidence", 6, False),
     ("endorsement", "签字背书", "Endorsed", 14, True),
@@ -114,11 +107,12 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("closed", "已销号", "Closed"),
     ("monitoring", "长期坚持", "Long-term"),
     ("overdue", "超期", "Overdue"),
+    ("closed_late", "逾期完成", "Closed late"),
     ("withdrawn", "已撤销", "Withdrawn"),
     ("completion_rate", "整改完成率", "Completion rate"),
     ("closeout_rate", "销号率", "Close-out rate"),
 )
-_SUMMARY_WIDTHS = (10, 24, 9, 8, 8, 8, 8, 8, 9, 6, 8, 11, 9)
+_SUMMARY_WIDTHS = (10, 24, 9, 8, 8, 8, 8, 8, 9, 6, 8, 8, 11, 9)
 WORDS: Mapping[str, tuple[str, str]] = {  # key → (zh-CN, en)
     "summary_sheet": ("汇总", "Summary"),
     "summary_title": ("巡察整改汇总（截至 {date}）", "Rectification summary as of {date}"),
@@ -213,25 +207,11 @@ def word(key: str, lang: str) -> str:
 
 @dataclass(frozen=True)
 class UnitStats:
-    """A unit's counts at one moment (definitions in the module docstring)."""
+    """A unit's figures at one moment (``ledger.figures``), with its code and name."""
 
     code: str
     name: str
-    total: int
-    closed: int
-    in_progress: int
-    overdue: int
-    due: int  # closed + not closed with a passed deadline: the 销号率 divisor
-
-    @property
-    def completion_rate(self) -> float | None:
-        """整改完成率 = closed ÷ total."""
-        return self.closed / self.total if self.total else None
-
-    @property
-    def closeout_rate(self) -> float | None:
-        """销号率 = closed ÷ items due by now."""
-        return self.closed / self.due if self.due else None
+    figures: Figures
 
 
 _CLOSED = (Status.CLOSED, Status.MONITORING)
@@ -240,35 +220,14 @@ _CLOSED = (Status.CLOSED, Status.MONITORING)
 def unit_stats(
     unit: Unit, items: Iterable[Item], *, now: datetime, tz: tzinfo, rules: Rules
 ) -> UnitStats:
-    """Count ``items`` of ``unit`` at ``now`` (withdrawn items are left out)."""
-    today = local_date(now, tz)
-    total = closed = overdue = due = 0
-    for item in items:
-        if item.status is Status.WITHDRAWN:
-            continue
-        total += 1
-        if item.status in _CLOSED:
-            closed += 1
-            due += 1
-            continue
-        if item.deadline is not None and not item.long_term and item.deadline < today:
-            due += 1
-        if light(item, now, tz, rules) is Light.RED:
-            overdue += 1
-    return UnitStats(unit.code, unit.name, total, closed, total - closed - overdue, overdue, due)
+    """The figures of ``unit``'s ``items`` at ``now`` (pass all of them, withdrawn too: they
+    are counted apart)."""
+    return UnitStats(unit.code, unit.name, figures(items, now, tz, rules))
 
 
 def total_stats(rows: Sequence[UnitStats], name: str = "") -> UnitStats:
     """The sum of ``rows`` (the 合计 line)."""
-    return UnitStats(
-        "",
-        name,
-        sum(r.total for r in rows),
-        sum(r.closed for r in rows),
-        sum(r.in_progress for r in rows),
-        sum(r.overdue for r in rows),
-        sum(r.due for r in rows),
-    )
+    return UnitStats("", name, sum((r.figures for r in rows), EMPTY))
 
 
 def weekly_closed(
@@ -434,6 +393,7 @@ def _item_row(
         word(f"status.{item.status}", lang),
         word(f"light.{lit}", lang) if lit is not None else None,
         overdue,
+        days_late(item, tz),
         progress,
         len(item.evidence),
         endorsement,
@@ -474,6 +434,7 @@ def _summary_sheet(
             f.closed,
             f.monitoring,
             f.overdue,
+            f.closed_late,
             f.withdrawn,
             _cut(f.completion_rate),
             _cut(f.closeout_rate),

@@ -216,10 +216,15 @@ def test_the_daily_digest_lists_news_and_units_worst_first() -> None:
     lines = plain(rendered.text).splitlines()
     assert lines[0] == "【日报】3月2日 整改台账日报"
     assert "新增超期 2 项：HZ-001、NB-002" in lines
-    assert "待核验 0 项：无" in lines
+    assert not any(line.startswith("待核验") for line in lines)  # 0: left out, not "无"
     units = [line for line in lines if line.startswith("· ")]
-    assert units[0].startswith("· NB 宁波市局党组：") and "超期 2" in units[0]
-    assert units[1].startswith("· HZ 杭州市局党组：未整改 3")
+    # each unit's figures: the status parts (zero ones left out) add up to the total
+    assert (
+        units[0] == "· NB 宁波市局党组：共 4 项：整改中 4；超期 2；整改完成率 0.0% · 销号率 0.0%"
+    )
+    assert units[1] == (
+        "· HZ 杭州市局党组：共 5 项：未整改 3 · 已销号 2；超期 1；整改完成率 40.0% · 销号率 40.0%"
+    )
 
 
 def test_a_daily_digest_of_three_hundred_units_fits() -> None:
@@ -274,8 +279,11 @@ def test_the_weekly_digest_of_a_unit() -> None:
     )
     lines = plain(rendered.text).splitlines()
     assert lines[0] == "【周报】杭州市局党组 2026年第10周整改情况"
-    assert lines[1].startswith("未整改 2 · 整改中 1 · 待签字 1 · 待核验 0 · 已销号 5")
-    assert "7 天内到期 1 项：HZ-002" in lines and "本周销号 0 项：无" in lines
+    assert lines[1] == "共 10 项：未整改 2 · 整改中 1 · 待签字 1 · 已销号 5 · 长期坚持 1"
+    assert lines[2] == "超期 1"
+    assert lines[3] == "整改完成率 70.0% · 销号率 60.0%"
+    assert "7 天内到期 1 项：HZ-002" in lines
+    assert not any(line.startswith("本周销号") for line in lines)  # 0: left out
     assert rendered.keyboard is not None
 
 

@@ -95,7 +95,13 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
         first = child.readline()
         assert first.startswith("整改通 沙盒模式：未设置 TELEGRAM_BOT_TOKEN")
         assert str(tmp_path / "sandbox-data") in first
-        child.expect("已生成演示台账：4 个单位、41 项整改事项")
+        child.expect_exact("已生成演示台账：4 个单位。")
+        # the demo's figures as /units counts them: the 2 withdrawn items apart
+        child.expect_exact(
+            "共 39 项：未整改 6 · 整改中 18 · 待签字 4 · 待核验 2 · 已销号 6 · 长期坚持 3"
+        )
+        child.expect_exact("未销号 30：🔴 8 · 🟡 6 · 🟢 16")
+        child.expect_exact("另撤销 2 项（不计入）")
         child.expect(r"演示时间：(.+)。")
         ready_at = demo_time(child.match.group(1))
         child.expect_exact("巡察组 > ")
@@ -125,7 +131,8 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
 
     again = spawn(config)
     try:
-        again.expect_exact("沿用上次的演示数据：4 个单位、41 项整改事项")
+        again.expect_exact("沿用上次的演示数据（/reset yes 可重新生成）：4 个单位。")
+        again.expect_exact("共 39 项：")
         again.expect(r"演示时间：(.+)。")
         assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
         again.expect_exact("巡察组 > ")

@@ -86,16 +86,16 @@ async def test_units_shows_each_units_figures_and_rate(bot: BotUnderTest) -> Non
     inspector = bot.inspector()
     await inspector.send("/units")
     units = await inspector.next_reply()
-    # HZ: 7 items, 1 withdrawn; open 4 (1 red, 2 waiting); closed 2 (closed + monitoring);
-    # rate = 2 / (7 - 1).
-    assert (
-        "HZ 杭州市局党组（第一轮）\n"
-        "未销号 4 · 超期 1 · 待签字/核验 2 · 已销号 2（共 7）· 整改完成率 33.3%"
-    ) in units.text
-    assert (
-        "NB 宁波市局党组（—）\n未销号 0 · 超期 0 · 待签字/核验 0 · 已销号 0（共 0）· 整改完成率 —"
-    ) in units.text
-    assert "共 2 个单位、7 项事项；未销号 4 项，其中超期 1 项；整改完成率 33.3%" in units.text
+    # HZ: 7 items, 1 withdrawn (apart); every status once, the parts add up to 6; 超期 1;
+    # 整改完成率 = (待签字 + 待核验 + 已销号 + 长期坚持) ÷ 6, 销号率 = (已销号 + 长期坚持) ÷ 6.
+    hz = (
+        "共 6 项：未整改 1 · 整改中 1 · 待签字 1 · 待核验 1 · 已销号 1 · 长期坚持 1\n"
+        "超期 1；另撤销 1 项（不计入）\n"
+        "整改完成率 66.6% · 销号率 33.3%"
+    )
+    assert f"HZ 杭州市局党组（第一轮）\n{hz}\n\n" in units.text
+    assert "NB 宁波市局党组（—）\n共 0 项\n\n" in units.text  # no zero parts, no "—" rates
+    assert units.text.startswith(f"各单位整改进度（共 2 个单位）\n{hz}\n\n")  # the sum
     assert units.button_texts == ["HZ", "NB"]
     await inspector.press(units, "HZ")
     unit_list = await inspector.next_reply()

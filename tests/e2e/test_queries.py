@@ -206,7 +206,9 @@ async def test_inspectors_see_every_unit_or_the_one_named(bot: BotUnderTest) -> 
     unit = await ask(inspector, "/unit hz")
     assert unit.text.startswith(
         "杭州市局党组（HZ）· 巡察轮次：第一轮\n"
-        "未销号 6 · 超期 1 · 待签字/核验 1 · 已销号 1（共 8）· 整改完成率 14.2%"
+        "共 7 项：未整改 5 · 待签字 1 · 已销号 1\n"
+        "超期 2 · 7 天内到期 1；另撤销 1 项（不计入）\n"
+        "整改完成率 28.5% · 销号率 14.2%\n\n"
     )
     assert ids_in(unit)[0] == "HZ-002"
     assert (await ask(inspector, "/unit")).text.startswith("用法：/unit")

@@ -166,13 +166,14 @@ def test_paging_row() -> None:
 
 
 def test_format_rate() -> None:
+    # the one rule of ledger.figures.format_rate: one decimal, cut, 100.0% only when exact
     assert format_rate(None) == "—"
     assert format_rate(0.375) == "37.5%"
     assert format_rate(1 / 3) == "33.3%"
-    assert format_rate(1.0) == "100%"
-    assert format_rate(0.0) == "0%"
+    assert format_rate(1.0) == "100.0%"
+    assert format_rate(0.0) == "0.0%"
     assert format_rate(2999 / 3000) == "99.9%"  # never rounded up to 100%
-    assert format_rate(0.57) == "57%"
+    assert format_rate(0.57) == "57.0%"
     assert format_rate(2 / 3) == "66.6%"
 
 

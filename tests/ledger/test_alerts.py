@@ -20,6 +20,7 @@ from ledger.alerts import (
 )
 from ledger.calendar import WorkCalendar
 from ledger.errors import InvalidValue
+from ledger.figures import Figures, figures
 from ledger.model import Item, Light, Person, Status, Unit
 from ledger.rules import Rules
 from ledger.workflow import Action, status_since
@@ -392,17 +393,13 @@ def test_daily_digest_only_when_asked_one_per_inspector() -> None:
     # overdue whatever the open status: the endorsed item is late too
     assert e.details["new_overdue"] == ["HZ-001", "HZ-002"]
     assert e.details["awaiting_verification"] == ["HZ-002"]
+    # the per-unit counts are the unit's ledger figures (one definition)
     assert e.details["units"] == {
-        "HZ": {
-            "open": 0,
-            "in_progress": 1,
-            "submitted": 0,
-            "endorsed": 1,
-            "overdue": 2,
-            "closed": 0,
-            "monitoring": 0,
-        }
+        "HZ": figures(items, at(2026, 7, 1, 17, 30), TZ, RULES).to_dict()
     }
+    assert Figures.from_dict(e.details["units"]["HZ"]) == Figures(
+        in_progress=1, endorsed=1, overdue=2, red=2
+    )
     # the next day the item is no longer new
     out = run(items, at(2026, 7, 2, 17, 30), digests={"daily"})
     assert got(out, K.DIGEST_DAILY)[0][1].details["new_overdue"] == []

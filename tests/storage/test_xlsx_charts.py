@@ -12,15 +12,16 @@ from datetime import date, timedelta
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
 
+from ledger.figures import Figures
 from storage.charts import FONT_FAMILY, MAX_UNITS, chart_size, font_path, render_stats_png
 from storage.xlsx_export import UnitStats
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROWS = [
-    UnitStats("JB", "江北市局党组", 6, 2, 3, 1, 3),
-    UnitStats("HX", "河西市局党组", 6, 0, 4, 2, 2),
-    UnitStats("SN", "山南县局党组", 6, 6, 0, 0, 6),
-    UnitStats("NEW", "新成立的单位", 0, 0, 0, 0, 0),
+    UnitStats("JB", "江北市局党组", Figures(in_progress=3, submitted=1, closed=2, overdue=1)),
+    UnitStats("HX", "河西市局党组", Figures(open=2, in_progress=4, overdue=2)),
+    UnitStats("SN", "山南县局党组", Figures(closed=5, monitoring=1)),
+    UnitStats("NEW", "新成立的单位", Figures()),
 ]
 WEEKS = [(date(2026, 10, 5) + timedelta(weeks=k), k % 3) for k in range(8)]
 
@@ -82,7 +83,10 @@ def test_no_rows_and_no_weeks_still_render() -> None:
 
 
 def test_too_many_units_are_capped_and_noted() -> None:
-    rows = [UnitStats(f"U{n}", f"第{n}单位", 3, 1, 1, 1, 2) for n in range(MAX_UNITS + 5)]
+    rows = [
+        UnitStats(f"U{n}", f"第{n}单位", Figures(open=2, closed=1, overdue=1))
+        for n in range(MAX_UNITS + 5)
+    ]
     data = render(rows, "全省")
     assert png_size(data) == chart_size(MAX_UNITS) == chart_size(len(rows))
     assert chart_size(MAX_UNITS)[1] <= 2560  # Telegram shrinks larger photos
@@ -100,8 +104,10 @@ def test_render_leaves_no_pyplot_state() -> None:
         "    return {k: m.rcParams._get(k) for k in m.rcParams}\n"
         "before = rc()\n"
         "from storage.charts import render_stats_png\n"
+        "from ledger.figures import Figures\n"
         "from storage.xlsx_export import UnitStats\n"
-        "png = render_stats_png([UnitStats('JB', '江北', 1, 1, 0, 0, 1)], [], title='统计')\n"
+        "rows = [UnitStats('JB', '江北', Figures(closed=1))]\n"
+        "png = render_stats_png(rows, [], title='统计')\n"
         "assert png.startswith(b'\\x89PNG')\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
         "assert rc() == before, 'rcParams changed'\n"

@@ -111,14 +111,14 @@ def test_sheets_summary_first_then_units_then_the_withdrawn(wb: Any) -> None:
 def test_unit_sheet_shape(wb: Any) -> None:
     ws = wb["JB"]
     assert ws["A1"].value == "中共江北市局党组巡察反馈问题整改台账"
-    assert "A1:P1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:Q1" in {str(r) for r in ws.merged_cells.ranges}
     assert [c.value for c in ws[2]] == HEADERS
     assert HEADERS[:8] == ["序号", "问题类别", "问题描述", "整改措施", "责任领导", "责任部门"] + [
         "责任人",
         "整改时限",
     ]
     assert ws.freeze_panes == "B3"
-    assert ws.auto_filter.ref == "A2:P8"
+    assert ws.auto_filter.ref == "A2:Q8"
     assert ws.print_title_rows == "$1:$2"
     assert ws.page_setup.orientation == "landscape"
     assert [ws.cell(r, 1).value for r in range(3, 9)] == [
@@ -207,6 +207,7 @@ def test_summary_sheet(wb: Any) -> None:
         "已销号",
         "长期坚持",
         "超期",
+        "逾期完成",
         "已撤销",
         "整改完成率",
         "销号率",
@@ -225,34 +226,36 @@ def test_summary_sheet(wb: Any) -> None:
         jb.closed,
         jb.monitoring,
         jb.overdue,
+        jb.closed_late,
         jb.withdrawn,
         0.166,  # 1/6 cut, never rounded up
         0.166,
     ]
-    assert values[0][2:11] == [6, 0, 5, 0, 0, 1, 0, 1, 0]
-    assert values[1] == ["HX", "河西市局党组", 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
-    assert values[2] == [None, "合计", 7, 0, 5, 0, 0, 2, 0, 1, 1, 0.285, 0.285]
-    assert ws.cell(3, 12).number_format == "0.0%"
+    # JB-004 was closed 15 days after its deadline: 逾期完成 1
+    assert values[0][2:12] == [6, 0, 5, 0, 0, 1, 0, 1, 1, 0]
+    assert values[1] == ["HX", "河西市局党组", 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1]
+    assert values[2] == [None, "合计", 7, 0, 5, 0, 0, 2, 0, 1, 1, 1, 0.285, 0.285]
+    for row in values:  # the status parts add up to 台账总数, the units to 合计
+        assert sum(row[3:9]) == row[2]
+    assert ws.cell(3, 13).number_format == "0.0%"
     assert ws.freeze_panes == "C3"
-    assert ws.auto_filter.ref == "A2:M4"  # the units, not the 合计 line
+    assert ws.auto_filter.ref == "A2:N4"  # the units, not the 合计 line
     assert ws.print_title_rows == "$1:$2"
 
 
-def test_unit_stats_definitions() -> None:
-    items = ledger()["JB"]
+def test_unit_stats_are_the_ledger_figures() -> None:
+    items = [*ledger()["JB"], make_item(seq=11, status=Status.WITHDRAWN)]
     stats = unit_stats(JB, items, now=NOW, tz=TZ, rules=RULES)
-    assert stats == UnitStats("JB", "江北市局党组", 6, 1, 4, 1, 2)
-    assert stats.completion_rate == pytest.approx(1 / 6)
-    assert stats.closeout_rate == 0.5
-    empty = unit_stats(JB, [], now=NOW, tz=TZ, rules=RULES)
-    assert (empty.completion_rate, empty.closeout_rate) == (None, None)
-    # submitted past the deadline: still overdue (not closed by the deadline), and due
-    waiting = make_item(status=Status.SUBMITTED, deadline=date(2026, 11, 1))
-    s = unit_stats(JB, [waiting], now=NOW, tz=TZ, rules=RULES)
-    assert (s.overdue, s.in_progress, s.due, s.closeout_rate) == (1, 0, 1, 0.0)
-    monitoring = make_item(status=Status.MONITORING, long_term=True, deadline=None)
-    assert unit_stats(JB, [monitoring], now=NOW, tz=TZ, rules=RULES).closeout_rate == 1.0
-    assert total_stats([stats, stats]).total == 12
+    assert stats == UnitStats("JB", "江北市局党组", figures(items, NOW, TZ, RULES))
+    assert stats.figures.withdrawn == 1 and stats.figures.total == 6
+    assert total_stats([stats, stats]).figures.total == 12
+
+
+def test_days_late_column() -> None:
+    data = export_ledger([JB], ledger(), now=NOW, tz=TZ, rules=RULES)
+    ws = load_workbook(io.BytesIO(data))["JB"]
+    assert ws.cell(6, col("逾期完成天数")).value == 15  # JB-004: deadline 11-10, closed 11-25
+    assert ws.cell(3, col("逾期完成天数")).value is None  # not closed
 
 
 def test_weekly_closed_counts_by_local_monday() -> None:
@@ -286,7 +289,7 @@ def test_a_unit_without_items_gets_an_empty_sheet() -> None:
     data = export_ledger([JB], {}, now=NOW, tz=TZ, rules=RULES)
     wb = load_workbook(io.BytesIO(data))
     assert wb["JB"].max_row == 2
-    assert wb["汇总"]["L3"].value == "—"
+    assert wb["汇总"]["M3"].value == "—"
 
 
 # --------------------------------------------------------------------------- round trip
