@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from telegram import Update
@@ -22,8 +23,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
+from handlers.render import join
 from ledger.calendar import local_date
-from ledger.model import Unit
+from ledger.figures import Figures
+from ledger.model import Item, Unit
 from locales import Html
 from locales.figures import figures_lines
 from storage.xlsx_export import UnitStats, total_stats, unit_stats, weekly_closed
@@ -35,22 +38,38 @@ class Chart:
     total: UnitStats
 
 
+def chart_rows(
+    services: Services, units: Sequence[Unit], now: datetime
+) -> tuple[list[UnitStats], list[Item]]:
+    """Each unit's figures (``ledger.figures``), most overdue first, and every item read."""
+    tz, rules = services.config.tz, services.rules
+    rows: list[UnitStats] = []
+    every: list[Item] = []
+    for unit in units:
+        items = services.store.ledger(unit.code).items()
+        every.extend(items)
+        rows.append(unit_stats(unit, items, now=now, tz=tz, rules=rules))
+    rows.sort(key=lambda r: (-r.figures.overdue, r.figures.completion_rate or 0, r.code))
+    return rows, every
+
+
 def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Chart:
     """The chart of ``units`` now, and their totals. Blocking (reads ledgers, renders)."""
     # matplotlib takes ~0.4 s to import: load it when the first chart is drawn, not at every
     # start of bot.py (the shell commands never draw).
     from storage.charts import render_stats_png
 
-    now, tz, rules = services.clock.now(), services.config.tz, services.rules
-    rows: list[UnitStats] = []
-    every = []
-    for unit in units:
-        items = services.store.ledger(unit.code).items()
-        every.extend(items)
-        rows.append(unit_stats(unit, items, now=now, tz=tz, rules=rules))
-    rows.sort(key=lambda r: (-r.figures.overdue, r.figures.completion_rate or 0, r.code))
-    png = render_stats_png(rows, weekly_closed(every, now=now, tz=tz), title=title, lang=lang)
+    now = services.clock.now()
+    rows, every = chart_rows(services, units, now)
+    weekly = weekly_closed(every, now=now, tz=services.config.tz)
+    png = render_stats_png(rows, weekly, title=title, lang=lang)
     return Chart(png, total_stats(rows))
+
+
+def caption(who: Who, scope: str, day: date, total: Figures) -> Html:
+    """The photo's caption: the scope, the date and the figures block /units writes."""
+    lines = figures_lines(who.t, total, who.services.rules.yellow_days)
+    return who.t("stats.caption", scope=scope, date=day.isoformat(), figures=join(lines))
 
 
 @for_roles()
@@ -67,15 +86,12 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
     scope = f"{units[0].code} {units[0].name}" if one else who.plain("stats.scope_all")
     title = who.plain("stats.title", scope=scope, date=today.isoformat())
     chart = await asyncio.to_thread(draw, services, units, title, who.lang)
-    lines = figures_lines(who.t, chart.total.figures, services.rules.yellow_days)
-    caption: Html = who.t(
-        "stats.caption", scope=scope, date=today.isoformat(), figures=Html("\n".join(lines))
-    )
-    await message.reply_photo(photo=chart.png, caption=caption, parse_mode="HTML")
+    text = caption(who, scope, today, chart.total.figures)
+    await message.reply_photo(photo=chart.png, caption=text, parse_mode="HTML")
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("stats", stats_command))
 
 
-__all__ = ["Chart", "draw", "register"]
+__all__ = ["Chart", "caption", "chart_rows", "draw", "register"]
