@@ -7,7 +7,8 @@ Commands (private chats; every item id is re-checked like a typed one, R22):
   without evidence); leaders also ``/endorse ID`` (签字背书) and ``/reject ID reason``;
 - inspectors: ``/approve ID [note]`` (核验通过 → 已销号), ``/reject ID reason`` (退回),
   ``/reopen ID reason`` (反弹, on a closed item), ``/deadline ID date [reason]`` (调整时限),
-  ``/urge ID [text]`` (催办: the unit's contacts are told at once), ``/withdraw ID reason``.
+  ``/urge ID [text]`` (催办: the unit's contacts and leaders are told at once),
+  ``/withdraw ID reason``.
 - the phrase ``HZ-007 进展 …`` records a progress note like ``/progress``.
 
 Card buttons ``do:<action>:<ITEM>`` (see ``handlers.render.enable_card_actions``): 进展, 申请销号,
@@ -25,7 +26,8 @@ recipient who blocked the bot is marked unreachable (``app.roster.set_reachable`
 actor is told who could not be reached.
 
 Who is told of each action is ``ledger.told.WHO_IS_TOLD`` (the actor never is; each message
-has a card button).
+has a card button; a role may get its own words, ``workflow.notify.<kind>_to_<role>``: the
+contact hears a signature as news, not as a request to verify).
 
 Conversations: a PTB ``ConversationHandler`` per flow, per user and chat, with
 ``[workflow] conversation_timeout_seconds``, ``/cancel`` (or 取消) at every step and a word on
@@ -322,7 +324,13 @@ def notice_kind(done: Done) -> str:
 
 
 def notice_text(
-    services: Services, lang: str, done: Done, actor: Person, *, fallback: bool = False
+    services: Services,
+    lang: str,
+    done: Done,
+    actor: Person,
+    *,
+    fallback: bool = False,
+    role: Role | None = None,
 ) -> Html:
     """The notification of ``done`` in ``lang`` (module docstring's matrix). ``fallback``: the
     words for those told instead of an unreachable role (``workflow.notify.<kind>_fallback``
@@ -351,6 +359,8 @@ def notice_text(
     key = f"workflow.notify.{notice_kind(done)}"
     if fallback and services.catalog.has(f"{key}_fallback"):
         key = f"{key}_fallback"
+    elif role is not None and services.catalog.has(f"{key}_to_{role}"):
+        key = f"{key}_to_{role}"  # e.g. endorse_to_contact: told, not asked to act
     return words.t(key, **params)
 
 
@@ -471,11 +481,14 @@ async def tell(
 async def notify(context: Context, services: Services, done: Done, actor: Person) -> Notified:
     """Tell the next people about ``done`` (after it was written)."""
     found = audience(services, done, actor)
+    deliveries: list[Delivery] = []
+    for role in dict.fromkeys(p.role for p in found.primary):  # each role its own words
 
-    def render(lang: str) -> Html:
-        return notice_text(services, lang, done, actor)
+        def render(lang: str, role: Role = role) -> Html:
+            return notice_text(services, lang, done, actor, role=role)
 
-    deliveries = await tell(context, services, found.primary, render, done.item.id)
+        people = [p for p in found.primary if p.role is role]
+        deliveries += await tell(context, services, people, render, done.item.id)
     fallback: list[Delivery] = []
     if found.fallback and not any(d.told for d in deliveries):
 

@@ -45,10 +45,13 @@ WHO_IS_TOLD: Mapping[tuple[Action, Case], Told] = {
     (Action.CREATE, Case.ANY): Told((CONTACT, LEADER)),  # /add: a new item for the unit
     (Action.SUBMIT, Case.AWAITING_ENDORSEMENT): Told((LEADER,), fallback=INSPECTOR),
     (Action.SUBMIT, Case.AWAITING_VERIFICATION): Told((INSPECTOR,)),
-    (Action.ENDORSE, Case.ANY): Told((INSPECTOR,)),
+    # 签字背书: the inspectors verify next; the contact who asked hears it is signed (the help
+    # promises every step is told).
+    (Action.ENDORSE, Case.ANY): Told((INSPECTOR, CONTACT)),
     (Action.REJECT, Case.BY_INSPECTOR): Told((CONTACT, LEADER)),
     (Action.REJECT, Case.BY_UNIT): Told((CONTACT,)),
-    (Action.URGE, Case.ANY): Told((CONTACT,), fallback=LEADER),
+    # 催办 reaches the contacts and the unit's 主要负责人, who carries 主体责任.
+    (Action.URGE, Case.ANY): Told((CONTACT, LEADER)),
     (Action.APPROVE, Case.ANY): Told((CONTACT, LEADER)),
     (Action.REOPEN, Case.ANY): Told((CONTACT, LEADER)),
     (Action.WITHDRAW, Case.ANY): Told((CONTACT, LEADER)),

@@ -88,7 +88,8 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
     await leader.next_answer()
     toast = await press(leader, leader_card, "✍️ 签字")
     assert toast.text is not None and toast.text.startswith(
-        "✅ 已签字背书：HZ-001（待签字 → 待核验）。\n已通知：巡察组100、巡察组101。"
+        "✅ 已签字背书：HZ-001（待签字 → 待核验）。\n"
+        "已通知：巡察组100、巡察组101、王联络（联络员）。"
     )
     endorsed = await leader.next_edit()
     assert (
@@ -100,6 +101,8 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
         told = await person.next_reply()
         assert told.text.startswith("✍️ 已签字背书 · 待核验\n杭州市局党组（HZ）HZ-001：")
         assert "李书记（主要负责人） 已签字背书" in told.text
+    signed = await contact.next_reply()  # the contact hears the signature too
+    assert signed.text.startswith("✍️ 已签字背书 · 交巡察组核验\n杭州市局党组（HZ）HZ-001：")
 
     # 巡察组: 核验通过 → 已销号; the unit's contact and leader are told, with the date.
     inspector_card = await card(inspector)
@@ -161,6 +164,8 @@ async def test_typed_commands_walk_the_same_path(bot: BotUnderTest) -> None:
     assert endorse.text.startswith("✅ 已签字背书：HZ-001（待签字 → 待核验）。")
     assert (await inspector.next_reply()).text.startswith("✍️ 已签字背书 · 待核验")
     await p.other_inspector.next_reply()
+    signed = await contact.next_reply()  # the contact hears every step (issue 12)
+    assert signed.text.startswith("✍️ 已签字背书 · 交巡察组核验")
     approve = await ask(inspector, "/approve HZ-001 经实地核查，整改到位")
     assert approve.text.startswith("✅ 已核验销号：HZ-001（待核验 → 已销号）")
     told = await contact.next_reply()

@@ -140,23 +140,24 @@ async def test_the_deadline_is_extended_with_a_reason(bot: BotUnderTest) -> None
     assert "整改时限：长期坚持" in redrawn.text
 
 
-async def test_urging_reaches_the_contacts_at_once(bot: BotUnderTest) -> None:
+async def test_urging_reaches_the_contacts_and_the_leader_at_once(bot: BotUnderTest) -> None:
     p = await personas(bot, Status.IN_PROGRESS)
     bot.advance(bot.clock.now().replace(day=1, month=4) - bot.clock.now())  # overdue by a day
     reply = await ask(p.inspector, "/urge HZ-001 请于本周五前报送整改进展")
-    assert reply.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）。"
+    assert reply.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）、李书记（主要负责人）。"
     told = await p.contact.next_reply()
     assert told.text == (
         "📣 【催办】杭州市局党组（HZ）HZ-001：“三会一课”制度落实不到位\n"
         "截止 2026年3月31日（周二），已超期 1 天\n请于本周五前报送整改进展\n—— 巡察组100"
     )
     assert told.button_texts == ["查看 HZ-001"]
-    assert p.leader.unread_replies() == []
+    assert (await p.leader.next_reply()).text == told.text  # 主体责任: the leader hears it too
     # From the card, with the standard wording; the card stays as it is (nothing changed).
     shown = await card(p.inspector)
     toast = await press(p.inspector, shown, "📣 催办")
-    assert toast.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）。"
+    assert toast.text == "📣 已催办 HZ-001。\n已通知：王联络（联络员）、李书记（主要负责人）。"
     assert "请抓紧推进整改，及时报送整改进展和佐证材料。" in (await p.contact.next_reply()).text
+    await p.leader.next_reply()
     assert actions(bot)[-2:] == ["urge", "urge"]
 
 
@@ -164,12 +165,9 @@ async def test_urging_a_unit_without_contacts_reaches_its_leader(bot: BotUnderTe
     p = await personas(bot, Status.IN_PROGRESS)
     bot.store.registry.remove_person(2001)
     reply = await ask(p.inspector, "/urge HZ-001")
-    assert "已通知：李书记（主要负责人）。" in reply.text
-    assert "本单位尚未绑定联络员，已改为通知主要负责人。" in reply.text
+    assert reply.text == "📣 已催办 HZ-001。\n已通知：李书记（主要负责人）。"
     told = (await p.leader.next_reply()).text
-    assert told.startswith("📣 【催办】") and told.endswith(
-        "〔该单位暂无可送达的联络员，转送您知悉〕"
-    )
+    assert told.startswith("📣 【催办】")
 
 
 async def test_withdrawing_an_item(bot: BotUnderTest) -> None:

@@ -28,10 +28,10 @@ def people_of(table: dict[Role, list[Person]]) -> Callable[[Role], list[Person]]
     [
         (Action.SUBMIT, C, Status.SUBMITTED, Told((L,), fallback=INS)),
         (Action.SUBMIT, C, Status.ENDORSED, Told((INS,))),  # endorsement switched off
-        (Action.ENDORSE, L, Status.ENDORSED, Told((INS,))),
+        (Action.ENDORSE, L, Status.ENDORSED, Told((INS, C))),
         (Action.REJECT, INS, Status.IN_PROGRESS, Told((C, L))),
         (Action.REJECT, L, Status.IN_PROGRESS, Told((C,))),
-        (Action.URGE, INS, Status.IN_PROGRESS, Told((C,), fallback=L)),
+        (Action.URGE, INS, Status.IN_PROGRESS, Told((C, L))),
         (Action.APPROVE, INS, Status.CLOSED, Told((C, L))),
         (Action.REOPEN, INS, Status.IN_PROGRESS, Told((C, L))),
         (Action.WITHDRAW, INS, Status.WITHDRAWN, Told((C, L))),
@@ -79,3 +79,39 @@ def test_a_unit_with_nobody_of_the_roles_is_vacant_but_inspectors_never_are() ->
 
 def test_nobody_told_is_an_empty_audience() -> None:
     assert audience(NOBODY, CONTACT, people_of(EVERYONE)) == Audience(())
+
+
+def readme_table() -> dict[tuple[Action, Case], Told]:
+    """The who-is-told table of README.md, read back into rows of ``WHO_IS_TOLD``."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- who-is-told table")
+    end = text.index("<!-- end of the who-is-told table -->")
+    roles = {"contact": C, "leader": L, "inspector": INS}
+    rows: dict[tuple[Action, Case], Told] = {}
+    for line in text[start:end].splitlines()[3:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        action = Action(re.findall(r"`(\w+)`", cells[0])[0])
+        case = Case(re.findall(r"`(\w+)`", cells[1])[0])
+        told = tuple(roles[w] for w in re.findall(r"\b(contact|leader|inspector)\b", cells[2]))
+        instead = re.findall(r"\b(contact|leader|inspector)\b", cells[3])
+        assert (action, case) not in rows, line
+        rows[(action, case)] = Told(told, roles[instead[0]] if instead else None)
+    return rows
+
+
+def test_the_readme_table_is_the_code_table() -> None:
+    assert readme_table() == dict(WHO_IS_TOLD)
+
+
+def test_an_endorsement_tells_the_contact_and_an_urge_the_leader() -> None:
+    endorsed = audience(
+        who_is_told(Action.ENDORSE, L, Status.ENDORSED), LEADER, people_of(EVERYONE)
+    )
+    assert endorsed.primary == (INSPECTOR, INSPECTOR2, CONTACT, CONTACT2)
+    urged = audience(
+        who_is_told(Action.URGE, INS, Status.IN_PROGRESS), INSPECTOR, people_of(EVERYONE)
+    )
+    assert urged.primary == (CONTACT, CONTACT2, LEADER)
