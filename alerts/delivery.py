@@ -81,6 +81,11 @@ class Result:
     attempts: int = 1
     flood_waits: tuple[float, ...] = field(default=())
 
+    @property
+    def timed_out(self) -> bool:
+        """The request timed out (``TimedOut``), as opposed to another uncertain end."""
+        return (self.error or "").startswith("TimedOut:")
+
 
 class SendsMessages(Protocol):
     """The part of ``telegram.Bot`` delivery uses (a fake in unit tests)."""

@@ -33,6 +33,7 @@ from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from telegram.ext import Application, CallbackContext, JobQueue
 
+from alerts.delivery import Deliverer
 from alerts.sweep import Runtime, Sweeper, SweepReport
 from app.services import services_of
 from storage.maintenance import backup, is_damaged_snapshot
@@ -170,6 +171,26 @@ def _daily(
     )
 
 
+def deliverer_for(
+    app: AnyApp, *, retry_after_attempts: int = 3, backoff: tuple[float, ...] | None = None
+) -> Deliverer:
+    """A :class:`~alerts.delivery.Deliverer` on the application's one pacer: chat
+    notifications go out under the same limits as alerts (R13), and a flood wait Telegram
+    imposes on one holds both. An application without the alert jobs (a test's) gets a
+    runtime, and so a pacer, of its own."""
+    runtime = app.bot_data.get(RUNTIME_KEY)
+    if not isinstance(runtime, Runtime):
+        runtime = app.bot_data[RUNTIME_KEY] = Runtime()
+    return Deliverer(
+        app.bot,
+        runtime.pacer,
+        concurrency=runtime.concurrency,
+        backoff=runtime.backoff if backoff is None else backoff,
+        retry_after_attempts=retry_after_attempts,
+        timeouts=runtime.timeouts,
+    )
+
+
 def register(app: AnyApp) -> None:
     """Create the alert runtime and schedule every alert and maintenance job (see the
     module docstring)."""
@@ -200,6 +221,7 @@ def register(app: AnyApp) -> None:
 __all__ = [
     "JOB_KWARGS",
     "RUNTIME_KEY",
+    "deliverer_for",
     "WATCH_SECONDS",
     "DailyOnce",
     "register",

@@ -41,6 +41,9 @@ from app.actions import NewItem, create_item
 from app.services import Services
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, send, stale_button, to_plain, who_is
+from handlers.conversation import FlowState, conversation, flows_of, is_cancel, known
+from handlers.deadline_input import parse_typed_deadline, parsed_deadline_word
+from handlers.notices import Notified, notified_lines, tell
 from handlers.queries import draw_card, private_only, unit_code
 from handlers.render import (
     FIELD_MAX,
@@ -52,17 +55,6 @@ from handlers.render import (
     format_date,
     join,
     one_line,
-)
-from handlers.workflow import (
-    Notified,
-    conversation,
-    flows_of,
-    is_cancel,
-    known,
-    notified_lines,
-    parse_typed_deadline,
-    parsed_deadline_word,
-    tell,
 )
 from ledger.access import Action
 from ledger.dates import ParsedDate, normalise_text
@@ -115,15 +107,8 @@ class Draft:
         return replace(self, **{field: value}, step=self.step + 1)
 
 
-def _draft(context: Context) -> Draft | None:
-    found = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    return found if isinstance(found, Draft) else None
-
-
-def _finish(context: Context, who: Who) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    flows_of(context).release(who.user.id, FLOW)
+DRAFT = FlowState(FLOW, DRAFT_KEY, Draft)
+"""The /add answers so far, while the conversation lasts."""
 
 
 # =========================================================================== questions
@@ -187,10 +172,9 @@ def summary(who: Who, draft: Draft) -> Html:
 
 async def ask_next(update: Update, context: Context, who: Who, draft: Draft) -> object:
     """Keep ``draft`` and put its question; the conversation state is its step."""
-    assert context.user_data is not None
     if draft.asking is None and not draft.token:
         draft = replace(draft, token=TOKEN_PREFIX + secrets.token_urlsafe(9))
-    context.user_data[DRAFT_KEY] = draft
+    DRAFT.keep(context, draft)
     text, markup = question(who, draft)
     await send(update, text, markup)
     return draft.step
@@ -212,7 +196,7 @@ async def add_command(update: Update, context: Context, who: Who) -> object:
     if not registry.list_units():
         await send(update, who.t("add.no_units"))
         return END
-    replaced = flows_of(context).take(who.user.id, FLOW)
+    replaced = DRAFT.take(context, who.user.id)
     draft = Draft()
     code = unit_code(" ".join(context.args)) if context.args else None
     if code is not None and registry.get_unit(code) is not None:
@@ -230,9 +214,9 @@ async def on_text(update: Update, context: Context, who: Who) -> object:
     """A typed answer to the current step."""
     message = update.effective_message
     text = (message.text if message is not None and message.text else "").strip()
-    draft = _draft(context)
+    draft = DRAFT.get(context)
     if draft is None:
-        _finish(context, who)
+        DRAFT.finish(context, who.user.id)
         return END
     if is_cancel(text):
         return await cancelled(update, context, who)
@@ -282,7 +266,7 @@ async def on_button(update: Update, context: Context, who: Who) -> object:
     query = update.callback_query
     assert query is not None
     data = parse(query.data)
-    draft = _draft(context)
+    draft = DRAFT.get(context)
     if data is None or len(data.args) != 2 or draft is None:
         await stale_button(update, who)
         return None
@@ -334,12 +318,14 @@ async def on_decision(update: Update, context: Context, who: Who) -> object:
     query = update.callback_query
     assert query is not None
     data = parse(query.data)
-    draft = _draft(context)
+    draft = DRAFT.get(context)
     token = data.args[0] if data is not None and len(data.args) == 1 else ""
     if draft is None or not draft.token or token != draft.token:
         await stale_button(update, who)
         return None
-    _finish(context, who)  # the token is used up before anything else: no second press
+    DRAFT.finish(
+        context, who.user.id
+    )  # the token is used up before anything else: no second press
     if data is not None and data.verb == "no":
         await query.answer()
         await edit_or_send(update, who.t("add.cancelled"))
@@ -392,7 +378,7 @@ async def tell_unit(context: Context, services: Services, item: Item, actor: Per
 
 
 async def cancelled(update: Update, context: Context, who: Who) -> object:
-    _finish(context, who)
+    DRAFT.finish(context, who.user.id)
     await send(update, who.t("add.cancelled"))
     return END
 
@@ -406,11 +392,9 @@ async def on_cancel(update: Update, context: Context, who: Who) -> object:
 async def on_timeout(update: Update, context: Context) -> None:
     """Silence for too long: the draft is dropped, and the inspector told."""
     who = who_is(update, context)
-    had_draft = _draft(context) is not None
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    if who is None or not flows_of(context).release(who.user.id, FLOW) or not had_draft:
+    if DRAFT.timed_out(context, who.user.id if who is not None else None) is None:
         return
+    assert who is not None
     try:
         await send(update, who.t("add.timeout"))
     except TelegramError as error:  # a timeout notice must never raise into the job queue

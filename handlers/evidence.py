@@ -48,8 +48,10 @@ from telegram.ext import (
 
 from app.actions import Inputs
 from app.services import Services
+from handlers.acting import CardRef, card_of, explain, perform, redraw_card
 from handlers.buttons import button, card_button, parse
 from handlers.common import Who, for_roles, reply_text, send, stale_button, to_plain, who_is
+from handlers.conversation import FlowState, conversation, flows_of, is_cancel, known
 from handlers.queries import (
     example_id,
     find_item,
@@ -68,18 +70,7 @@ from handlers.render import (
     one_line,
     paginate,
 )
-from handlers.workflow import (
-    CardRef,
-    card_of,
-    conversation,
-    direct_from_card,
-    explain,
-    flows_of,
-    is_cancel,
-    known,
-    perform,
-    redraw_card,
-)
+from handlers.workflow import direct_from_card
 from ledger import evidence as accepted
 from ledger.access import Action, authorize, may
 from ledger.dates import item_ids_in, normalise_item_id, normalise_text
@@ -427,17 +418,8 @@ class Awaiting:
     received: int = 0
 
 
-def _awaiting(context: Context) -> Awaiting | None:
-    found = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
-    return found if isinstance(found, Awaiting) else None
-
-
-def _finish(context: Context, who: Who) -> Awaiting | None:
-    awaiting = _awaiting(context)
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
-    flows_of(context).release(who.user.id, FLOW)
-    return awaiting
+UPLOAD = FlowState(FLOW, PENDING_KEY, Awaiting)
+"""The item files are awaited for, while the upload lasts."""
 
 
 @known
@@ -459,8 +441,7 @@ async def ask_files(update: Update, context: Context, who: Who) -> object:
     except LedgerError as error:
         await reply_text(update, who, explain(who, error, item_id))
         return END
-    context.user_data[PENDING_KEY] = Awaiting(item.id, card_of(update))
-    replaced = flows_of(context).take(who.user.id, FLOW)
+    replaced = UPLOAD.start(context, who.user.id, Awaiting(item.id, card_of(update)))
     if query is not None:
         await query.answer()
     max_mb = who.services.config.workflow.evidence_max_mb
@@ -475,14 +456,14 @@ async def ask_files(update: Update, context: Context, who: Who) -> object:
 async def on_file(update: Update, context: Context, who: Who) -> object:
     """A file while waiting: evidence of the awaited item (or of the one its caption names)."""
     message = update.effective_message
-    awaiting = _awaiting(context)
+    awaiting = UPLOAD.get(context)
     if message is None or awaiting is None:
-        _finish(context, who)
+        UPLOAD.finish(context, who.user.id)
         return END
     typed = caption_item(message) or awaiting.item_id
     card = awaiting.card if normalise_item_id(typed) == awaiting.item_id else None
-    if await receive(update, context, who, typed, card) and context.user_data is not None:
-        context.user_data[PENDING_KEY] = replace(awaiting, received=awaiting.received + 1)
+    if await receive(update, context, who, typed, card):
+        UPLOAD.keep(context, replace(awaiting, received=awaiting.received + 1))
     return None  # keep waiting: more files may follow
 
 
@@ -495,7 +476,7 @@ async def on_text(update: Update, context: Context, who: Who) -> object:
         return await finished(update, context, who, cancelled=True)
     if normalise_text(text or "").strip("。.!！").lower() in DONE_WORDS:
         return await finished(update, context, who)
-    awaiting = _awaiting(context)
+    awaiting = UPLOAD.get(context)
     item_id = awaiting.item_id if awaiting is not None else example_id(who)
     await send(update, who.t("evidence.still_waiting", item_id=item_id))
     return None
@@ -516,7 +497,7 @@ async def on_cancel(update: Update, context: Context, who: Who) -> object:
 async def finished(
     update: Update, context: Context, who: Who, *, cancelled: bool = False
 ) -> object:
-    awaiting = _finish(context, who)
+    awaiting = UPLOAD.finish(context, who.user.id)
     if awaiting is None:
         await send(update, who.t("workflow.cancel_idle"))
         return END
@@ -538,7 +519,7 @@ async def finished(
 @known
 async def submit_now(update: Update, context: Context, who: Who) -> object:
     """申请销号 pressed while files are awaited: the files are done; submit."""
-    _finish(context, who)
+    UPLOAD.finish(context, who.user.id)
     await direct_from_card(update, context)
     return END
 
@@ -546,10 +527,8 @@ async def submit_now(update: Update, context: Context, who: Who) -> object:
 async def on_timeout(update: Update, context: Context) -> None:
     """No file for a while: stop waiting (and say so), unless another flow took over."""
     who = who_is(update, context)
-    awaiting = _awaiting(context)
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
-    if who is None or not flows_of(context).release(who.user.id, FLOW) or awaiting is None:
+    awaiting = UPLOAD.timed_out(context, who.user.id if who is not None else None)
+    if who is None or awaiting is None:
         return
     key = "evidence.timeout_some" if awaiting.received else "evidence.timeout"
     try:

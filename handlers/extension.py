@@ -20,11 +20,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from app.actions import Inputs
 from handlers import confirm
+from handlers.acting import explain
 from handlers.buttons import parse
 from handlers.common import Who, for_roles, reply_text, send, stale_button
+from handlers.deadline_input import split_deadline
 from handlers.queries import example_id, find_item, private_only
 from handlers.render import enable_card_actions
-from handlers.workflow import act_now, explain, split_deadline
+from handlers.workflow import act_now
 from ledger.access import Action, authorize
 from ledger.dates import normalise_item_id
 from ledger.errors import LedgerError

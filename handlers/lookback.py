@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from app.actions import Inputs
 from app.services import Services
+from handlers.acting import perform
 from handlers.buttons import button, parse
 from handlers.common import (
     Who,
@@ -45,10 +46,11 @@ from handlers.common import (
     who_is,
     word_error,
 )
+from handlers.conversation import flows_of
 from handlers.paper_render import lookback_lines, unit_label
 from handlers.queries import private_only
 from handlers.render import format_date, join, one_line
-from handlers.workflow import confirmation, flows_of, notify, perform
+from handlers.workflow import confirmation, notify
 from ledger.alerts import lookback_due
 from ledger.calendar import local_date
 from ledger.errors import LedgerError, UnknownUnit

@@ -42,11 +42,12 @@ from app.actions import Inputs
 from handlers import confirm, extension, queries
 from handlers.buttons import button, parse
 from handlers.common import Who, refuse, reply_text, send, stale_button, who_is, word_error
+from handlers.deadline_input import split_deadline
 from handlers.evidence import draw_evidence
 from handlers.people import units_command
 from handlers.render import join, keyboard
 from handlers.start import help_text
-from handlers.workflow import act_now, split_deadline
+from handlers.workflow import act_now
 from ledger.access import Action, authorize
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError

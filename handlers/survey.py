@@ -51,10 +51,10 @@ from handlers.common import (
     who_is,
     word_error,
 )
+from handlers.conversation import flows_of
 from handlers.paper_render import survey_lines, unit_label
 from handlers.queries import private_only
 from handlers.render import format_date, format_datetime, join, one_line
-from handlers.workflow import flows_of
 from ledger.dates import parse_deadline
 from ledger.errors import InvalidValue, LedgerError, UnknownUnit
 from ledger.model import Role

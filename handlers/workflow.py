@@ -40,48 +40,50 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
-from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import astuple, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import wraps
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from alerts.delivery import retry_after_seconds
 from app import roster
-from app.actions import Done, Inputs, record_action
-from app.roster import set_reachable
-from app.services import Services, services_of
-from handlers.buttons import card_button, parse
+from app.actions import Done, Inputs
+from app.services import Services
+from handlers.acting import CardRef, card_of, explain, perform, redraw_card
+from handlers.buttons import parse
 from handlers.common import (
     TOAST_LIMIT,
     Who,
     edit_or_send,
-    language_for,
-    refuse,
     reply_text,
     send,
     stale_button,
     to_plain,
     who_is,
-    word_error,
 )
+from handlers.conversation import (
+    END,
+    Context,
+    FlowState,
+    StateCallback,
+    conversation,
+    flows_of,
+    is_cancel,
+    known,
+)
+from handlers.deadline_input import parse_typed_deadline, parsed_deadline_word, split_deadline
+from handlers.notices import Delivery, Notified, card_markup, notified_lines, tell
 from handlers.queries import draw_card, example_id, find_item, private_only
 from handlers.render import (
     Names,
@@ -100,16 +102,12 @@ from handlers.render import (
 from ledger.access import Action, authorize
 from ledger.calendar import local_date
 from ledger.dates import (
-    DeadlineKind,
     ParsedDate,
     normalise_item_id,
-    normalise_text,
-    parse_deadline,
 )
 from ledger.errors import (
     InvalidValue,
     LedgerError,
-    MissingEvidence,
     MissingReason,
 )
 from ledger.model import Item, Person, Role, Status
@@ -118,15 +116,10 @@ from locales import Html
 
 log = logging.getLogger(__name__)
 
-END = ConversationHandler.END
 WAITING = 1  # the one state of this module's conversation: waiting for typed text
 FLOW = "workflow"
-FLOWS_KEY = "flows"
 PENDING_KEY = "workflow.pending"
 PROBLEM_MAX = 60  # the problem as quoted in notifications
-NAMES_SHOWN = 6  # recipients named in a confirmation before "等 N 人"
-RETRY_ATTEMPTS = 3  # notifications that met flood control are retried this often
-CANCEL_WORDS = frozenset({"取消", "算了", "不用了", "cancel", "/cancel"})
 
 # The card buttons this module handles, in the order they appear on a card.
 CARD_ACTIONS: dict[Action, str] = {
@@ -143,168 +136,6 @@ CARD_ACTIONS: dict[Action, str] = {
 # Actions that need typed input first (a conversation), and those that act on the press.
 ASKING = (Action.PROGRESS, Action.REJECT, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE)
 DIRECT = (Action.SUBMIT, Action.ENDORSE, Action.APPROVE, Action.URGE)
-
-Context = ContextTypes.DEFAULT_TYPE
-StateCallback = Callable[[Update, Context], Coroutine[Any, Any, object]]
-WhoCallback = Callable[[Update, Context, Who], Coroutine[Any, Any, object]]
-
-
-# =========================================================================== flows
-
-
-class Flows:
-    """Which conversation a person's next typed answer belongs to (user id → flow name).
-
-    Kept in ``bot_data`` (:func:`flows_of`), in memory like PTB's conversation states. A flow
-    *takes* the person when it starts asking and *releases* them when it ends; the filters
-    :meth:`owns` and :meth:`idle` let only the owning conversation see the typed text, so a
-    flow superseded by another one simply stops listening (its timeout then passes silently).
-    """
-
-    def __init__(self) -> None:
-        self._owner: dict[int, str] = {}
-
-    def take(self, user_id: int, flow: str) -> str | None:
-        """Make ``flow`` the owner; returns the other flow it superseded, if any."""
-        previous = self._owner.get(user_id)
-        self._owner[user_id] = flow
-        return previous if previous not in (None, flow) else None
-
-    def release(self, user_id: int, flow: str) -> bool:
-        """End ``flow``'s ownership; False (and nothing changes) if another flow owns."""
-        if self._owner.get(user_id) != flow:
-            return False
-        del self._owner[user_id]
-        return True
-
-    def owner(self, user_id: int) -> str | None:
-        return self._owner.get(user_id)
-
-    def owns(self, flow: str) -> filters.UpdateFilter:
-        """A filter: the update's user is in ``flow``."""
-        return _Owns(self, flow)
-
-    def idle(self) -> filters.UpdateFilter:
-        """A filter: the update's user is in no flow."""
-        return _Idle(self)
-
-
-class _Owns(filters.UpdateFilter):
-    def __init__(self, flows: Flows, flow: str) -> None:
-        super().__init__(name=f"owns({flow})")
-        self._flows = flows
-        self._flow = flow
-
-    def filter(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and self._flows.owner(user.id) == self._flow
-
-
-class _Idle(filters.UpdateFilter):
-    def __init__(self, flows: Flows) -> None:
-        super().__init__(name="idle")
-        self._flows = flows
-
-    def filter(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and self._flows.owner(user.id) is None
-
-
-def flows_of(app_or_context: Application[Any, Any, Any, Any, Any, Any] | Context) -> Flows:
-    """The application's :class:`Flows` (created on first use)."""
-    bot_data: dict[str, Any] = app_or_context.bot_data
-    flows = bot_data.get(FLOWS_KEY)
-    if not isinstance(flows, Flows):
-        flows = bot_data[FLOWS_KEY] = Flows()
-    return flows
-
-
-def conversation(
-    app: Application[Any, Any, Any, Any, Any, Any],
-    name: str,
-    *,
-    entry_points: Sequence[BaseHandler[Any, Any, Any]],
-    states: dict[object, list[BaseHandler[Any, Any, Any]]],
-    fallbacks: Sequence[BaseHandler[Any, Any, Any]],
-) -> ConversationHandler[Any]:
-    """A conversation in this project's shape: per user *and* chat (a person's own state in
-    their private chat), re-entrant (starting again replaces the pending question), timing
-    out after ``[workflow] conversation_timeout_seconds``."""
-    timeout = services_of(app).config.workflow.conversation_timeout_seconds
-    with warnings.catch_warnings():
-        # PTB warns that with per_message=False a CallbackQueryHandler is not tracked per
-        # message. That is the intent: the state belongs to the person, not to one card.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=list(entry_points),
-            states=states,
-            fallbacks=list(fallbacks),
-            name=name,
-            per_chat=True,
-            per_user=True,
-            per_message=False,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
-
-
-def known(callback: WhoCallback) -> StateCallback:
-    """Decorator for conversation callbacks: unknown people get the refusal (R21) and the
-    conversation does not start; a domain error is worded and ends it. The callback's return
-    value is the next state."""
-
-    @wraps(callback)
-    async def wrapper(update: Update, context: Context) -> object:
-        who = who_is(update, context)
-        if who is None:
-            return END
-        if who.person is None:
-            await refuse(update, who)
-            return END
-        try:
-            return await callback(update, context, who)
-        except LedgerError as error:
-            await reply_text(update, who, word_error(who, error))
-            return END
-
-    return wrapper
-
-
-def is_cancel(text: str | None) -> bool:
-    return normalise_text(text or "").strip("。.!！").lower() in CANCEL_WORDS
-
-
-# =========================================================================== the write
-
-
-async def perform(who: Who, item_id: str, action: Action, inputs: Inputs | None = None) -> Done:
-    """Record ``who`` taking ``action`` on ``item_id`` (on a worker thread, R20)."""
-    person = who.person
-    assert person is not None
-    services = who.services
-    return await services.store.run(
-        record_action, services, person, item_id, action, services.clock.now(), inputs
-    )
-
-
-# =========================================================================== notifications
-
-SENT, LATER, UNCERTAIN = "sent", "later", "uncertain"
-UNREACHABLE, FAILED = "unreachable", "failed"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How a notification to ``person`` went: ``sent``; ``later`` (flood control: retried by
-    a job) or ``uncertain`` counts as told; ``unreachable`` (blocked, never started) and
-    ``failed`` do not."""
-
-    person: Person
-    outcome: str
-
-    @property
-    def told(self) -> bool:
-        return self.outcome not in (UNREACHABLE, FAILED)
 
 
 def audience(services: Services, done: Done, actor: Person) -> Audience:
@@ -364,120 +195,6 @@ def notice_text(
     return words.t(key, **params)
 
 
-def card_markup(words: Words, item_id: str) -> InlineKeyboardMarkup:
-    """The one button every notification and confirmation carries: open the item's card."""
-    return InlineKeyboardMarkup(
-        [[card_button(words.plain("workflow.button.card", item_id=item_id), item_id)]]
-    )
-
-
-async def deliver(
-    context: Context, services: Services, person: Person, text: str, item_id: str
-) -> Delivery:
-    """Send one notification; never raises for a Telegram failure (see :class:`Delivery`)."""
-    lang = language_for(services, person, None)
-    markup = card_markup(Words.of(services, lang), item_id)
-    try:
-        await context.bot.send_message(
-            person.user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-    except Forbidden:
-        await _mark(services, person, reachable=False)
-        return Delivery(person, UNREACHABLE)
-    except RetryAfter as error:
-        if _retry_later(context, person.user_id, text, markup, error, attempt=1):
-            return Delivery(person, LATER)
-        return Delivery(person, FAILED)
-    except TimedOut:
-        log.warning("notification to %s may or may not have arrived (timed out)", person.user_id)
-        return Delivery(person, UNCERTAIN)
-    except BadRequest as error:
-        if "chat not found" in error.message.lower():
-            await _mark(services, person, reachable=False)
-            return Delivery(person, UNREACHABLE)
-        log.error("Telegram refused a notification to %s", person.user_id, exc_info=error)
-        return Delivery(person, FAILED)
-    except TelegramError as error:
-        log.warning("notification to %s not sent: %s", person.user_id, error)
-        return Delivery(person, FAILED)
-    if not person.reachable:
-        await _mark(services, person, reachable=True)
-    return Delivery(person, SENT)
-
-
-async def _mark(services: Services, person: Person, *, reachable: bool) -> None:
-    if services.store.registry.get_person(person.user_id) is None and reachable:
-        return
-    await services.store.run(
-        set_reachable, services, person.user_id, reachable, services.clock.now()
-    )
-
-
-def _retry_later(
-    context: Context,
-    chat_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup,
-    error: RetryAfter,
-    attempt: int,
-) -> bool:
-    """Schedule the send again after Telegram's wait (R11); False when that is not possible
-    (no job queue, or tried often enough)."""
-    queue = context.application.job_queue
-    if queue is None or attempt > RETRY_ATTEMPTS:
-        return False
-    seconds = retry_after_seconds(error)
-    queue.run_once(
-        _resend,
-        when=seconds + 0.5,
-        data=_Retry(chat_id, text, markup, attempt),
-        name=f"notify:{chat_id}",
-    )
-    log.warning("notification to %s delayed %.0f s by flood control", chat_id, seconds)
-    return True
-
-
-@dataclass(frozen=True)
-class _Retry:
-    chat_id: int
-    text: str
-    markup: InlineKeyboardMarkup
-    attempt: int
-
-
-async def _resend(context: Context) -> None:
-    """JobQueue callback: one retry of a notification that met flood control."""
-    job = context.job
-    retry = job.data if job is not None else None
-    if not isinstance(retry, _Retry):
-        return
-    chat = retry.chat_id
-    try:
-        await context.bot.send_message(
-            chat, retry.text, parse_mode=ParseMode.HTML, reply_markup=retry.markup
-        )
-    except RetryAfter as error:
-        if not _retry_later(context, chat, retry.text, retry.markup, error, retry.attempt + 1):
-            log.warning("notification to %s dropped after %s flood waits", chat, retry.attempt)
-    except TelegramError as error:
-        log.warning("notification to %s not sent on retry: %s", chat, error)
-
-
-async def tell(
-    context: Context,
-    services: Services,
-    people: Sequence[Person],
-    render: Callable[[str], Html],
-    item_id: str,
-) -> list[Delivery]:
-    """Send ``render(lang)`` to each person in their language, one after the other."""
-    out: list[Delivery] = []
-    for person in people:
-        text = render(language_for(services, person, None))
-        out.append(await deliver(context, services, person, text, item_id))
-    return out
-
-
 async def notify(context: Context, services: Services, done: Done, actor: Person) -> Notified:
     """Tell the next people about ``done`` (after it was written)."""
     found = audience(services, done, actor)
@@ -502,19 +219,6 @@ async def notify(context: Context, services: Services, done: Done, actor: Person
     return Notified(found, tuple(deliveries), tuple(fallback))
 
 
-@dataclass(frozen=True)
-class Notified:
-    """What :func:`notify` did: the audience and each delivery (primary, then fallback)."""
-
-    audience: Audience
-    primary: tuple[Delivery, ...]
-    fallback: tuple[Delivery, ...] = ()
-
-    @property
-    def all(self) -> tuple[Delivery, ...]:
-        return self.primary + self.fallback
-
-
 # =========================================================================== replies
 
 
@@ -528,15 +232,6 @@ def deadline_word(words: Words, iso: object, long_term: object) -> str:
         except ValueError:
             return iso
     return "—"
-
-
-def names_text(words: Words, names: Names, people: Sequence[Person]) -> str:
-    """``书记（主要负责人）、张三（联络员）`` — at most :data:`NAMES_SHOWN`, then 等 N 人."""
-    shown = [names.with_role(p.user_id) for p in people[:NAMES_SHOWN]]
-    text = words.plain("workflow.separator").join(shown)
-    if len(people) > NAMES_SHOWN:
-        text = words.plain("workflow.and_more", names=text, count=len(people))
-    return text
 
 
 def confirmation(who: Who, done: Done, notified: Notified | None) -> Html:
@@ -564,71 +259,6 @@ def confirmation(who: Who, done: Done, notified: Notified | None) -> Html:
     if who.services.catalog.has(next_key):
         lines.append(who.t(next_key))
     return join(lines)
-
-
-def notified_lines(who: Who, notified: Notified) -> list[Html]:
-    """ "已通知：…" / "未能通知：…" / "本单位尚未绑定…" lines for a confirmation."""
-    words = who.words
-    names = Names(who.services, words)
-    out: list[Html] = []
-    told = [d.person for d in notified.all if d.told]
-    unreachable = [d.person for d in notified.all if d.outcome == UNREACHABLE]
-    failed = [d.person for d in notified.all if d.outcome == FAILED]
-    if told:
-        out.append(who.t("workflow.notified", names=names_text(words, names, told)))
-    if unreachable:
-        out.append(who.t("workflow.unreachable", names=names_text(words, names, unreachable)))
-    if failed:
-        out.append(who.t("workflow.failed", names=names_text(words, names, failed)))
-    found = notified.audience
-    if found.vacant:
-        roles = words.plain("workflow.separator").join(role_word(words, r) for r in found.roles)
-        if notified.fallback:
-            instead = role_word(words, notified.fallback[0].person.role)
-            out.append(who.t("workflow.nobody_fallback", role=roles, instead=instead))
-        else:
-            out.append(who.t("workflow.nobody", role=roles))
-    return out
-
-
-def explain(who: Who, error: LedgerError, item_id: str | None) -> Html:
-    """A domain refusal in the person's words, with the way forward where there is one."""
-    text = word_error(who, error, item_id=item_id)
-    if isinstance(error, MissingEvidence):
-        return join([text, who.t("workflow.hint.evidence", item_id=item_id or "")])
-    return text
-
-
-@dataclass(frozen=True)
-class CardRef:
-    """A card message a conversation was started from (redrawn when the action is done)."""
-
-    chat_id: int
-    message_id: int
-
-
-def card_of(update: Update) -> CardRef | None:
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if isinstance(message, Message):
-        return CardRef(message.chat.id, message.message_id)
-    return None
-
-
-async def redraw_card(context: Context, who: Who, item: Item, card: CardRef) -> None:
-    """Edit a card message to the item's current state; a card that cannot be edited any
-    more (deleted, unchanged) is left as it is."""
-    page = draw_card(who, item, enabled_card_actions(context.bot_data))
-    try:
-        await context.bot.edit_message_text(
-            page.text,
-            chat_id=card.chat_id,
-            message_id=card.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=page.keyboard,
-        )
-    except TelegramError as error:
-        log.info("card %s not redrawn: %s", card, error)
 
 
 async def after_action(
@@ -679,81 +309,6 @@ async def act_now(
     return done
 
 
-# =========================================================================== typed deadlines
-
-
-def parse_typed_deadline(who: Who, text: str) -> ParsedDate | Html:
-    """A deadline someone typed (see ``ledger.dates``), never before today; or the refusal
-    in their words with an example of the right form."""
-    services = who.services
-    today = who.words.today
-    calendar = services.calendar
-    try:
-        parsed = parse_deadline(
-            text,
-            today,
-            lambda d, n: astuple(calendar.add_workdays(d, n)),
-            field="deadline",
-            immediate_days=services.config.workflow.immediate_days,
-        )
-    except InvalidValue as error:
-        problem = str(error.params.get("problem", "format"))
-        key = f"workflow.date.{problem}"
-        if not services.catalog.has(key):
-            key = "workflow.date.format"
-        return join(
-            [
-                who.t(key, value=one_line(text, 40)),
-                who.t("workflow.date.example", example=error.params.get("example", "")),
-            ]
-        )
-    if parsed.deadline is not None and parsed.deadline < today:
-        return join(
-            [
-                who.t(
-                    "workflow.date.past",
-                    value=format_date(who.words, parsed.deadline),
-                    today=format_date(who.words, today),
-                ),
-                who.t("workflow.date.example", example=f"{today.year}-12-31"),
-            ]
-        )
-    return parsed
-
-
-def parsed_deadline_word(who: Who, parsed: ParsedDate) -> str:
-    """``2026年3月23日（周一）``, with the calendar's estimate note when it applies."""
-    words = who.words
-    if parsed.long_term or parsed.deadline is None:
-        return words.plain("render.when.long_term")
-    text = format_date(words, parsed.deadline)
-    if parsed.kind is DeadlineKind.IMMEDIATE:  # 立行立改: said as such, with the day it means
-        text = words.plain("intake.immediate", date=text)
-    if parsed.workdays_estimated:
-        text += words.plain("calendar.fallback_note", year=parsed.deadline.year)
-    return text
-
-
-def split_deadline(who: Who, rest: str) -> tuple[ParsedDate, str] | Html:
-    """``2026-12-31 理由…`` / ``15 个工作日 理由…`` → (deadline, reason): the longest run of
-    leading words (at most 8) that reads as a deadline, the rest (newlines kept) as the
-    reason; the refusal of the first word when no run does."""
-    ends = [m.end() for m in re.finditer(r"\S+", rest)][:8]
-    if not ends:
-        return who.t("workflow.date.empty")
-    for end in reversed(ends):
-        found = parse_typed_deadline(who, rest[:end])
-        # "长期坚持 属于长效机制" reads whole as long-term with a note: the words after the
-        # deadline are the reason here, so a shorter run that leaves them is preferred.
-        if isinstance(found, ParsedDate):
-            if found.note and end != ends[0]:
-                continue
-            return found, rest[end:].strip()
-        if end == ends[0]:
-            return found
-    raise AssertionError("unreachable")  # the loop returns at the first word at the latest
-
-
 # =========================================================================== pending input
 
 
@@ -769,15 +324,8 @@ class Pending:
     deadline: ParsedDate | None = None
 
 
-def _pending(context: Context) -> Pending | None:
-    found = context.user_data.get(PENDING_KEY) if context.user_data is not None else None
-    return found if isinstance(found, Pending) else None
-
-
-def _finish(context: Context, who: Who) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
-    flows_of(context).release(who.user.id, FLOW)
+PENDING = FlowState(FLOW, PENDING_KEY, Pending)
+"""The question a person was asked and has not answered yet."""
 
 
 def _rest(message: Message | None, skip: int) -> str:
@@ -795,8 +343,7 @@ async def ask(update: Update, context: Context, who: Who, pending: Pending, item
     except LedgerError as error:  # a stale button or a wrong role: say so before asking
         await reply_text(update, who, explain(who, error, item.id))
         return END
-    context.user_data[PENDING_KEY] = pending
-    replaced = flows_of(context).take(who.user.id, FLOW)
+    replaced = PENDING.start(context, who.user.id, pending)
     query = update.callback_query
     if query is not None:
         await query.answer()
@@ -960,9 +507,9 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
     """The typed answer to the pending question."""
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
-    pending = _pending(context)
+    pending = PENDING.get(context)
     if pending is None:
-        _finish(context, who)
+        PENDING.finish(context, who.user.id)
         return END
     if is_cancel(text):
         return await cancelled(update, context, who, pending)
@@ -973,8 +520,7 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
                 await send(update, found)
                 return None  # stay: try again
             pending = replace(pending, deadline=found)
-            assert context.user_data is not None
-            context.user_data[PENDING_KEY] = pending
+            PENDING.keep(context, pending)
             await send(update, prompt(who, pending, find_item(who, pending.item_id)))
             return None
         done = await perform(who, pending.item_id, pending.action, inputs_for(pending, text))
@@ -982,16 +528,16 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
         await send(update, explain(who, error, pending.item_id))
         return None  # stay: the answer can be given again
     except LedgerError as error:
-        _finish(context, who)
+        PENDING.finish(context, who.user.id)
         await send(update, explain(who, error, pending.item_id))
         return END
-    _finish(context, who)
+    PENDING.finish(context, who.user.id)
     await after_action(update, context, who, done, card=pending.card)
     return END
 
 
 async def cancelled(update: Update, context: Context, who: Who, pending: Pending | None) -> object:
-    _finish(context, who)
+    PENDING.finish(context, who.user.id)
     if pending is None:
         await send(update, who.t("workflow.cancel_idle"))
     else:
@@ -1003,18 +549,15 @@ async def cancelled(update: Update, context: Context, who: Who, pending: Pending
 @known
 async def on_cancel(update: Update, context: Context, who: Who) -> object:
     """/cancel (or 取消) while a question is pending."""
-    return await cancelled(update, context, who, _pending(context))
+    return await cancelled(update, context, who, PENDING.get(context))
 
 
 async def on_timeout(update: Update, context: Context) -> None:
     """The conversation timed out: say so, unless another flow had taken over."""
     who = who_is(update, context)
-    pending = _pending(context)
-    if context.user_data is not None:
-        context.user_data.pop(PENDING_KEY, None)
-    if who is None or who.person is None or not flows_of(context).release(who.user.id, FLOW):
-        return
-    if pending is None:
+    known_id = who.user.id if who is not None and who.person is not None else None
+    pending = PENDING.timed_out(context, known_id)
+    if who is None or pending is None:
         return
     text = who.t(
         "workflow.timeout",
@@ -1120,31 +663,15 @@ __all__ = [
     "ASKING",
     "CARD_ACTIONS",
     "DIRECT",
-    "CardRef",
-    "Delivery",
-    "Flows",
     "Notified",
     "act_now",
     "after_action",
     "audience",
-    "card_markup",
-    "card_of",
     "confirmation",
-    "conversation",
-    "deliver",
     "direct_from_card",
-    "explain",
-    "flows_of",
-    "is_cancel",
-    "known",
     "notified_lines",
     "notify",
-    "parse_typed_deadline",
-    "parsed_deadline_word",
-    "perform",
     "read_progress_phrase",
-    "redraw_card",
     "register",
     "split_deadline",
-    "tell",
 ]

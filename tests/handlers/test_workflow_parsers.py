@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.conversation import Flows
 from handlers.evidence import Offered, size_text
-from handlers.workflow import Flows, read_progress_phrase
+from handlers.workflow import read_progress_phrase
 
 
 @pytest.mark.parametrize(
