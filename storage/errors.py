@@ -79,6 +79,19 @@ class DataDirInUse(StorageError):
         super().__init__(f"data directory in use by PID {pid if pid is not None else 'unknown'}")
 
 
+class ChangedOnDisk(StorageError):
+    """A data file is not the version this process last read or wrote: another writer got in
+    (a removed lock, a hand edit, a second program). The write is refused rather than replacing
+    their version with ours from memory (R31); the next read takes the file as it is now."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path}: changed on disk by someone else since the bot read it; not "
+            "overwritten (is another program writing the data directory?)"
+        )
+
+
 class ReadOnlyStore(StorageError):
     """A write was attempted through a store opened with ``lock=False`` (read-only tools)."""
 

@@ -50,7 +50,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from storage.errors import CorruptFile, ReadOnlyStore, StoreClosed
+from storage.errors import ChangedOnDisk, CorruptFile, ReadOnlyStore, StoreClosed
 
 SCHEMA_VERSION = 1
 # Kinds whose layout changed since version 1: kind -> (the version written, the versions read).
@@ -456,6 +456,8 @@ class SafeJSONStorage(DocumentStorage):
         self.path = Path(path)
         self.quarantine_dir = quarantine_dir
         self.file_ops = file_ops
+        # What the file was when we last read or wrote it (R31): ``None`` = there was none.
+        self._seen: FileIdentity | None = None
 
     @property
     def name(self) -> str:
@@ -463,8 +465,11 @@ class SafeJSONStorage(DocumentStorage):
 
     def _load(self) -> Document | None:
         try:
-            data = self.path.read_bytes()
+            with self.path.open("rb") as fh:
+                self._seen = FileIdentity.of(os.fstat(fh.fileno()))
+                data = fh.read()
         except FileNotFoundError:
+            self._seen = None
             return None
         try:
             return parse_document(data, kind=self.kind, expect=self.expect)
@@ -476,7 +481,38 @@ class SafeJSONStorage(DocumentStorage):
             raise self._damage from exc
 
     def _store(self, doc: Document, data: bytes) -> None:
+        """Refuse (``ChangedOnDisk``) when the file is not the one last read or written here:
+        someone else wrote it, and writing our state over it would lose what they wrote (R31).
+        The caller's ``write`` then drops the cache, so the next read takes the file as it is.
+        """
+        if not self.read_only:
+            now = FileIdentity.at(self.path)
+            if now != self._seen:
+                raise ChangedOnDisk(self.path)
         atomic_write(self.path, data, self.file_ops)
+        self._seen = FileIdentity.at(self.path)
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """Which version of a file is on disk: inode, size and modification time. Every durable
+    write makes a new inode (``os.replace``), so an identity that changed means another
+    writer."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> FileIdentity:
+        return cls(st.st_ino, st.st_size, st.st_mtime_ns)
+
+    @classmethod
+    def at(cls, path: Path) -> FileIdentity | None:
+        try:
+            return cls.of(os.stat(path))
+        except FileNotFoundError:
+            return None
 
 
 class MemoryDocumentStorage(DocumentStorage):
