@@ -8,6 +8,8 @@ maintenance tools and bot.py agree.
 <data>/alerts.json             the alert log: one record per delivery key (alerts.log); its
                                own file so that a province's ~90,000 records are not rewritten
                                by every small registry write
+<data>/updates.jsonl           update de-duplication marks: a journal (storage.marks), the
+                               newest 500 update keys
 <data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
 <data>/evidence/<UNIT>/<ITEM>/ downloaded 佐证材料 (storage.evidence; Evidence.stored_path is
                                relative to <data>)
@@ -35,6 +37,10 @@ class Layout:
     @property
     def alerts(self) -> Path:
         return self.root / "alerts.json"
+
+    @property
+    def updates(self) -> Path:
+        return self.root / "updates.jsonl"
 
     @property
     def ledgers_dir(self) -> Path:

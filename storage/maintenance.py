@@ -39,9 +39,13 @@ from ledger.model import (
     unit_from_dict,
     valid_unit_code,
 )
-from storage.errors import StorageError
+from storage.errors import CorruptFile, StorageError
+from storage.journal import Journal
 from storage.layout import Layout
 from storage.lock import DirLock
+from storage.marks import KIND as MARKS_KIND
+from storage.marks import SCHEMA as MARKS_SCHEMA
+from storage.marks import UpdateMarks
 from storage.records import alert_from_dict, invite_from_dict
 from storage.safe import (
     Document,
@@ -203,6 +207,9 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         and "alerts" not in registry
     ):
         found.add("alerts.json", "missing, but registry.json keeps the alert log there")
+    if layout.updates.is_file():
+        files += 1
+        _check_update_marks(layout, found)
     ledger_files = layout.ledger_files()
     unregistered: list[Problem] = []
     if not layout.registry.is_file() and ledger_files:
@@ -245,6 +252,16 @@ def check(data_dir: str | os.PathLike[str]) -> CheckReport:
         temp_files=len(strays),
         unregistered=tuple(unregistered),
     )
+
+
+def _check_update_marks(layout: Layout, found: _Findings) -> None:
+    """``updates.jsonl`` parses (a torn last line is not a problem: the bot cuts it)."""
+    try:
+        UpdateMarks(
+            Journal(layout.updates, kind=MARKS_KIND, schema=MARKS_SCHEMA, read_only=True)
+        ).load()
+    except CorruptFile as exc:
+        found.add(_rel(layout, layout.updates), exc.reason)
 
 
 def _temp_warning(layout: Layout, path: Path) -> Problem:

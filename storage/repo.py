@@ -64,8 +64,12 @@ from storage.errors import (
     ReadOnlyStore,
     StorageError,
 )
+from storage.journal import Journal, MemoryJournal
 from storage.layout import Layout
 from storage.lock import DirLock
+from storage.marks import KIND as MARKS_KIND
+from storage.marks import SCHEMA as MARKS_SCHEMA
+from storage.marks import UpdateMarks
 from storage.records import (
     AlertRecord,
     Invite,
@@ -106,6 +110,8 @@ PEOPLE = "people"
 INVITES = "invites"
 ALERTS = "alerts"
 META = "meta"
+# Where update de-duplication marks lived before storage.marks (a registry meta value).
+LEGACY_MARKS_META = "dedupe.updates"
 
 
 def _jsonable(record: dict[str, Any], what: str) -> dict[str, Any]:
@@ -882,6 +888,7 @@ class Store:
         alert_storage: DocumentStorage,
         ledger_storage: Callable[[str], DocumentStorage],
         layout: Layout | None = None,
+        marks: UpdateMarks | None = None,
         lock: DirLock | None = None,
         read_only: bool = False,
     ) -> None:
@@ -889,6 +896,9 @@ class Store:
         self.layout = layout
         self.read_only = read_only
         self.registry = Registry(registry_storage, alert_storage)
+        if marks is None:
+            marks = UpdateMarks(MemoryJournal(kind=MARKS_KIND, schema=MARKS_SCHEMA))
+        self.update_marks = marks
         self._registry_storage = registry_storage
         self._alert_storage = alert_storage
         self._ledger_storage = ledger_storage
@@ -975,10 +985,21 @@ class Store:
                     if alert_storage.read() is None:
                         alert_storage.write(new_document(ALERTS))
                     registry_storage.write(new_document(REGISTRY))
+            marks = UpdateMarks(
+                Journal(
+                    layout.updates,
+                    kind=MARKS_KIND,
+                    schema=MARKS_SCHEMA,
+                    read_only=not lock,
+                    quarantine_dir=quarantine_dir,
+                    file_ops=file_ops,
+                )
+            )
             store = cls(
                 registry_storage=registry_storage,
                 alert_storage=_move_alert_log(layout, registry_storage, alert_storage),
                 ledger_storage=ledger_storage,
+                marks=marks,
                 layout=layout,
                 lock=dir_lock,
                 read_only=not lock,
@@ -993,6 +1014,7 @@ class Store:
                     damaged_alerts,
                     f"; a copy was saved as {copy}" if copy else "",
                 )
+            store._load_marks()
         except BaseException:
             if dir_lock is not None:
                 dir_lock.release()
@@ -1069,6 +1091,7 @@ class Store:
         self._closed = True
         self._registry_storage.close()
         self._alert_storage.close()
+        self.update_marks.journal.close()
         for ledger in self._ledgers.values():
             ledger._storage.close()
         if self._lock is not None:
@@ -1084,6 +1107,16 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def _load_marks(self) -> None:
+        """Read the update marks (damage stops the start-up, R3). A data directory from
+        before ``updates.jsonl`` kept them in the registry's meta: the locked opener starts
+        the journal from them, once."""
+        if self.update_marks.load() or self.read_only:
+            return
+        legacy = self.registry.get_meta(LEGACY_MARKS_META, [])
+        if isinstance(legacy, list) and legacy:
+            self.update_marks.seed(k for k in legacy if isinstance(k, str))
 
     def _load_ledgers(self) -> None:
         for unit in self.registry.list_units():

@@ -11,8 +11,8 @@
 - :class:`Reply`: the Bot API calls made while one update was handled, and
   :func:`shape` to compare two replies byte for byte up to the id they were asked about;
 - :func:`data_state`: ledgers (bytes), units, people, invites and evidence files — what must
-  not change when a request is refused (dedupe's bookkeeping in the registry meta is left out:
-  it is written for every update by design).
+  not change when a request is refused (dedupe's marks, ``updates.jsonl``, are left out:
+  they are written for every update by design).
 """
 
 from __future__ import annotations

@@ -53,3 +53,14 @@ async def test_repeats_are_remembered_across_a_restart(
         assert inspector.unread_replies() == []  # not "HZ already exists": not handled at all
         assert [u.code for u in second.store.registry.list_units()] == ["HZ"]
         second.check_clean()
+
+
+async def test_remembering_an_update_does_not_rewrite_the_registry(bot: BotUnderTest) -> None:
+    registry = bot.store.layout.registry if bot.store.layout else None
+    assert registry is not None
+    before = registry.read_bytes(), registry.stat().st_mtime_ns
+    stranger = bot.user(4242, "陌生人")
+    sent = await stranger.send("/help")
+    await stranger.next_reply()
+    assert (registry.read_bytes(), registry.stat().st_mtime_ns) == before
+    assert bot.store.update_marks.keys()[-1].startswith(f"{sent.update_id}:")

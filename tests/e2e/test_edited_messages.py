@@ -12,7 +12,7 @@ async def test_an_edited_command_is_ignored(bot: BotUnderTest) -> None:
     await contact.send("/help")
     await contact.next_reply()  # the bot answers the original
     before = len(bot.emulator.calls_of("sendMessage"))
-    remembered = list(bot.store.registry.get_meta("dedupe.updates", []))
+    remembered = bot.store.update_marks.keys()
     now = int(bot.clock.now().timestamp())
     edited = Update.de_json(
         {
@@ -32,4 +32,4 @@ async def test_an_edited_command_is_ignored(bot: BotUnderTest) -> None:
     assert edited is not None
     await bot.app.process_update(edited)
     assert len(bot.emulator.calls_of("sendMessage")) == before
-    assert bot.store.registry.get_meta("dedupe.updates", []) == remembered  # nothing written
+    assert bot.store.update_marks.keys() == remembered  # nothing remembered

@@ -150,6 +150,8 @@ def test_the_move_writes_the_alert_log_first_and_durably(
         ("fsync", "data"),
         ("replace", "registry.json"),
         ("fsync", "data"),
+        ("replace", "updates.jsonl"),  # the old update marks start their journal
+        ("fsync", "data"),
     ]
     legacy.assert_moved()
 

@@ -1,0 +1,231 @@
+"""Append-only journals: files that grow with time without being rewritten on every write
+(DESIGN §4, R33). The alert log (``alerts.jsonl``) and the update de-duplication marks
+(``updates.jsonl``) are journals.
+
+Format: JSON lines, UTF-8. The first line is the header ``{"kind": ..., "schema": N}``; every
+other line is one entry (any JSON value; the owner gives it meaning). A write appends whole
+lines with one ``os.write`` on an ``O_APPEND`` descriptor, then ``fsync`` — durable before it
+returns (R2), and it costs the size of the new lines, not of the file. A compaction
+(``rewrite``) replaces the file whole through ``storage.safe.atomic_write`` (temp file, fsync,
+rename, directory fsync), so a crash leaves the old journal or the new one.
+
+Crash safety (R1, R3):
+
+* A process killed mid-append leaves a last line without its ``\\n``: a *torn tail*. It was
+  never acknowledged, so it is ignored when read, and the locked owner cuts it off before it
+  appends again (else the next entry would be glued to it). Only the tail can be torn: every
+  acknowledged line ends in ``\\n``.
+* Anything else that does not parse — a bad line before the last one, a complete last line
+  that is not JSON, a 0-byte file, a missing or unknown header — is damage: ``CorruptFile``,
+  never read as empty; the locked owner saves a byte-for-byte copy in ``quarantine/``
+  and nothing overwrites the file.
+
+``MemoryJournal`` is the in-memory twin with the same contract.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from storage.errors import CorruptFile, ReadOnlyStore, StoreClosed
+from storage.safe import OS_FILE_OPS, FileOps, atomic_write, fsync_dir, quarantine
+
+
+def _line(value: Any) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8") + b"\n"
+
+
+class Journal:
+    """One journal file (see the module docstring). ``kind`` and ``schema`` are checked
+    against the header; ``read_only`` openers never write, cut or quarantine anything.
+
+    Not thread-safe by itself: the owner serialises ``append``/``rewrite`` (one lock each).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        kind: str,
+        schema: int,
+        read_only: bool = False,
+        quarantine_dir: Path | None = None,
+        file_ops: FileOps = OS_FILE_OPS,
+    ) -> None:
+        self.path = Path(path)
+        self.kind = kind
+        self.schema = schema
+        self.read_only = read_only
+        self.quarantine_dir = quarantine_dir
+        self.file_ops = file_ops
+        self.lines = 0  # entries in the file now (after load/append/rewrite)
+        self._closed = False
+        self._damage: CorruptFile | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def load(self) -> list[Any] | None:
+        """Every entry, oldest first; ``None`` if the file does not exist. ``CorruptFile`` if
+        it is damaged (see the module docstring). The locked owner cuts a torn tail off."""
+        if self._damage is not None:
+            raise self._damage
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            entries, good = self._parse(data)
+        except ValueError as exc:
+            copy = None
+            if self.quarantine_dir is not None and not self.read_only:
+                copy = quarantine(self.path, data, self.quarantine_dir, self.file_ops)
+            self._damage = CorruptFile(self.path, str(exc), quarantined=copy)
+            raise self._damage from exc
+        if good < len(data) and not self.read_only:
+            self._cut(good)
+        self.lines = len(entries)
+        return entries
+
+    def append(self, entries: Iterable[Any]) -> None:
+        """Add ``entries`` durably at the end (creating the file if missing). Values must be
+        JSON-compatible (``ValueError`` otherwise, nothing written)."""
+        payload = b"".join(_line(e) for e in entries)
+        if not payload:
+            return
+        with self._lock:
+            self._check_writable()
+            if not self.path.exists():
+                atomic_write(self.path, self._header() + payload, self.file_ops)
+            else:
+                ops = self.file_ops
+                fd = ops.open(str(self.path), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC, 0)
+                try:
+                    offset = 0
+                    while offset < len(payload):
+                        offset += ops.write(fd, payload[offset:])
+                    ops.fsync(fd)
+                finally:
+                    ops.close(fd)
+            self.lines += payload.count(b"\n")
+
+    def rewrite(self, entries: Iterable[Any]) -> None:
+        """Replace the whole journal with ``entries`` (compaction), atomically and durably."""
+        lines = [_line(e) for e in entries]
+        with self._lock:
+            self._check_writable()
+            atomic_write(self.path, self._header() + b"".join(lines), self.file_ops)
+            self.lines = len(lines)
+
+    def close(self) -> None:
+        self._closed = True
+
+    # ------------------------------------------------------------------ internals
+
+    def _header(self) -> bytes:
+        return _line({"kind": self.kind, "schema": self.schema})
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStore(f"{self.path} is open read-only")
+        if self._closed:
+            raise StoreClosed(f"{self.path} is closed")
+        if self._damage is not None:
+            raise self._damage  # never write over a damaged journal (R3)
+
+    def _parse(self, data: bytes) -> tuple[list[Any], int]:
+        """``(entries, length of the trusted prefix)``; ``ValueError`` saying what is wrong."""
+        if not data:
+            raise ValueError("the file is empty (0 bytes)")
+        end = data.rfind(b"\n") + 1  # what follows the last newline is a torn tail
+        lines = data[:end].split(b"\n")[:-1]
+        if not lines:
+            raise ValueError("it has no header line (a write was cut before the first line)")
+        try:
+            header = json.loads(lines[0])
+        except ValueError as exc:
+            raise ValueError(f"its header is not JSON ({exc})") from exc
+        if not isinstance(header, dict) or header.get("kind") != self.kind:
+            raise ValueError(f"it is not a {self.kind!r} journal (header {lines[0][:80]!r})")
+        if header.get("schema") != self.schema:
+            raise ValueError(
+                f"unknown schema version {header.get('schema')!r} (this build reads "
+                f"version {self.schema})"
+            )
+        entries: list[Any] = []
+        for number, raw in enumerate(lines[1:], start=2):
+            try:
+                entries.append(json.loads(raw))
+            except ValueError as exc:
+                raise ValueError(f"line {number} is not JSON ({exc})") from exc
+        return entries, end
+
+    def _cut(self, length: int) -> None:
+        """Drop a torn tail (an append that never returned): truncate to ``length``."""
+        fd = self.file_ops.open(str(self.path), os.O_WRONLY | os.O_CLOEXEC, 0)
+        try:
+            os.ftruncate(fd, length)
+            self.file_ops.fsync(fd)
+        finally:
+            self.file_ops.close(fd)
+
+
+class MemoryJournal(Journal):
+    """The in-memory twin: same contract, nothing on disk (``writes`` counts appends and
+    rewrites; ``data`` holds what the file would)."""
+
+    def __init__(self, *, kind: str, schema: int) -> None:
+        super().__init__(Path(f"memory:{kind}"), kind=kind, schema=schema)
+        self.data: bytes | None = None
+        self.writes = 0
+
+    @property
+    def name(self) -> str:
+        return f"memory:{self.kind}"
+
+    def exists(self) -> bool:
+        return self.data is not None
+
+    def load(self) -> list[Any] | None:
+        if self.data is None:
+            return None
+        entries, _ = self._parse(self.data)
+        self.lines = len(entries)
+        return entries
+
+    def append(self, entries: Iterable[Any]) -> None:
+        payload = b"".join(_line(e) for e in entries)
+        if payload:
+            self._check_writable()
+            self.data = (self.data or self._header()) + payload
+            self.lines += payload.count(b"\n")
+            self.writes += 1
+
+    def rewrite(self, entries: Iterable[Any]) -> None:
+        lines = [_line(e) for e in entries]
+        self._check_writable()
+        self.data = self._header() + b"".join(lines)
+        self.lines = len(lines)
+        self.writes += 1
+
+
+def remove_durably(path: Path, ops: FileOps = OS_FILE_OPS) -> None:
+    """Delete ``path`` (if present) and make the removal durable."""
+    with contextlib.suppress(FileNotFoundError):
+        ops.unlink(str(path))
+        fsync_dir(path.parent, ops)
+
+
+__all__ = ["Journal", "MemoryJournal", "remove_durably"]

@@ -1,0 +1,96 @@
+"""Update de-duplication marks (R18): which Telegram updates were already taken in, kept in
+their own journal (``<data>/updates.jsonl``, ``storage.journal``) rather than in
+``registry.json``, so that remembering one update appends one short line and fsyncs it
+instead of rewriting and fsyncing the whole registry (issue 14: that rewrite was the whole
+fixed cost of a trivial reply).
+
+Retention: the newest :data:`KEEP` marks. Telegram re-delivers an update only until the bot's
+next ``getUpdates`` acknowledges it (and webhooks retry for minutes), so a repeat can only
+concern the last few updates; 500 is far more than one poll returns (100). The journal is
+compacted to the newest ``KEEP`` marks once it holds :data:`COMPACT_AT` lines, so it stays a
+few tens of kilobytes whatever the bot's age.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from storage.errors import CorruptFile
+from storage.journal import Journal
+
+KIND = "update-marks"
+SCHEMA = 1
+KEEP = 500
+COMPACT_AT = 4 * KEEP
+
+
+class UpdateMarks:
+    """The newest :data:`KEEP` update keys, in memory and in the journal.
+
+    ``check_and_remember`` is the non-blocking half (event loop): it says whether a key was
+    seen and remembers it in memory at once, so a second copy arriving while the first is
+    being written is stopped too. ``persist`` is the blocking half (worker thread): the key
+    is durable when it returns.
+    """
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self._order: deque[str] = deque(maxlen=KEEP)
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def load(self) -> bool:
+        """Read the journal (``CorruptFile`` if damaged); ``False`` if there is none yet."""
+        entries = self.journal.load()
+        if entries is None:
+            return False
+        for number, key in enumerate(entries, start=2):
+            if not isinstance(key, str):
+                raise CorruptFile(self.journal.path, f"line {number} is not an update key")
+            self._remember(key)
+        return True
+
+    def seed(self, keys: Iterable[str]) -> None:
+        """Start the journal from marks kept elsewhere (the registry's old ``dedupe.updates``
+        meta value): written whole, once."""
+        for key in keys:
+            self._remember(key)
+        self.journal.rewrite(list(self._order))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def keys(self) -> list[str]:
+        """The remembered keys, oldest first."""
+        return list(self._order)
+
+    def check_and_remember(self, key: str) -> bool:
+        """``True`` if ``key`` was seen before; otherwise remember it (memory only) and
+        return ``False``; follow with ``persist(key)``."""
+        with self._lock:
+            if key in self._keys:
+                return True
+            self._remember(key)
+            return False
+
+    def persist(self, key: str) -> None:
+        """Make ``key`` durable (one appended line); compact when the journal is long."""
+        with self._lock:
+            if self.journal.lines + 1 >= COMPACT_AT:
+                self.journal.rewrite(list(self._order))
+            else:
+                self.journal.append([key])
+
+    def _remember(self, key: str) -> None:
+        if len(self._order) == self._order.maxlen:
+            self._keys.discard(self._order[0])
+        self._order.append(key)
+        self._keys.add(key)
+
+
+__all__ = ["COMPACT_AT", "KEEP", "UpdateMarks"]

@@ -1,0 +1,112 @@
+"""Update de-duplication marks live in their own journal (issue 14, R18, R33): remembering an
+update appends one line, never rewrites registry.json, stays bounded, survives a torn write
+and refuses a damaged file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from storage import CorruptFile, Store
+from storage.marks import COMPACT_AT, KEEP
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_mark_appends_one_line_and_leaves_the_registry_untouched(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        registry = (root / "registry.json").stat().st_mtime_ns, _sha(root / "registry.json")
+        for n in range(3):
+            assert not store.update_marks.check_and_remember(f"{n}:{n:016x}")
+            store.update_marks.persist(f"{n}:{n:016x}")
+        assert store.update_marks.check_and_remember("1:0000000000000001")
+    assert ((root / "registry.json").stat().st_mtime_ns, _sha(root / "registry.json")) == registry
+    lines = (root / "updates.jsonl").read_text("utf-8").splitlines()
+    assert lines[1:] == [f'"{n}:{n:016x}"' for n in range(3)]
+
+
+def test_marks_are_remembered_across_a_restart(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.update_marks.check_and_remember("7:abc")
+        store.update_marks.persist("7:abc")
+    with Store.open(root) as store:
+        assert store.update_marks.check_and_remember("7:abc")
+
+
+def test_the_journal_stays_bounded_and_keeps_the_newest_marks(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    total = 3 * COMPACT_AT
+    with Store.open(root) as store:
+        for n in range(total):
+            store.update_marks.check_and_remember(f"{n}:k")
+            store.update_marks.persist(f"{n}:k")
+        assert store.update_marks.journal.lines <= COMPACT_AT
+    lines = (root / "updates.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) - 1 <= COMPACT_AT
+    with Store.open(root) as store:
+        assert store.update_marks.keys() == [f"{n}:k" for n in range(total - KEEP, total)]
+
+
+def test_a_torn_last_line_is_ignored_and_cut_before_the_next_mark(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.update_marks.check_and_remember("1:a")
+        store.update_marks.persist("1:a")
+    with (root / "updates.jsonl").open("ab") as f:
+        f.write(b'"2:b')  # killed mid-append: never acknowledged
+    with Store.open(root) as store:
+        assert store.update_marks.keys() == ["1:a"]
+        store.update_marks.check_and_remember("3:c")
+        store.update_marks.persist("3:c")
+    with Store.open(root) as store:
+        assert store.update_marks.keys() == ["1:a", "3:c"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b'{"kind": "update-marks", "schema": 9}\n',
+        b'{"kind":"update-marks","schema":1}\n"1:a"\n{oops\n"2:b"\n',
+    ],
+    ids=["empty", "unknown-version", "bad-line"],
+)
+def test_a_damaged_journal_stops_the_start_and_is_never_overwritten(
+    tmp_path: Path, damage: bytes
+) -> None:
+    root = tmp_path / "data"
+    Store.open(root).close()
+    path = root / "updates.jsonl"
+    path.write_bytes(damage)
+    with pytest.raises(CorruptFile, match="updates.jsonl"):
+        Store.open(root)
+    assert path.read_bytes() == damage
+    assert any(p.name.startswith("updates.jsonl") for p in (root / "quarantine").iterdir())
+
+
+def test_marks_kept_in_the_registry_by_older_builds_are_carried_over(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.registry.set_meta("dedupe.updates", ["1:ab", "2:cd"])
+    assert not (root / "updates.jsonl").exists()  # nothing remembered yet
+    with Store.open(root) as store:
+        assert store.update_marks.keys() == ["1:ab", "2:cd"]
+    with Store.open(root) as store:
+        assert store.update_marks.check_and_remember("2:cd")
+
+
+def test_check_names_a_damaged_marks_journal(tmp_path: Path) -> None:
+    from storage import check
+
+    root = tmp_path / "data"
+    Store.open(root).close()
+    (root / "updates.jsonl").write_bytes(b"garbage\n")
+    report = check(root)
+    assert not report.ok
+    assert [p.file for p in report.problems] == ["updates.jsonl"]
