@@ -65,6 +65,8 @@ def _issue_key(issue: ImportIssue) -> str:
         return f"excel.issue.too_big_{p.get('what', 'file')}"
     if code is IssueCode.NOT_XLSX:
         return f"excel.issue.not_xlsx_{p.get('reason', 'damaged')}"
+    if code is IssueCode.TOO_COMPLEX:
+        return f"excel.issue.too_complex_{p.get('what', 'cells')}"
     if code is IssueCode.BAD_UNIT:
         return "excel.issue.bad_unit_cell" if issue.row else "excel.issue.bad_unit_sheet"
     if code is IssueCode.BAD_DATE:

@@ -113,6 +113,7 @@ from ledger.dates import (
 )
 from ledger.errors import InvalidValue
 from ledger.model import Status, Unit, valid_unit_code
+from storage import xlsx_guard
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,7 @@ class IssueCode(StrEnum):
     NOT_XLSX = "not_xlsx"
     TOO_MANY_SHEETS = "too_many_sheets"
     TOO_MANY_ROWS = "too_many_rows"
+    TOO_COMPLEX = "too_complex"  # storage.xlsx_guard: a cap of the pre-scan (R32)
     NO_LEDGER = "no_ledger"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
@@ -350,6 +352,9 @@ def read_ledger(
     problem = _check_zip(data, max_unpacked_bytes)
     if problem is not None:
         return ImportErrors((problem,))
+    refusal = xlsx_guard.scan(data)  # before openpyxl: bounded time and memory (R32)
+    if refusal is not None:
+        return ImportErrors((_too_complex(refusal),))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # hostile bytes can fail anywhere inside openpyxl
@@ -403,6 +408,15 @@ def _read_capped(source: str | os.PathLike[str] | bytes, limit: int) -> bytes | 
 
 def _too_big(size: int, limit: int, what: str) -> ImportIssue:
     return ImportIssue(IssueCode.TOO_BIG, params={"size": size, "limit": limit, "what": what})
+
+
+def _too_complex(refusal: xlsx_guard.Refusal) -> ImportIssue:
+    return ImportIssue(
+        IssueCode.TOO_COMPLEX,
+        refusal.sheet,
+        refusal.row,
+        params={"what": refusal.what, "limit": refusal.limit},
+    )
 
 
 def _not_xlsx(reason: str) -> ImportIssue:
