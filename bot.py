@@ -11,6 +11,10 @@
     python bot.py [--config PATH] channels [test]   企业微信 / 钉钉 groups: state, or a test
     python bot.py [--config PATH] report [--unit CODE] [-o PATH]   整改情况报告 as .docx
 
+``run`` and ``sandbox`` are here; every other command is a shell command in ``cli.py``
+(terminal I/O and exit codes over ``app/``), parsed here so that ``python bot.py COMMAND``
+stays the one command line.
+
 ``build_app(config, services)`` returns the PTB Application with every handler registered in a
 fixed order; production, the sandbox and the end-to-end tests all call it.
 """
@@ -31,6 +35,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+import cli
 from alerts import jobs as alert_jobs
 from alerts.channels import deliver as group_channels
 from app.clock import Clock, SystemClock
@@ -59,8 +64,7 @@ from handlers import report as report_handlers
 from handlers import stats as stats_handlers
 from handlers import survey as survey_handlers
 from locales import Catalog
-from storage.errors import DataDirInUse, StorageError
-from storage.maintenance import backup, check, is_damaged_snapshot, list_backups, restore
+from storage.errors import StorageError
 from storage.repo import Store
 
 log = logging.getLogger("zgt")
@@ -256,7 +260,7 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         app.run_polling(allowed_updates=None, drop_pending_updates=False)
     except InvalidToken:
         # Start-up: PTB's message quotes the token; it never leaves this frame (R28).
-        _stderr(f"error: {TOKEN_REJECTED}")
+        cli.stderr(f"error: {TOKEN_REJECTED}")
         return 1
     finally:
         services.store.close()
@@ -279,108 +283,8 @@ def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
     return sandbox_main(config, fresh=args.fresh)
 
 
-def _cmd_check(config: Config, args: argparse.Namespace) -> int:
-    report = check(config.data_dir)
-    print(report.text)
-    return 0 if report.ok else 1
-
-
-def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
-    """Print the snapshot's path; exit 1 when there is no data directory to back up."""
-    if not config.data_dir.is_dir():
-        _stderr(f"error: nothing to back up: no data directory at {config.data_dir}")
-        return 1
-    path = backup(
-        config.data_dir, config.backup_dir, keep=config.backup.keep, now=SystemClock().now()
-    )
-    if is_damaged_snapshot(path):
-        good = [p for p in list_backups(config.backup_dir) if not is_damaged_snapshot(p)]
-        kept = f"; the newest good snapshot is kept: {good[-1]}" if good else ""
-        _stderr(
-            f"warning: the data fails `check`; snapshot written as {path} (marked damaged){kept}"
-        )
-        return 1
-    print(f"backup written: {path}")
-    return 0
-
-
-def _cmd_restore(config: Config, args: argparse.Namespace) -> int:
-    """Exit 0 restored and checked; 1 refused (damaged snapshot, bot running) or not OK."""
-    if args.file is None:
-        _stderr("error: restore needs the snapshot: python bot.py restore SNAPSHOT")
-        return 2
-    try:
-        done = restore(args.file, config.data_dir, now=SystemClock().now())
-    except DataDirInUse as exc:
-        _stderr(f"error: {exc}: stop the bot before restoring")
-        return 1
-    if done.replaced is not None:
-        print(f"the replaced data files were moved to {done.replaced}")
-    print(f"restored {done.snapshot.name} into {config.data_dir}")
-    print(done.report.text)
-    return 0 if done.report.ok else 1
-
-
-def _cmd_import(config: Config, args: argparse.Namespace) -> int:
-    """Exit 0 imported (or nothing to import), 1 nothing imported, 2 no readable FILE."""
-    return excel_handlers.run_import(
-        config, args.file, yes=args.yes, out=print, err=_stderr, ask=input
-    )
-
-
-def _cmd_report(config: Config, args: argparse.Namespace) -> int:
-    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
-    return report_handlers.run_report(
-        config, unit=args.unit, output=args.output, out=print, err=_stderr
-    )
-
-
-def _cmd_export(config: Config, args: argparse.Namespace) -> int:
-    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
-    return excel_handlers.run_export(
-        config, unit=args.unit, output=args.output, out=print, err=_stderr
-    )
-
-
-def _stderr(text: str) -> None:
-    print(text, file=sys.stderr)
-
-
-def _cmd_sweep(config: Config, args: argparse.Namespace) -> int:
-    if not args.dry_run:
-        print(
-            "Sweeps run inside the bot (`python bot.py run`: at start-up and on schedule); "
-            "`python bot.py sweep --dry-run` shows what one would send now.",
-            file=sys.stderr,
-        )
-        return 2
-    from alerts.summary import dry_run_text
-
-    print(dry_run_text(config))
-    return 0
-
-
-def _cmd_channels(config: Config, args: argparse.Namespace) -> int:
-    """``channels``: each group robot's last delivery; ``channels test``: a test message to
-    each group (exit 0 all delivered, 1 not, 2 the bot is running)."""
-    from alerts.channels.shell import run
-
-    action = str(args.file) if args.file is not None else ""
-    return run(config, action, out=print, err=_stderr)
-
-
-COMMANDS = {
-    "run": _cmd_run,
-    "sandbox": _cmd_sandbox,
-    "check": _cmd_check,
-    "backup": _cmd_backup,
-    "restore": _cmd_restore,
-    "sweep": _cmd_sweep,
-    "import": _cmd_import,
-    "export": _cmd_export,
-    "channels": _cmd_channels,
-    "report": _cmd_report,
-}
+COMMANDS: dict[str, cli.Command] = {"run": _cmd_run, "sandbox": _cmd_sandbox, **cli.COMMANDS}
+"""Every command: the bot and the sandbox here, the shell commands in ``cli.py``."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

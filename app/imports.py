@@ -8,10 +8,26 @@ shell import. Both are blocking.
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from app.services import Services
+from ledger.calendar import local_date
 from ledger.model import Person
 from storage.ledger_import import ImportOutcome, apply_plan, preview_import
-from storage.xlsx_import import ImportErrors, ImportPlan
+from storage.xlsx_import import ImportErrors, ImportPlan, read_ledger
+
+
+def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
+    """``read_ledger`` with today's date in the configured zone, the working-day calendar and
+    the configured categories. Blocking: call it on a worker thread."""
+    today = local_date(services.clock.now(), services.config.tz)
+    calendar = services.calendar
+    return read_ledger(
+        source,
+        today=today,
+        add_workdays=lambda start, n: astuple(calendar.add_workdays(start, n)),
+        categories=services.rules.categories,
+    )
 
 
 def preview(
@@ -39,4 +55,4 @@ def import_plan(
     )
 
 
-__all__ = ["import_plan", "preview"]
+__all__ = ["import_plan", "preview", "read_workbook"]

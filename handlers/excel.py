@@ -20,8 +20,8 @@ item id in the caption; unknown people get the refusal (R21).
 unit only (another code answers like a unit that does not exist, R22). The workbook comes from
 ``storage.xlsx_export.export_ledger`` in the person's language, built on a worker thread.
 
-The reading, preview and export helpers here are shared with the shell: :func:`run_import`
-and :func:`run_export` are ``bot.py import|export`` (bot.py hands them its terminal).
+Reading, previewing, importing and exporting are ``app.imports`` / ``app.exports``, shared
+with the shell commands ``bot.py import|export`` (``cli.py``).
 """
 
 from __future__ import annotations
@@ -29,12 +29,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -50,22 +49,18 @@ from telegram.ext import (
 )
 
 from app import imports
-from app.clock import SystemClock
-from app.services import Services
-from config import Config
+from app.exports import export_bytes
+from app.imports import read_workbook
 from handlers import excel_text
 from handlers.buttons import button, parse
-from handlers.common import Who, edit_or_send, for_roles, send, to_plain
+from handlers.common import Who, edit_or_send, for_roles, send
 from handlers.queries import ALL, private_only, resolve_scope
 from ledger.calendar import local_date
-from ledger.dates import normalise_item_id, normalise_text
-from ledger.model import Item, Role, Status, Unit
+from ledger.dates import normalise_item_id
+from ledger.model import Role, Unit
 from locales import Catalog, Html
-from storage.errors import DataDirInUse
 from storage.ledger_import import ImportRefused
-from storage.repo import Store
-from storage.xlsx_export import Withdrawal, export_ledger
-from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan, read_ledger
+from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan
 
 log = logging.getLogger(__name__)
 
@@ -87,46 +82,6 @@ OTHER_SHEET_MIMES = frozenset(
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
-    """``read_ledger`` with today's date in the configured zone, the working-day calendar and
-    the configured categories. Blocking: call it on a worker thread."""
-    today = local_date(services.clock.now(), services.config.tz)
-    calendar = services.calendar
-    return read_ledger(
-        source,
-        today=today,
-        add_workdays=lambda start, n: astuple(calendar.add_workdays(start, n)),
-        categories=services.rules.categories,
-    )
-
-
-def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[bytes, int]:
-    """The .xlsx of ``units`` in ``lang`` and how many items it holds (withdrawn ones are
-    listed apart, not counted). Blocking."""
-    items: dict[str, list[Item]] = {u.code: services.store.ledger(u.code).items() for u in units}
-    names = {p.user_id: p.name for p in services.store.registry.list_people()}
-    withdrawals: dict[str, Withdrawal] = {}
-    for code, unit_items in items.items():
-        for item in unit_items:
-            if item.status is Status.WITHDRAWN:
-                events = services.store.ledger(code).events(item.id)
-                last = next((e for e in reversed(events) if e.action == "withdraw"), None)
-                if last is not None:
-                    withdrawals[item.id] = Withdrawal(last.by, last.at)
-    data = export_ledger(
-        units,
-        items,
-        now=services.clock.now(),
-        tz=services.config.tz,
-        rules=services.rules,
-        lang=lang,
-        names=names,
-        withdrawals=withdrawals,
-    )
-    shown = sum(i.status is not Status.WITHDRAWN for v in items.values() for i in v)
-    return data, shown
 
 
 def export_file_name(catalog: Catalog, lang: str, code: str | None, today: date) -> str:
@@ -376,115 +331,6 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
 
 # --------------------------------------------------------------------------- the shell
 
-Out = Callable[[str], None]
-
-
-def run_import(
-    config: Config, path: Path | None, *, yes: bool, out: Out, err: Out, ask: Callable[[str], str]
-) -> int:
-    """``bot.py import FILE [--yes]``: read, show the preview or the problems (in the configured
-    language), ask unless ``yes``, apply. Writes, so it takes the data-directory lock and
-    refuses while the bot runs.
-
-    Exit status: 0 imported, or nothing to import; 1 nothing imported — the file has problems,
-    the bot holds the data directory, or the import was not confirmed (``ask`` answered no or
-    raised ``EOFError``); 2 no file given, or it cannot be read.
-    """
-    catalog = Catalog.load()
-    lang = catalog.normalise(config.bot.language)
-
-    def say(to: Out, text: str) -> None:
-        to(to_plain(text))
-
-    if path is None:
-        say(err, catalog.t(lang, "excel.cli.usage_import"))
-        return 2
-    try:
-        store = Store.open(config.data_dir)
-    except DataDirInUse as exc:
-        say(err, catalog.t(lang, "excel.cli.bot_running", pid=exc.pid or "?"))
-        return 1
-    with store:
-        services = Services.create(config, store, SystemClock(), catalog)
-        try:
-            result = read_workbook(services, str(path))
-        except OSError:
-            say(err, catalog.t(lang, "excel.cli.no_file", path=str(path)))
-            return 2
-        preview = (
-            imports.preview(services, result, None) if isinstance(result, ImportPlan) else result
-        )
-        if isinstance(preview, ImportErrors):
-            head = "excel.import.refused_head"
-            say(
-                err, excel_text.issues_text(catalog, lang, preview, file_name=path.name, head=head)
-            )
-            return 1
-        assert isinstance(result, ImportPlan)
-        text = excel_text.preview_text(
-            catalog, lang, result, preview, file_name=path.name, minutes=0, question=False
-        )
-        say(out, text)
-        if not preview.changes_anything:
-            return 0
-        if not yes:
-            try:
-                answer = ask(catalog.plain(lang, "excel.cli.ask"))
-            except EOFError:
-                say(err, catalog.t(lang, "excel.cli.no_answer"))
-                return 1
-            if answer.strip().lower() not in YES:
-                say(err, catalog.t(lang, "excel.cli.declined"))
-                return 1
-        try:
-            outcome = imports.import_plan(services, result, None, path.name)
-        except ImportRefused as refused:  # only if the ledger changed under us: it cannot here
-            head = "excel.result.refused_head"
-            errors = refused.errors
-            say(err, excel_text.issues_text(catalog, lang, errors, file_name=path.name, head=head))
-            return 1
-        say(out, excel_text.result_text(catalog, lang, outcome, file_name=path.name))
-    return 0
-
-
-def run_export(
-    config: Config, *, unit: str | None, output: Path | None, out: Out, err: Out
-) -> int:
-    """``bot.py export [--unit CODE] [-o PATH]``: the ledger as .xlsx (every unit, or one),
-    written atomically to ``output`` or to ``整改台账_<CODE or 全部>_<YYYYMMDD>.xlsx`` here.
-    Reads only (no lock): works while the bot runs.
-
-    Exit status: 0 written; 1 no such unit, no units at all, or the file cannot be written.
-    """
-    catalog = Catalog.load()
-    lang = catalog.normalise(config.bot.language)
-    with Store.open(config.data_dir, lock=False) as store:
-        services = Services.create(config, store, SystemClock(), catalog)
-        units = store.registry.list_units()
-        code = None
-        if unit is not None:
-            code = normalise_text(unit).upper()
-            found = store.registry.get_unit(code)
-            if found is None:
-                err(catalog.plain(lang, "error.unknown_unit", unit=excel_text.clip(unit, 20)))
-                return 1
-            units = [found]
-        if not units:
-            err(catalog.plain(lang, "excel.export.no_units"))
-            return 1
-        data, count = export_bytes(services, units, lang)
-        today = local_date(services.clock.now(), config.tz)
-        target = output or Path(export_file_name(catalog, lang, code, today))
-        temp = target.with_name(f".{target.name}.tmp")
-        try:
-            temp.write_bytes(data)
-            os.replace(temp, target)  # a reader never sees half a workbook
-        except OSError as exc:
-            err(catalog.plain(lang, "excel.cli.cannot_write", path=target, error=exc.strerror))
-            return 1
-        out(catalog.plain(lang, "excel.cli.exported", units=len(units), items=count, path=target))
-    return 0
-
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
@@ -498,11 +344,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 __all__ = [
     "PENDING_TTL",
-    "export_bytes",
     "export_file_name",
-    "read_workbook",
     "register",
-    "run_export",
-    "run_import",
     "units_of",
 ]

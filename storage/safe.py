@@ -129,9 +129,12 @@ def fsync_dir(directory: Path, ops: FileOps = OS_FILE_OPS) -> None:
         ops.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, ops: FileOps = OS_FILE_OPS) -> None:
+def atomic_write(
+    path: Path, data: bytes, ops: FileOps = OS_FILE_OPS, *, mode: int = 0o600
+) -> None:
     """Replace ``path`` with ``data`` so that a crash at any moment leaves either the old
-    file or the new one, and the new one is durable when this returns.
+    file or the new one, and the new one is durable when this returns. ``mode``: the new
+    file's permissions (before the umask); data files are the owner's alone.
 
     Order (R2): create a temp file in the same directory, write all bytes, ``fsync`` it, close
     it, ``os.replace`` it over ``path``, ``fsync`` the directory. Raw descriptors are used, so
@@ -141,7 +144,7 @@ def atomic_write(path: Path, data: bytes, ops: FileOps = OS_FILE_OPS) -> None:
     known to be durable, so the write is not acknowledged).
     """
     tmp = temp_name(path)
-    fd = ops.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fd = ops.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:
             offset = 0
@@ -157,6 +160,13 @@ def atomic_write(path: Path, data: bytes, ops: FileOps = OS_FILE_OPS) -> None:
             ops.unlink(str(tmp))
         raise
     fsync_dir(path.parent, ops)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file handed to people (an exported 台账, a report) the way data files are
+    written: a reader never sees half of it. Readable as the umask allows, like any file the
+    operator makes. ``OSError`` as the system gives it."""
+    atomic_write(path, data, mode=0o666)
 
 
 def temp_files(directory: Path) -> list[Path]:

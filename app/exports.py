@@ -1,0 +1,37 @@
+"""Exporting the 台账: the workbook of some units, in a language (DESIGN §7). Blocking."""
+
+from __future__ import annotations
+
+from app.services import Services
+from ledger.model import Item, Status, Unit
+from storage.xlsx_export import Withdrawal, export_ledger
+
+
+def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[bytes, int]:
+    """The .xlsx of ``units`` in ``lang`` and how many items it holds (withdrawn ones are
+    listed apart, not counted). Blocking."""
+    items: dict[str, list[Item]] = {u.code: services.store.ledger(u.code).items() for u in units}
+    names = {p.user_id: p.name for p in services.store.registry.list_people()}
+    withdrawals: dict[str, Withdrawal] = {}
+    for code, unit_items in items.items():
+        for item in unit_items:
+            if item.status is Status.WITHDRAWN:
+                events = services.store.ledger(code).events(item.id)
+                last = next((e for e in reversed(events) if e.action == "withdraw"), None)
+                if last is not None:
+                    withdrawals[item.id] = Withdrawal(last.by, last.at)
+    data = export_ledger(
+        units,
+        items,
+        now=services.clock.now(),
+        tz=services.config.tz,
+        rules=services.rules,
+        lang=lang,
+        names=names,
+        withdrawals=withdrawals,
+    )
+    shown = sum(i.status is not Status.WITHDRAWN for v in items.values() for i in v)
+    return data, shown
+
+
+__all__ = ["export_bytes"]

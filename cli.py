@@ -1,0 +1,253 @@
+"""The shell commands: ``python bot.py [--config PATH] COMMAND`` for everything but ``run``
+and ``sandbox`` (which ``bot.py`` keeps). Terminal I/O and exit codes only: the work is done by
+``app/`` (and the storage tools it stands on), the words come from ``locales/`` where a person
+reads them in their language; the operator lines of check/backup/restore are English, as the
+config errors are (read before any language is chosen).
+
+=================================  ===========================================================
+``check``                          validate every data file; 0 all well, 1 problems
+``backup``                         a verified snapshot, keep the newest N; 1 damaged data
+``restore SNAPSHOT``               put a snapshot back (bot stopped), checked; 2 none named
+``sweep --dry-run``                what an alert sweep would send now; 2 without --dry-run
+``import FILE [--yes]``            a 台账 .xlsx: preview, ask, import (bot stopped)
+``export [--unit CODE] [-o PATH]`` the 台账 as .xlsx, written atomically
+``report [--unit CODE] [-o PATH]`` 整改情况报告 as .docx
+``channels [test]``                企业微信 / 钉钉 group robots: state, or a test message
+=================================  ===========================================================
+
+A new shell command is a ``cmd_<name>(config, args) -> int`` here and a row in
+:data:`COMMANDS`; ``bot.py``'s parser takes its arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from app import imports
+from app.clock import SystemClock
+from app.exports import export_bytes
+from app.services import Services
+from config import Config
+from handlers import excel_text
+from handlers.common import to_plain
+from handlers.excel import YES, export_file_name
+from handlers.report import run_report
+from ledger.calendar import local_date
+from ledger.dates import normalise_text
+from locales import Catalog
+from storage.errors import DataDirInUse
+from storage.ledger_import import ImportRefused
+from storage.maintenance import backup, check, is_damaged_snapshot, list_backups, restore
+from storage.repo import Store
+from storage.safe import write_output
+from storage.xlsx_import import ImportErrors, ImportPlan
+
+
+def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    report = check(config.data_dir)
+    print(report.text)
+    return 0 if report.ok else 1
+
+
+def cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    """Print the snapshot's path; exit 1 when there is no data directory to back up."""
+    if not config.data_dir.is_dir():
+        stderr(f"error: nothing to back up: no data directory at {config.data_dir}")
+        return 1
+    path = backup(
+        config.data_dir, config.backup_dir, keep=config.backup.keep, now=SystemClock().now()
+    )
+    if is_damaged_snapshot(path):
+        good = [p for p in list_backups(config.backup_dir) if not is_damaged_snapshot(p)]
+        kept = f"; the newest good snapshot is kept: {good[-1]}" if good else ""
+        stderr(
+            f"warning: the data fails `check`; snapshot written as {path} (marked damaged){kept}"
+        )
+        return 1
+    print(f"backup written: {path}")
+    return 0
+
+
+def cmd_restore(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 restored and checked; 1 refused (damaged snapshot, bot running) or not OK."""
+    if args.file is None:
+        stderr("error: restore needs the snapshot: python bot.py restore SNAPSHOT")
+        return 2
+    try:
+        done = restore(args.file, config.data_dir, now=SystemClock().now())
+    except DataDirInUse as exc:
+        stderr(f"error: {exc}: stop the bot before restoring")
+        return 1
+    if done.replaced is not None:
+        print(f"the replaced data files were moved to {done.replaced}")
+    print(f"restored {done.snapshot.name} into {config.data_dir}")
+    print(done.report.text)
+    return 0 if done.report.ok else 1
+
+
+def cmd_import(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 imported (or nothing to import), 1 nothing imported, 2 no readable FILE."""
+    return run_import(config, args.file, yes=args.yes, out=print, err=stderr, ask=input)
+
+
+def cmd_report(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
+    return run_report(config, unit=args.unit, output=args.output, out=print, err=stderr)
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
+    return run_export(config, unit=args.unit, output=args.output, out=print, err=stderr)
+
+
+def stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def cmd_sweep(config: Config, args: argparse.Namespace) -> int:
+    if not args.dry_run:
+        print(
+            "Sweeps run inside the bot (`python bot.py run`: at start-up and on schedule); "
+            "`python bot.py sweep --dry-run` shows what one would send now.",
+            file=sys.stderr,
+        )
+        return 2
+    from alerts.summary import dry_run_text
+
+    print(dry_run_text(config))
+    return 0
+
+
+def cmd_channels(config: Config, args: argparse.Namespace) -> int:
+    """``channels``: each group robot's last delivery; ``channels test``: a test message to
+    each group (exit 0 all delivered, 1 not, 2 the bot is running)."""
+    from alerts.channels.shell import run
+
+    action = str(args.file) if args.file is not None else ""
+    return run(config, action, out=print, err=stderr)
+
+
+Out = Callable[[str], None]
+
+
+def run_import(
+    config: Config, path: Path | None, *, yes: bool, out: Out, err: Out, ask: Callable[[str], str]
+) -> int:
+    """``bot.py import FILE [--yes]``: read, show the preview or the problems (in the configured
+    language), ask unless ``yes``, apply. Writes, so it takes the data-directory lock and
+    refuses while the bot runs.
+
+    Exit status: 0 imported, or nothing to import; 1 nothing imported — the file has problems,
+    the bot holds the data directory, or the import was not confirmed (``ask`` answered no or
+    raised ``EOFError``); 2 no file given, or it cannot be read.
+    """
+    catalog = Catalog.load()
+    lang = catalog.normalise(config.bot.language)
+
+    def say(to: Out, text: str) -> None:
+        to(to_plain(text))
+
+    if path is None:
+        say(err, catalog.t(lang, "excel.cli.usage_import"))
+        return 2
+    try:
+        store = Store.open(config.data_dir)
+    except DataDirInUse as exc:
+        say(err, catalog.t(lang, "excel.cli.bot_running", pid=exc.pid or "?"))
+        return 1
+    with store:
+        services = Services.create(config, store, SystemClock(), catalog)
+        try:
+            result = imports.read_workbook(services, str(path))
+        except OSError:
+            say(err, catalog.t(lang, "excel.cli.no_file", path=str(path)))
+            return 2
+        preview = (
+            imports.preview(services, result, None) if isinstance(result, ImportPlan) else result
+        )
+        if isinstance(preview, ImportErrors):
+            head = "excel.import.refused_head"
+            say(
+                err, excel_text.issues_text(catalog, lang, preview, file_name=path.name, head=head)
+            )
+            return 1
+        assert isinstance(result, ImportPlan)
+        text = excel_text.preview_text(
+            catalog, lang, result, preview, file_name=path.name, minutes=0, question=False
+        )
+        say(out, text)
+        if not preview.changes_anything:
+            return 0
+        if not yes:
+            try:
+                answer = ask(catalog.plain(lang, "excel.cli.ask"))
+            except EOFError:
+                say(err, catalog.t(lang, "excel.cli.no_answer"))
+                return 1
+            if answer.strip().lower() not in YES:
+                say(err, catalog.t(lang, "excel.cli.declined"))
+                return 1
+        try:
+            outcome = imports.import_plan(services, result, None, path.name)
+        except ImportRefused as refused:  # only if the ledger changed under us: it cannot here
+            head = "excel.result.refused_head"
+            errors = refused.errors
+            say(err, excel_text.issues_text(catalog, lang, errors, file_name=path.name, head=head))
+            return 1
+        say(out, excel_text.result_text(catalog, lang, outcome, file_name=path.name))
+    return 0
+
+
+def run_export(
+    config: Config, *, unit: str | None, output: Path | None, out: Out, err: Out
+) -> int:
+    """``bot.py export [--unit CODE] [-o PATH]``: the ledger as .xlsx (every unit, or one),
+    written atomically to ``output`` or to ``整改台账_<CODE or 全部>_<YYYYMMDD>.xlsx`` here.
+    Reads only (no lock): works while the bot runs.
+
+    Exit status: 0 written; 1 no such unit, no units at all, or the file cannot be written.
+    """
+    catalog = Catalog.load()
+    lang = catalog.normalise(config.bot.language)
+    with Store.open(config.data_dir, lock=False) as store:
+        services = Services.create(config, store, SystemClock(), catalog)
+        units = store.registry.list_units()
+        code = None
+        if unit is not None:
+            code = normalise_text(unit).upper()
+            found = store.registry.get_unit(code)
+            if found is None:
+                err(catalog.plain(lang, "error.unknown_unit", unit=excel_text.clip(unit, 20)))
+                return 1
+            units = [found]
+        if not units:
+            err(catalog.plain(lang, "excel.export.no_units"))
+            return 1
+        data, count = export_bytes(services, units, lang)
+        today = local_date(services.clock.now(), config.tz)
+        target = output or Path(export_file_name(catalog, lang, code, today))
+        try:
+            write_output(target, data)  # a reader never sees half a workbook
+        except OSError as exc:
+            err(catalog.plain(lang, "excel.cli.cannot_write", path=target, error=exc.strerror))
+            return 1
+        out(catalog.plain(lang, "excel.cli.exported", units=len(units), items=count, path=target))
+    return 0
+
+
+Command = Callable[[Config, argparse.Namespace], int]
+
+COMMANDS: dict[str, Command] = {
+    "check": cmd_check,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "sweep": cmd_sweep,
+    "import": cmd_import,
+    "export": cmd_export,
+    "report": cmd_report,
+    "channels": cmd_channels,
+}
+"""The shell commands by name (``bot.py`` adds ``run`` and ``sandbox``)."""
