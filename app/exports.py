@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from app.services import Services
+from ledger.lookback import latest as latest_lookback
 from ledger.model import Item, Status, Unit
+from ledger.survey import latest as latest_survey
+from storage.paper import PaperStore
+from storage.paper_xlsx import PaperRow, paper_sheet
 from storage.xlsx_export import Withdrawal, export_ledger
 
 
@@ -29,9 +35,28 @@ def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[byte
         lang=lang,
         names=names,
         withdrawals=withdrawals,
+        extra=paper_sheet(
+            paper_rows(services, units), _say(services, lang), services.config.tz, lang
+        ),
     )
     shown = sum(i.status is not Status.WITHDRAWN for v in items.values() for i in v)
     return data, shown
 
 
-__all__ = ["export_bytes"]
+def paper_rows(services: Services, units: Sequence[Unit]) -> list[PaperRow]:
+    """Each unit's latest 满意度测评 and 回头看, for the export's sheet of them."""
+    paper = PaperStore(services.store.registry)
+    return [
+        PaperRow(u, latest_survey(paper.surveys(u.code)), latest_lookback(paper.lookbacks(u.code)))
+        for u in units
+    ]
+
+
+def _say(services: Services, lang: str) -> Callable[..., str]:
+    def say(key: str, **params: object) -> str:
+        return services.catalog.plain(lang, key, **params)
+
+    return say
+
+
+__all__ = ["export_bytes", "paper_rows"]

@@ -7,13 +7,20 @@ i.e. for inspectors — the comments, sorted (their order reveals nothing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from fractions import Fraction
 
+from app.services import Services
 from handlers.render import Words, format_date, format_datetime, one_line
+from ledger.figures import format_rate
 from ledger.lookback import CHECKS, Lookback
+from ledger.lookback import latest as latest_lookback
 from ledger.model import Unit
 from ledger.survey import Survey, Tally, result
+from ledger.survey import latest as latest_survey
 from locales import Html
+from storage.paper import PaperStore
 
 COMMENT_SHOWN = 120  # characters of one comment in a chat message
 COMMENTS_SHOWN = 5  # comments listed in a chat message (the report has them all)
@@ -23,13 +30,10 @@ def unit_label(unit: Unit | None, code: str) -> str:
     return f"{one_line(unit.name, 40)}（{code}）" if unit is not None else code
 
 
-def rate_text(rate: float | None) -> str:
-    """满意率 as a percentage cut (not rounded) to one decimal: 2 of 3 is 66.6%; ``—`` with
-    no answers. Cut like every other rate of the bot, so 99.96% never reads 100%."""
-    if rate is None:
-        return "—"
-    tenths = int(rate * 1000 + 1e-9)
-    return f"{tenths // 10}.{tenths % 10}%"
+def rate_text(rate: Fraction | None) -> str:
+    """满意率 written as every rate of the bot (``ledger.figures.format_rate``: one decimal,
+    cut, so 2 of 3 is 66.6% and 99.96% never reads 100%); ``—`` with no answers."""
+    return format_rate(rate)
 
 
 def tally_text(words: Words, tally: Tally) -> str:
@@ -110,3 +114,53 @@ def lookback_lines(words: Words, record: Lookback | None) -> list[Html]:
             )
         )
     return lines
+
+
+def unit_paper_lines(services: Services, words: Words, unit: str, *, comments: bool) -> list[Html]:
+    """/unit's lines on the unit's latest 满意度测评 and 回头看 (none when it had neither)."""
+    paper = PaperStore(services.store.registry)
+    survey = latest_survey(paper.surveys(unit))
+    record = latest_lookback(paper.lookbacks(unit))
+    return [
+        *survey_lines(words, survey, words.now, comments=comments),
+        *lookback_lines(words, record),
+    ]
+
+
+def stats_paper_lines(services: Services, words: Words, units: Sequence[str]) -> list[Html]:
+    """/stats' caption lines: for one unit its survey and 回头看 headlines; for several, one
+    line each summing the units' latest surveys (answers, overall 满意率) and 回头看s. No
+    comments: /stats is also the unit's own people's."""
+    paper = PaperStore(services.store.registry)
+    surveys = [s for s in (latest_survey(paper.surveys(u)) for u in units) if s is not None]
+    records = [r for r in (latest_lookback(paper.lookbacks(u)) for u in units) if r is not None]
+    if len(units) == 1:
+        lines = survey_lines(words, surveys[0], words.now, comments=False)[:1] if surveys else []
+        return [*lines, *lookback_lines(words, records[0])[:1]] if records else lines
+    out: list[Html] = []
+    if surveys:
+        outcomes = [result(s) for s in surveys]
+        overall = Tally(
+            None,
+            sum(o.overall.satisfied for o in outcomes),
+            sum(o.overall.basic for o in outcomes),
+            sum(o.overall.unsatisfied for o in outcomes),
+        )
+        out.append(
+            words.t(
+                "paper.stats.surveys",
+                units=len(surveys),
+                respondents=sum(o.respondents for o in outcomes),
+                rate=rate_text(overall.rate),
+            )
+        )
+    if records:
+        out.append(
+            words.t(
+                "paper.stats.lookbacks",
+                units=len(records),
+                sampled=sum(len(r.sample) for r in records),
+                rebounded=sum(len(r.rebounded) for r in records),
+            )
+        )
+    return out

@@ -48,6 +48,7 @@ from handlers.common import (
     stale_button,
     word_error,
 )
+from handlers.paper_render import unit_paper_lines
 from handlers.render import (
     ItemView,
     Names,
@@ -293,7 +294,8 @@ def _list_header(who: Who, words: Words, spec: ListSpec, views: Sequence[ItemVie
             round=one_line(unit.round, 30) if unit and unit.round else "—",
         )
         f = unit_figures(items, words.now, who.services)
-        return join([head, *counts_lines(words, who.services, f)])
+        paper = unit_paper_lines(who.services, words, spec.scope, comments=who.is_inspector)
+        return join([head, *counts_lines(words, who.services, f), *paper])
     params: dict[str, Any] = {"scope": where}
     if spec.kind == "due" and spec.start is not None and spec.end is not None:
         params["start"] = format_date(words, spec.start)

@@ -23,13 +23,16 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
-from handlers.render import join
+from handlers.paper_render import stats_paper_lines
+from handlers.render import join, visible_len
 from ledger.calendar import local_date
 from ledger.figures import Figures
 from ledger.model import Item, Unit
 from locales import Html
 from locales.figures import figures_lines
 from storage.xlsx_export import UnitStats, total_stats, unit_stats, weekly_closed
+
+CAPTION_MAX = 1024  # Telegram's limit for a photo's caption
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
     title = who.plain("stats.title", scope=scope, date=today.isoformat())
     chart = await asyncio.to_thread(draw, services, units, title, who.lang)
     text = caption(who, scope, today, chart.total.figures)
+    paper = stats_paper_lines(services, who.words, [u.code for u in units])
+    if paper and visible_len(text) + sum(visible_len(p) + 1 for p in paper) <= CAPTION_MAX:
+        text = join([text, *paper])
     await message.reply_photo(photo=chart.png, caption=text, parse_mode="HTML")
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from ledger.errors import InvalidValue, LedgerError
@@ -103,9 +104,9 @@ class Tally:
         return self.satisfied + self.basic + self.unsatisfied
 
     @property
-    def rate(self) -> float | None:
-        """满意率: (满意 + 基本满意) / answers; ``None`` without answers."""
-        return None if self.total == 0 else (self.satisfied + self.basic) / self.total
+    def rate(self) -> Fraction | None:
+        """满意率: (满意 + 基本满意) / answers, exact; ``None`` without answers."""
+        return None if self.total == 0 else Fraction(self.satisfied + self.basic, self.total)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
@@ -268,6 +268,7 @@ def export_ledger(
     lang: str = "zh-CN",
     names: Mapping[int, str] | None = None,
     withdrawals: Mapping[str, Withdrawal] | None = None,
+    extra: Callable[[Workbook], None] | None = None,
 ) -> bytes:
     """The ledger of ``units`` as .xlsx bytes (layout in the module docstring).
 
@@ -277,7 +278,8 @@ def export_ledger(
     them and when where ``withdrawals`` says. ``names`` turns the user ids of endorsements,
     verifications and withdrawals into names (an id without a name is written ``ID 123``).
     ``now`` must be aware; dates and times are shown in ``tz``. ``lang`` is ``zh-CN`` or
-    ``en`` (labels only: the ledger's own text is never translated).
+    ``en`` (labels only: the ledger's own text is never translated). ``extra(workbook)``
+    adds sheets of other features last (storage.paper_xlsx: 回头看与满意度测评).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
@@ -309,6 +311,8 @@ def export_ledger(
             lang,
             people,
         )
+    if extra is not None:
+        extra(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,6 +4,10 @@ the note as its reason (the unit is told), and the record stays with the unit.""
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from ledger.model import Status
 from ledger.workflow import Action
 from sandbox.users import BotMessage, EmulatedUser
@@ -89,6 +93,17 @@ async def test_lookback_checks_each_sampled_item_and_reopens_a_rebound(
 
     record = PaperStore(bot.store.registry).lookbacks("HZ")[0]
     assert record.done and record.rebounded == (b,)
+    await inspector.send("/unit HZ")
+    shown = (await inspector.next_reply()).text
+    assert "回头看" in shown and "抽查 3 项，通过 2 项，反弹 1 项" in shown, shown
+    assert f"{b} 反弹：巩固措施定到位、民主生活会开到位未到位（制度未修订" in shown
+    await inspector.send("/export HZ")
+    exported = await inspector.next_reply(timeout=20)
+    assert exported.document is not None and exported.document.content is not None
+    sheet = load_workbook(io.BytesIO(exported.document.content))["回头看与满意度测评"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "杭州市局党组（HZ）" and row[1] == "—"
+    assert row[7:] == ["2026年3月2日", 3, 2, 1, f"{b}（巩固措施定到位、民主生活会开到位未到位）"]
     assert [f.note for f in record.findings] == ["", "制度未修订，问题再次出现", "台账资料齐全"]
     bot.check_clean()
 

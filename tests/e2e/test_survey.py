@@ -4,9 +4,12 @@ the unit's own people see no individual answers, and the survey closes at its ti
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
+
+from openpyxl import load_workbook
 
 from ledger.model import Status
 from sandbox.users import EmulatedUser
@@ -92,10 +95,38 @@ async def test_staff_answer_once_anonymously_and_the_survey_closes(bot: BotUnder
         text = (await person.next_reply()).text
         assert "希望继续加强" not in text and "sv-HZ" not in text
 
-    # The inspector sees the counts while it runs.
+    # The inspector sees the counts while it runs, and /unit the results with the comments.
     inspector = bot.inspector()
     await inspector.send("/survey HZ")
     assert "已收到答卷：2 份" in (await inspector.next_reply()).text
+    await inspector.send("/unit HZ")
+    shown = (await inspector.next_reply()).text
+    assert "满意度测评（进行中" in shown and "答卷 2 份" in shown, shown
+    assert "满意率 75.0%" in shown  # 3 of 4 answers 满意 or 基本满意
+    assert "党的建设：满意 1、基本满意 1、不满意 0，满意率 100.0%" in shown
+    assert "“希望继续加强<监督>”" in shown
+
+    # The unit's own /stats has the result but no individual answer.
+    contact = bot.contact("HZ")
+    await contact.send("/stats")
+    caption = (await contact.next_reply(timeout=20)).text
+    assert "满意度测评" in caption and "满意率 75.0%" in caption, caption
+    assert "希望继续加强" not in caption
+    await contact.send("/export")
+    exported = await contact.next_reply(timeout=20)
+    assert exported.document is not None and exported.document.content is not None
+    sheet = load_workbook(io.BytesIO(exported.document.content))["回头看与满意度测评"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[1][:7] == [
+        "杭州市局党组（HZ）",
+        "2026年3月2日至2026年3月15日",
+        2,
+        2,
+        1,
+        1,
+        "75.0%",
+    ]
+    assert "希望继续加强" not in str(rows)
 
     # Closed at the end of the 14th day (default): no more answers, by link or by button.
     bot.advance(timedelta(days=14))
