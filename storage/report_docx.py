@@ -37,7 +37,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ledger.figures import format_rate
+from ledger.figures import Figures, format_rate
 from ledger.lookback import CHECKS
 from ledger.model import Item, Status
 from ledger.report import ReportContent
@@ -283,23 +283,7 @@ class _Writer:
     def completion(self) -> None:
         self.heading("report.h.completion")
         f = self.c.figures
-        self.paragraph(
-            self.say(
-                "report.figures",
-                date=self.day_text(self.c.as_of),
-                total=f.total,
-                done=f.done,
-                monitoring=f.monitoring,
-                endorsed=f.endorsed,
-                submitted=f.submitted,
-                in_progress=f.in_progress,
-                open=f.open,
-                overdue=f.overdue,
-                closed_late=f.closed_late,
-                completion=format_rate(f.completion_rate),
-                closeout=format_rate(f.closeout_rate),
-            )
-        )
+        self.paragraph(figures_sentence(self.say, f, self.day_text(self.c.as_of)))
         for n, section in enumerate(self.c.categories, start=1):
             self.subheading(
                 n,
@@ -507,6 +491,24 @@ _COLUMNS = (
     "closed",
 )
 _WIDTHS = (1.2, 1.8, 1.6, 4.6, 4.6, 2.3, 2.2, 1.6, 3.0, 1.1, 1.7)  # cm: the 25.7 between margins
+
+
+def figures_sentence(say: Say, f: Figures, day: str) -> str:
+    """整改完成情况's first sentence: the total and its status parts as /unit shows them
+    (``locales.figures``: zero parts left out), 超期, 逾期完成 and the two rates."""
+    parts = say("report.sep").join(
+        say("report.status_part", status=say(f"status.{s}"), count=n) for s, n in f.status_parts()
+    )
+    return say(
+        "report.figures",
+        date=day,
+        total=f.total,
+        parts=parts or "—",
+        overdue=f.overdue,
+        closed_late=f.closed_late,
+        completion=format_rate(f.completion_rate),
+        closeout=format_rate(f.closeout_rate),
+    )
 
 
 def _cell(cell: Any, text: str, *, bold: bool = False) -> None:

@@ -68,24 +68,17 @@ def test_the_figures_are_the_figures_function_s(services: Services) -> None:
     items = services.store.ledger(UNIT).items()
     f = figures(items, NOW, TZ, services.rules)
     assert f.total and f.overdue and f.done and f.monitoring  # a ledger worth reporting
-    expected = services.catalog.plain(
-        "zh-CN",
-        "report.figures",
-        date="2026年3月2日",
-        total=f.total,
-        done=f.done,
-        monitoring=f.monitoring,
-        endorsed=f.endorsed,
-        submitted=f.submitted,
-        in_progress=f.in_progress,
-        open=f.open,
-        overdue=f.overdue,
-        closed_late=f.closed_late,
-        completion=format_rate(f.completion_rate),
-        closeout=format_rate(f.closeout_rate),
+    parts = "、".join(
+        f"{services.catalog.plain('zh-CN', f'status.{s}')} {n} 项" for s, n in f.status_parts()
+    )
+    expected = (
+        f"截至2026年3月2日，台账共 {f.total} 项：{parts}；超期 {f.overdue} 项，逾期完成 "
+        f"{f.closed_late} 项。整改完成率 {format_rate(f.completion_rate)}，销号率 "
+        f"{format_rate(f.closeout_rate)}。"
     )
     lines = texts(open_report(services))
     assert expected in lines
+    assert "已销号 3 项、长期坚持 1 项" in expected  # as /unit shows them: apart
     assert unit_report(services, UNIT, NOW, comments=False).figures == f
     # 基本情况: the items by category add up to the total.
     basic = lines[lines.index(HEADINGS[0]) + 1]
