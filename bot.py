@@ -167,14 +167,25 @@ def setup_logging(
 ) -> None:
     """Root logging to stderr with the token and robot-secret mask; httpx/httpcore only from
     WARNING (R26)."""
-    handler = logging.StreamHandler()
+    log_to(logging.StreamHandler(), token, secrets, level)
+
+
+def log_to(
+    handler: logging.Handler,
+    token: str | None,
+    secrets: Sequence[str] = (),
+    level: int | None = None,
+) -> None:
+    """Make ``handler`` the root log's only one, with the token and robot-secret mask (R26);
+    ``level`` ``None`` keeps the root's level. The sandbox sends its log to a file this way."""
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(TokenFilter(token, secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    if level is not None:
+        root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -278,9 +289,10 @@ class _QuietInvalidToken(logging.Filter):
 
 
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
+    from sandbox.console import BotDoors
     from sandbox.console import main as sandbox_main
 
-    return sandbox_main(config, fresh=args.fresh)
+    return sandbox_main(config, fresh=args.fresh, doors=BotDoors(build_app, log_to))
 
 
 COMMANDS: dict[str, cli.Command] = {"run": _cmd_run, "sandbox": _cmd_sandbox, **cli.COMMANDS}

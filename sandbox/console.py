@@ -1,8 +1,9 @@
 """The offline sandbox: the real bot, a simulated Telegram and a terminal chat in one process.
 
-``python bot.py sandbox`` (and ``make run`` without a token) calls :func:`main`. One asyncio
-loop runs the Bot API emulator on 127.0.0.1, the production Application (``bot.build_app``)
-polling it, and this console; bot and emulator share one :class:`~app.clock.OffsetClock`,
+``python bot.py sandbox`` (and ``make run`` without a token) calls :func:`main` with the
+:class:`BotDoors` it may use (the sandbox never imports ``bot.py``). One asyncio loop runs the
+Bot API emulator on 127.0.0.1, the production Application (``doors.build_app``) polling it,
+and this console; bot and emulator share one :class:`~app.clock.OffsetClock`,
 so ``/clock +3d`` moves the bot's "now" and the dates of the messages alike.
 
 The sandbox directory is ``<parent of [bot] data_dir>/sandbox-data`` — never the production
@@ -57,7 +58,6 @@ from telegram.ext import Application
 from alerts.channels.notices import group_name, kind_name
 from app.clock import OffsetClock
 from app.services import Services
-from bot import TokenFilter, build_app
 from config import Config, ConfigError
 from ledger.figures import figures
 from ledger.model import Role
@@ -1021,7 +1021,16 @@ def restore_files(emulator: Emulator, store: Store) -> int:
 # --------------------------------------------------------------------------- running it
 
 
-def main(config: Config, *, fresh: bool = False) -> int:
+@dataclass(frozen=True)
+class BotDoors:
+    """What ``bot.py`` hands the sandbox (the sandbox never imports it): the production
+    Application builder, and the log set-up with the token mask (``bot.log_to``)."""
+
+    build_app: Callable[[Config, Services], Application[Any, Any, Any, Any, Any, Any]]
+    log_to: Callable[[logging.Handler, str | None, Sequence[str]], None]
+
+
+def main(config: Config, *, doors: BotDoors, fresh: bool = False) -> int:
     """Run the sandbox in this terminal until /quit, Ctrl-D, Ctrl-C or SIGTERM; return 0.
 
     ``fresh`` deletes and recreates the demo data first. A data directory that cannot be used
@@ -1031,12 +1040,14 @@ def main(config: Config, *, fresh: bool = False) -> int:
     stdin, stdout = sys.stdin, sys.stdout
     saved_tty = _terminal_state(stdin)
     try:
-        return asyncio.run(run(config, fresh=fresh, stdin=stdin, stdout=stdout))
+        return asyncio.run(run(config, doors=doors, fresh=fresh, stdin=stdin, stdout=stdout))
     finally:
         _restore_terminal(stdin, saved_tty)
 
 
-async def run(config: Config, *, fresh: bool, stdin: TextIO, stdout: TextIO) -> int:
+async def run(
+    config: Config, *, doors: BotDoors, fresh: bool, stdin: TextIO, stdout: TextIO
+) -> int:
     """:func:`main` inside the loop (see there)."""
     catalog = Catalog.load()
     words = Words(catalog, console_language(config, os.environ))
@@ -1049,7 +1060,7 @@ async def run(config: Config, *, fresh: bool, stdin: TextIO, stdout: TextIO) -> 
     paths.root.mkdir(parents=True, exist_ok=True)
     # One token for the whole process (every session's emulator), so the log's mask holds.
     token = f"7000000001:{secrets.token_urlsafe(26)}"
-    _log_to_file(paths.log, token, config.channels.secrets)
+    _log_to_file(doors, paths.log, token, config.channels.secrets)
     screen.show(words("log", path=paths.log))
 
     loop = asyncio.get_running_loop()
@@ -1063,6 +1074,7 @@ async def run(config: Config, *, fresh: bool, stdin: TextIO, stdout: TextIO) -> 
             try:
                 outcome = await _session(
                     config,
+                    doors,
                     paths,
                     fresh=fresh,
                     token=token,
@@ -1090,6 +1102,7 @@ async def run(config: Config, *, fresh: bool, stdin: TextIO, stdout: TextIO) -> 
 
 async def _session(
     config: Config,
+    doors: BotDoors,
     paths: SandboxPaths,
     *,
     fresh: bool,
@@ -1118,7 +1131,7 @@ async def _session(
             sandboxed = replace(
                 sandboxed, channels=sandbox_channels(config.channels, robots, codes)
             )
-            app = build_app(sandboxed, Services.create(sandboxed, store, clock, catalog))
+            app = doors.build_app(sandboxed, Services.create(sandboxed, store, clock, catalog))
             restore_files(emulator, store)
             units = [u.code for u in store.registry.list_units()]
             console = Console(
@@ -1212,16 +1225,12 @@ def _data_summary(
     return words("kept" if seeded is None else "seeded", units=len(units), figures=block)
 
 
-def _log_to_file(path: Path, token: str, robot_secrets: Sequence[str] = ()) -> None:
+def _log_to_file(
+    doors: BotDoors, path: Path, token: str, robot_secrets: Sequence[str] = ()
+) -> None:
     """Send the bot's log (and Python warnings) to ``path`` instead of the terminal, with the
     token mask (R26); the level stays what ``bot.py`` set (INFO, or DEBUG with --debug)."""
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenFilter(token, robot_secrets))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
+    doors.log_to(logging.FileHandler(path, encoding="utf-8"), token, robot_secrets)
     logging.captureWarnings(True)
     log.info("sandbox console started; the bot's log follows")
 
