@@ -79,7 +79,13 @@ from ledger.evidence import MB
 from ledger.model import Evidence, Item
 from ledger.workflow import NewEvidence
 from locales import Html
-from storage.evidence import StoredEvidence, discard_evidence, resolve, save_evidence
+from storage.evidence import (
+    StoredEvidence,
+    discard_evidence,
+    resolve,
+    save_evidence,
+    shown_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +135,8 @@ def offered_file(message: Message, services: Services) -> Offered | None:
         mime = (document.mime_type or "").lower()
         # Telegram may omit the name; one is made up (with the MIME type's extension) so the
         # record, the copy and the re-sent file are never nameless.
-        name = (document.file_name or "").strip() or (
+        # Bidi controls, a NUL or line breaks never reach a reply or the ledger (shown_name).
+        name = shown_name(document.file_name) or (
             f"document_{stamp}{mimetypes.guess_extension(mime) or ''}"
         )
         return Offered(

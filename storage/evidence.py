@@ -32,6 +32,11 @@ from storage.safe import OS_FILE_OPS, FileOps, atomic_write, fsync_dir
 EVIDENCE_DIR = "evidence"
 HASH_CHARS = 16  # of the sha256 in the file name: 64 bits tell different contents apart
 MAX_NAME_CHARS = 80  # of the safe name (the hash prefix comes on top)
+# File systems allow 255 *bytes* per name; a Chinese character is 3 in UTF-8. The stored name
+# is ``<16 hex>_<safe name>`` and its temp file ``.<that>.<pid>.<8 hex>.tmp`` (≤ 24 more), so
+# the safe name gets 255 - 17 - 24 = 214 bytes; 200 leaves room.
+MAX_NAME_BYTES = 200
+MAX_SHOWN_CHARS = 120  # of the name shown and recorded (Telegram allows 255 characters)
 _UNSAFE = re.compile(r"[^\w.\-()（）]+")  # \w is Unicode: 会议记录 stays readable
 _DOTS = re.compile(r"\.{2,}")
 FALLBACK_NAME = "file"
@@ -61,13 +66,34 @@ def safe_name(name: str | None) -> str:
     text = text.replace("\\", "/").split("/")[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = _DOTS.sub(".", _UNSAFE.sub("_", text)).strip("._ ")
-    if len(text) > MAX_NAME_CHARS:
-        stem, dot, ext = text.rpartition(".")
-        if dot and stem and 0 < len(ext) <= 10:
-            text = stem[: MAX_NAME_CHARS - len(ext) - 1].rstrip("._ ") + "." + ext
-        else:
-            text = text[:MAX_NAME_CHARS].rstrip("._ ")
-    return text or FALLBACK_NAME
+    return _cap(text, MAX_NAME_CHARS, MAX_NAME_BYTES) or FALLBACK_NAME
+
+
+def shown_name(name: str | None) -> str:
+    """The name of an evidence file as shown to users and recorded in the ledger: without
+    control and format characters (a NUL, line breaks, and bidi controls such as U+202E that
+    would show ``exe.pdf`` as ``fdp.exe``), at most :data:`MAX_SHOWN_CHARS` characters with
+    the extension kept. ``""`` when nothing is left (the caller makes one up)."""
+    text = "".join(ch for ch in name or "" if unicodedata.category(ch)[0] != "C").strip()
+    return _cap(text, MAX_SHOWN_CHARS, 4 * MAX_SHOWN_CHARS)
+
+
+def _cap(text: str, chars: int, size: int) -> str:
+    """``text`` cut to ``chars`` characters and ``size`` UTF-8 bytes, keeping a short
+    extension (≤ 10 characters) whole."""
+
+    def fits(t: str) -> bool:
+        return len(t) <= chars and len(t.encode("utf-8")) <= size
+
+    if fits(text):
+        return text
+    stem, dot, ext = text.rpartition(".")
+    tail = "." + ext if dot and stem and 0 < len(ext) <= 10 else ""
+    head = stem if tail else text
+    while head and not fits(head + tail):
+        head = head[:-1]
+    head = head.rstrip("._ ")
+    return head + tail if head else tail.lstrip(".")
 
 
 def relative_path(unit: str, item_id: str, sha256: str, name: str | None) -> str:
@@ -163,5 +189,6 @@ __all__ = [
     "relative_path",
     "resolve",
     "safe_name",
+    "shown_name",
     "save_evidence",
 ]
