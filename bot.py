@@ -312,10 +312,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "file",
         nargs="?",
         type=Path,
-        help="import: the 台账 .xlsx to read; restore: the snapshot; channels: test",
+        help="import: the 台账 (.xlsx, .xls, .docx); restore: the snapshot; channels: test",
     )
     parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
-    parser.add_argument("--unit", help="export, report: only this unit (code)")
+    parser.add_argument(
+        "--unit",
+        help="export, report: only this unit (code); import: the unit of rows named by no code",
+    )
     parser.add_argument(
         "-o",
         "--output",

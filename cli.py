@@ -9,7 +9,7 @@ config errors are (read before any language is chosen).
 ``backup``                         a verified snapshot, keep the newest N; 1 damaged data
 ``restore SNAPSHOT``               put a snapshot back (bot stopped), checked; 2 none named
 ``sweep --dry-run``                what an alert sweep would send now; 2 without --dry-run
-``import FILE [--yes]``            a 台账 .xlsx: preview, ask, import (bot stopped)
+``import FILE [--unit CODE] [--yes]`` a 台账 (.xlsx .xls .docx): preview, ask, import (bot stopped)
 ``export [--unit CODE] [-o PATH]`` the 台账 as .xlsx, written atomically
 ``report [--unit CODE] [-o PATH]`` 整改情况报告 as .docx
 ``channels [test]``                企业微信 / 钉钉 group robots: state, or a test message
@@ -37,9 +37,9 @@ from handlers.excel import YES, export_file_name
 from handlers.report import run_report
 from ledger.calendar import local_date
 from ledger.dates import normalise_text
-from locales import Catalog
+from locales import Catalog, Html
 from storage.errors import DataDirInUse
-from storage.ledger_import import ImportRefused
+from storage.ledger_import import ImportRefused, UnresolvedUnits
 from storage.maintenance import backup, check, is_damaged_snapshot, list_backups, restore
 from storage.repo import Store
 from storage.safe import write_output
@@ -90,7 +90,9 @@ def cmd_restore(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_import(config: Config, args: argparse.Namespace) -> int:
     """Exit 0 imported (or nothing to import), 1 nothing imported, 2 no readable FILE."""
-    return run_import(config, args.file, yes=args.yes, out=print, err=stderr, ask=input)
+    return run_import(
+        config, args.file, yes=args.yes, out=print, err=stderr, ask=input, unit=args.unit
+    )
 
 
 def cmd_report(config: Config, args: argparse.Namespace) -> int:
@@ -134,15 +136,26 @@ Out = Callable[[str], None]
 
 
 def run_import(
-    config: Config, path: Path | None, *, yes: bool, out: Out, err: Out, ask: Callable[[str], str]
+    config: Config,
+    path: Path | None,
+    *,
+    yes: bool,
+    out: Out,
+    err: Out,
+    ask: Callable[[str], str],
+    unit: str | None = None,
 ) -> int:
-    """``bot.py import FILE [--yes]``: read, show the preview or the problems (in the configured
-    language), ask unless ``yes``, apply. Writes, so it takes the data-directory lock and
-    refuses while the bot runs.
+    """``bot.py import FILE [--unit CODE] [--yes]``: read (.xlsx, .xls, .docx), show the
+    preview or the problems (in the configured language), ask unless ``yes``, apply. Writes,
+    so it takes the data-directory lock and refuses while the bot runs.
+
+    ``unit`` (``--unit CODE``) is the unit of the rows the file names by a name matching no
+    registered unit, or by no name at all (a new code creates the unit under the file's name);
+    without it such a file is refused saying so.
 
     Exit status: 0 imported, or nothing to import; 1 nothing imported — the file has problems,
-    the bot holds the data directory, or the import was not confirmed (``ask`` answered no or
-    raised ``EOFError``); 2 no file given, or it cannot be read.
+    its units are unknown, the bot holds the data directory, or the import was not confirmed
+    (``ask`` answered no or raised ``EOFError``); 2 no file given, or it cannot be read.
     """
     catalog = Catalog.load()
     lang = catalog.normalise(config.bot.language)
@@ -165,6 +178,13 @@ def run_import(
         except OSError:
             say(err, catalog.t(lang, "excel.cli.no_file", path=str(path)))
             return 2
+        if isinstance(result, ImportPlan):
+            code = normalise_text(unit).upper() if unit else None
+            resolved = imports.resolve(services, result, default=code)
+            if isinstance(resolved, UnresolvedUnits):
+                say(err, _unresolved_text(catalog, lang, resolved))
+                return 1
+            result = resolved
         preview = (
             imports.preview(services, result, None) if isinstance(result, ImportPlan) else result
         )
@@ -199,6 +219,22 @@ def run_import(
             return 1
         say(out, excel_text.result_text(catalog, lang, outcome, file_name=path.name))
     return 0
+
+
+def _unresolved_text(catalog: Catalog, lang: str, unresolved: UnresolvedUnits) -> Html:
+    first = unresolved.names[0]
+    units = catalog.plain(lang, "excel.list_sep").join(
+        f"{u.code} {u.name}" for u in unresolved.registered[:20]
+    ) or catalog.plain(lang, "intake.unit.none")
+    if first.name:
+        return catalog.t(
+            lang,
+            "intake.unit.cli_refused",
+            name=excel_text.clip(first.name, 40),
+            items=first.items,
+            units=units,
+        )
+    return catalog.t(lang, "intake.unit.cli_refused_unnamed", items=first.items, units=units)
 
 
 def run_export(

@@ -8,26 +8,51 @@ shell import. Both are blocking.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import astuple
 
 from app.services import Services
 from ledger.calendar import local_date
 from ledger.model import Person
-from storage.ledger_import import ImportOutcome, apply_plan, preview_import
+from storage.ledger_import import (
+    ImportOutcome,
+    UnresolvedUnits,
+    apply_plan,
+    preview_import,
+    resolve_units,
+)
 from storage.xlsx_import import ImportErrors, ImportPlan, read_ledger
 
 
 def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
-    """``read_ledger`` with today's date in the configured zone, the working-day calendar and
-    the configured categories. Blocking: call it on a worker thread."""
+    """``read_ledger`` (.xlsx, .xls, .docx) with today's date in the configured zone, the
+    working-day calendar, the configured categories, default category and 立行立改 days.
+    Blocking: call it on a worker thread."""
     today = local_date(services.clock.now(), services.config.tz)
     calendar = services.calendar
+    workflow = services.config.workflow
     return read_ledger(
         source,
         today=today,
         add_workdays=lambda start, n: astuple(calendar.add_workdays(start, n)),
         categories=services.rules.categories,
+        default_category=workflow.default_category,
+        immediate_days=workflow.immediate_days,
     )
+
+
+def resolve(
+    services: Services,
+    plan: ImportPlan,
+    *,
+    chosen: Mapping[str, str] | None = None,
+    default: str | None = None,
+) -> ImportPlan | UnresolvedUnits:
+    """Give every row the file names by a unit name (or by none) a unit code: a registered
+    unit whose name matches, ``chosen`` (name → code), else ``default`` (the caption's or
+    ``--unit``'s); what is left comes back as ``UnresolvedUnits`` to ask about."""
+    registered = services.store.registry.list_units()
+    return resolve_units(plan, registered, chosen=chosen, default=default)
 
 
 def preview(
@@ -55,4 +80,4 @@ def import_plan(
     )
 
 
-__all__ = ["import_plan", "preview", "read_workbook"]
+__all__ = ["import_plan", "preview", "read_workbook", "resolve"]

@@ -21,6 +21,8 @@ Verbs in use (the module that handles each is in brackets):
   or by a card button (confirm)
 - ``ph:<phrase>`` a phrase offered under "没太明白" (``open``, ``overdue``, ``due``, ``todo``,
   ``sign``, ``verify``, ``units``, ``help``; phrases)
+- ``iu:<token>:<n>:<CODE>`` the unit of the n-th unit name a 台账 upload gave (excel: pick a
+  registered unit, or create one under a proposed code)
 - ``lang:<zh|en>`` choose the language (start; the /lang buttons)
 - ``inv:<CODE>:<contact|leader>`` make an invitation (people; under /newunit's answer)
 - ``sv:<CODE>:<token>:x<answers>[:ok|:note]`` answer a 满意度测评 (survey; anyone holding the

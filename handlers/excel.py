@@ -56,10 +56,10 @@ from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, for_roles, send
 from handlers.queries import ALL, private_only, resolve_scope
 from ledger.calendar import local_date
-from ledger.dates import normalise_item_id
-from ledger.model import Role, Unit
+from ledger.dates import normalise_item_id, normalise_text
+from ledger.model import Role, Unit, valid_unit_code
 from locales import Catalog, Html
-from storage.ledger_import import ImportRefused
+from storage.ledger_import import ImportOutcome, ImportRefused, UnresolvedUnits
 from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,16 @@ PENDING_TTL = timedelta(minutes=30)
 TOKEN_PREFIX = "imp"  # ok:imp… / no:imp… are this module's; other confirmations differ
 YES = frozenset({"y", "yes", "是", "确认", "好"})  # answers to the shell's "import it?"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLS_MIME = "application/vnd.ms-excel"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# What a 台账 arrives as: .xlsx, .xls (Excel 97–2003, WPS) and a .docx 整改方案 whose annex
+# is the 台账 table.
+LEDGER_SUFFIXES = frozenset({".xlsx", ".xls", ".docx"})
+LEDGER_MIMES = frozenset({XLSX_MIME, XLS_MIME, DOCX_MIME})
 # Spreadsheets we do not read: refused before download, with how to convert them.
-OTHER_SHEETS = frozenset({".xls", ".xlsm", ".xlsb", ".xltx", ".csv", ".ods", ".et", ".ett"})
+OTHER_SHEETS = frozenset({".xlsm", ".xlsb", ".xltx", ".csv", ".ods", ".et", ".ett"})
 OTHER_SHEET_MIMES = frozenset(
     {
-        "application/vnd.ms-excel",
         "application/vnd.ms-excel.sheet.macroenabled.12",
         "application/vnd.oasis.opendocument.spreadsheet",
         "text/csv",
@@ -103,6 +108,13 @@ def units_of(who: Who, requested: str | None) -> list[Unit]:
     return [unit] if unit is not None else []
 
 
+def caption_unit(caption: str | None) -> str | None:
+    """The unit code a ledger's caption names (``DL`` / ``dl 东岭县局``), or None."""
+    words = normalise_text(caption or "").split(" ", 1)
+    code = words[0].upper() if words and words[0] else ""
+    return code if valid_unit_code(code) else None
+
+
 # --------------------------------------------------------------------------- pending imports
 
 
@@ -115,6 +127,10 @@ class Pending:
     plan: ImportPlan
     file_name: str
     expires: datetime
+    # while units are being picked: the plan as read, and the unit chosen for each name
+    raw: ImportPlan | None = None
+    chosen: tuple[tuple[str, str], ...] = ()
+    asked: tuple[str, ...] = ()  # the unit names the last question offered, by index
 
 
 def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Pending]:
@@ -124,7 +140,12 @@ def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Pending]:
 
 
 def _remember(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, plan: ImportPlan, name: str, now: datetime
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    plan: ImportPlan,
+    name: str,
+    now: datetime,
+    **picking: Any,
 ) -> str:
     """Keep ``plan`` for ``user_id`` under a fresh token, dropping expired plans and the
     user's previous one (its buttons then answer "expired")."""
@@ -133,7 +154,7 @@ def _remember(
         if old.expires <= now or old.user_id == user_id:
             del pending[token]
     token = TOKEN_PREFIX + secrets.token_urlsafe(16)
-    pending[token] = Pending(token, user_id, plan, name, now + PENDING_TTL)
+    pending[token] = Pending(token, user_id, plan, name, now + PENDING_TTL, **picking)
     return token
 
 
@@ -164,8 +185,11 @@ def _suffix(name: str | None) -> str:
 
 
 def _is_xlsx(name: str | None, mime: str | None) -> bool:
-    return _suffix(name) == ".xlsx" or (
-        (mime or "").lower() == XLSX_MIME and not _is_other_sheet(name, None)
+    """A file the importer reads (.xlsx, .xls, .docx: by name, else by MIME type)."""
+    return _suffix(name) in LEDGER_SUFFIXES or (
+        (mime or "").lower() in LEDGER_MIMES
+        and not _is_other_sheet(name, None)
+        and _suffix(name) in ("", ".xlsx", ".xls", ".docx")
     )
 
 
@@ -204,25 +228,48 @@ async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who
 
     services = who.services
     result = await asyncio.to_thread(read_workbook, services, buffer.getvalue())
-    if isinstance(result, ImportPlan):
-        preview = await asyncio.to_thread(imports.preview, services, result, who.person)
-    else:
-        preview = result
+    if isinstance(result, ImportErrors):
+        head = "excel.import.refused_head"
+        catalog = services.catalog
+        await send(
+            update, excel_text.issues_text(catalog, who.lang, result, file_name=name, head=head)
+        )
+        return
+    resolved = imports.resolve(services, result, default=caption_unit(message.caption))
+    if isinstance(resolved, UnresolvedUnits):
+        await _ask_units(update, context, who, result, (), resolved, name)
+        return
+    await _preview(update, context, who, resolved, name, edit=False)
+
+
+async def _preview(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    plan: ImportPlan,
+    name: str,
+    *,
+    edit: bool,
+) -> None:
+    """Meet ``plan`` (every unit known) with the ledgers and show the preview with 确认/取消,
+    or the rows the ledger refuses."""
+    services = who.services
+    preview = await asyncio.to_thread(imports.preview, services, plan, who.person)
     catalog = services.catalog
+    reply = edit_or_send if edit else send
     if isinstance(preview, ImportErrors):
         head = "excel.import.refused_head"
-        await send(
+        await reply(
             update, excel_text.issues_text(catalog, who.lang, preview, file_name=name, head=head)
         )
         return
-    assert isinstance(result, ImportPlan)
     text = excel_text.preview_text(
-        catalog, who.lang, result, preview, file_name=name, minutes=_minutes()
+        catalog, who.lang, plan, preview, file_name=name, minutes=_minutes()
     )
     if not preview.changes_anything:
-        await send(update, text)
+        await reply(update, text)
         return
-    token = _remember(context, who.user.id, result, name, services.clock.now())
+    token = _remember(context, who.user.id, plan, name, services.clock.now())
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -231,7 +278,93 @@ async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who
             ]
         ]
     )
-    await send(update, text, keyboard)
+    await reply(update, text, keyboard)
+
+
+UNIT_BUTTONS = 8  # registered units offered per unresolved name
+
+
+async def _ask_units(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    raw: ImportPlan,
+    chosen: tuple[tuple[str, str], ...],
+    unresolved: UnresolvedUnits,
+    name: str,
+    *,
+    edit: bool = False,
+) -> None:
+    """Ask which unit the first unresolved name is: a button per registered unit (the first
+    few) and one to create it under the proposed code. Nothing is written until 确认."""
+    first = unresolved.names[0]
+    asked = tuple(n.name for n in unresolved.names)
+    token = _remember(
+        context,
+        who.user.id,
+        raw,
+        name,
+        who.services.clock.now(),
+        raw=raw,
+        chosen=chosen,
+        asked=asked,
+    )
+    lines = [who.t("intake.unit.head", file=excel_text.clip(name))]
+    if first.name:
+        lines.append(
+            who.t("intake.unit.name_line", name=excel_text.clip(first.name, 40), items=first.items)
+        )
+        create = who.plain(
+            "intake.unit.create", code=first.proposed, name=excel_text.clip(first.name, 20)
+        )
+    else:
+        lines.append(who.t("intake.unit.no_name", items=first.items))
+        create = who.plain("intake.unit.create_unnamed", code=first.proposed)
+    example = unresolved.registered[0].code if unresolved.registered else first.proposed
+    lines.append(who.t("intake.unit.hint", example=example))
+    rows = [
+        [button(f"{u.code} {excel_text.clip(u.name, 20)}", "iu", token, 0, u.code)]
+        for u in unresolved.registered[:UNIT_BUTTONS]
+    ]
+    rows.append([button(create, "iu", token, 0, first.proposed)])
+    rows.append([button(who.plain("excel.button.cancel"), "no", token)])
+    reply = edit_or_send if edit else send
+    await reply(update, Html("\n".join(lines)), InlineKeyboardMarkup(rows))
+
+
+@for_roles(Role.INSPECTOR)
+async def on_unit_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """``iu:<token>:<n>:<CODE>``: the unit of the n-th name asked about; then the next
+    question, or the preview once every unit is known."""
+    query = update.callback_query
+    assert query is not None
+    data = parse(query.data)
+    now = who.services.clock.now()
+    pending = _pending(context)
+    waiting = pending.get(data.args[0]) if data is not None and len(data.args) == 3 else None
+    fits = (
+        waiting is not None
+        and waiting.raw is not None
+        and waiting.user_id == who.user.id
+        and waiting.expires > now
+        and data is not None
+        and data.args[1].isdigit()
+        and int(data.args[1]) < len(waiting.asked)
+        and valid_unit_code(data.args[2])
+    )
+    if not fits or waiting is None or waiting.raw is None or data is None:
+        await query.answer(who.plain("excel.toast.stale", minutes=_minutes()), show_alert=True)
+        return
+    del pending[waiting.token]
+    await query.answer()
+    chosen = (*waiting.chosen, (waiting.asked[int(data.args[1])], data.args[2]))
+    resolved = imports.resolve(who.services, waiting.raw, chosen=dict(chosen))
+    if isinstance(resolved, UnresolvedUnits):
+        await _ask_units(
+            update, context, who, waiting.raw, chosen, resolved, waiting.file_name, edit=True
+        )
+        return
+    await _preview(update, context, who, resolved, waiting.file_name, edit=True)
 
 
 @for_roles(Role.INSPECTOR)
@@ -252,6 +385,9 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, who: W
     del pending[waiting.token]  # before any await: a second press finds nothing
     assert data is not None
     catalog = services.catalog
+    if data.verb == "ok" and waiting.raw is not None:  # units not chosen yet: nothing to do
+        await query.answer(who.plain("excel.toast.stale", minutes=_minutes()), show_alert=True)
+        return
     if data.verb == "no":
         await query.answer(who.plain("excel.toast.cancelled"))
         text = who.t("excel.result.cancelled", file=excel_text.clip(waiting.file_name))
@@ -278,8 +414,23 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE, who: W
         outcome.updated,
     )
     await edit_or_send(
-        update, excel_text.result_text(catalog, who.lang, outcome, file_name=waiting.file_name)
+        update,
+        excel_text.result_text(catalog, who.lang, outcome, file_name=waiting.file_name),
+        _invite_buttons(who, outcome),
     )
+
+
+def _invite_buttons(who: Who, outcome: ImportOutcome) -> InlineKeyboardMarkup | None:
+    """After an import that created units: invite each one's contact and leader."""
+    rows = [
+        [
+            button(who.plain(f"intake.result.button_{role}", code=u.code), "inv", u.code, role)
+            for role in ("contact", "leader")
+        ]
+        for u in outcome.units
+        if u.new_unit
+    ][:UNIT_BUTTONS]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 # --------------------------------------------------------------------------- export
@@ -338,6 +489,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(uploads, on_upload))
     app.add_handler(
         CallbackQueryHandler(on_decision, pattern=rf"^(ok|no):{TOKEN_PREFIX}[A-Za-z0-9_-]*$")
+    )
+    app.add_handler(
+        CallbackQueryHandler(on_unit_pick, pattern=rf"^iu:{TOKEN_PREFIX}[A-Za-z0-9_-]*:")
     )
     app.add_handler(CommandHandler("export", export_command))
 

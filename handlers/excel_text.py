@@ -253,6 +253,7 @@ def preview_text(
                 sheets=_skipped(catalog, lang, summary.skipped_sheets),
             )
         )
+    lines.extend(intake_lines(catalog, lang, plan))
     if not outcome.changes_anything:
         lines.append(catalog.t(lang, "excel.preview.nothing"))
         return Html("\n".join(lines))
@@ -263,29 +264,102 @@ def preview_text(
     return Html("\n".join(lines))
 
 
-def result_text(catalog: Catalog, lang: str, outcome: ImportOutcome, *, file_name: str) -> Html:
-    """What a confirmed import did."""
-    return Html(
-        "\n".join(
-            [
-                catalog.t(lang, "excel.result.done", file=clip(file_name)),
-                catalog.t(
-                    lang,
-                    "excel.result.counts",
-                    units=outcome.units_created,
-                    created=outcome.created,
-                    updated=outcome.updated,
-                    unchanged=outcome.unchanged,
-                ),
-                catalog.t(lang, "excel.result.next"),
-            ]
+SAMPLE_LINES = 5  # readings, skipped rows shown in a preview (then a count)
+
+
+def intake_lines(catalog: Catalog, lang: str, plan: ImportPlan) -> list[Html]:
+    """What the preview says about how the file was read (issue 10): categories found (and
+    the default given), how deadline texts were read, measures per problem, columns not
+    imported, rows skipped."""
+    summary = plan.summary
+    sep = catalog.plain(lang, "excel.list_sep")
+    lines: list[Html] = []
+    if summary.categories:
+        shown = sep.join(clip(c, 30) for c in summary.categories[:UNIT_LINES])
+        lines.append(catalog.t(lang, "intake.preview.categories", categories=shown))
+    if summary.own_categories:
+        shown = sep.join(clip(c, 30) for c in summary.own_categories[:UNIT_LINES])
+        lines.append(catalog.t(lang, "intake.preview.own_categories", categories=shown))
+    if summary.default_category:
+        default = next((d.category for d in plan.drafts if d.category_default), "")
+        lines.append(
+            catalog.t(
+                lang,
+                "intake.preview.default_category",
+                count=summary.default_category,
+                category=clip(default, 30),
+            )
         )
-    )
+    if summary.readings:
+        shown = sep.join(clip(r, 40) for r in summary.readings[:SAMPLE_LINES])
+        lines.append(catalog.t(lang, "intake.preview.readings", readings=shown))
+    if summary.several_measures:
+        lines.append(
+            catalog.t(
+                lang,
+                "intake.preview.measures",
+                measures=summary.measures,
+                several=summary.several_measures,
+            )
+        )
+    if summary.not_imported:
+        columns = sep.join(
+            catalog.plain(
+                lang,
+                f"intake.preview.not_imported_{c.reason}",
+                header=clip(c.header, 30),
+                fields=catalog.plain(lang, "intake.preview.or").join(
+                    _field(catalog, lang, f) for f in c.fields
+                ),
+            )
+            for c in summary.not_imported[:UNIT_LINES]
+        )
+        lines.append(catalog.t(lang, "intake.preview.not_imported", columns=columns))
+    if summary.skipped_rows:
+        rows = sep.join(
+            catalog.plain(
+                lang,
+                "intake.preview.skipped_row",
+                sheet=clip(r.sheet, 20),
+                row=r.row,
+                reason=catalog.plain(lang, f"intake.preview.reason_{r.reason}"),
+                text=clip(r.text, 30),
+            )
+            for r in summary.skipped_rows[:SAMPLE_LINES]
+        )
+        lines.append(catalog.t(lang, "intake.preview.skipped_rows", rows=rows))
+        more = len(summary.skipped_rows) - SAMPLE_LINES
+        if more > 0:
+            lines.append(catalog.t(lang, "intake.preview.more_rows", count=more))
+    return lines
+
+
+def result_text(catalog: Catalog, lang: str, outcome: ImportOutcome, *, file_name: str) -> Html:
+    """What a confirmed import did; for each unit it created, the next step (invite its
+    contact and leader)."""
+    lines = [
+        catalog.t(lang, "excel.result.done", file=clip(file_name)),
+        catalog.t(
+            lang,
+            "excel.result.counts",
+            units=outcome.units_created,
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+        ),
+    ]
+    for unit in [u for u in outcome.units if u.new_unit][:UNIT_LINES]:
+        lines.append(
+            catalog.t(lang, "intake.result.invite", code=unit.code, name=clip(unit.name, 30))
+        )
+    lines.append(catalog.t(lang, "excel.result.next"))
+    return Html("\n".join(lines))
 
 
 __all__ = [
     "ISSUE_LINES",
     "clip",
+    "intake_lines",
     "issue_text",
     "issues_text",
     "preview_text",

@@ -147,8 +147,28 @@ class ExtensionRequest:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One 整改措施 of a problem that has several (one row each in the 台账), with its own
+    责任人, 责任部门 and 时限: a date, or ``long_term`` (长期坚持). ``wording`` keeps the 时限
+    as the file wrote it when that was not a plain date (``立行立改``, ``12月底前``)."""
+
+    text: str
+    owner: str = ""
+    department: str = ""
+    deadline: date | None = None
+    long_term: bool = False
+    wording: str = ""
+
+
+@dataclass(frozen=True)
 class Item:
-    """One row of the 台账."""
+    """One problem of the 台账 (one row, or several rows when it has several measures).
+
+    ``measure_list`` is empty for an item with one measure (its text in ``measures``); with
+    several, it holds each and ``measures``/``owner``/``department`` hold their joined texts
+    while ``deadline`` is the latest dated one (see :func:`ledger.workflow.measure_summary`).
+    ``note`` keeps what the 台账 said beside the fields (备注, columns not imported as fields).
+    """
 
     id: str
     unit: str
@@ -170,6 +190,8 @@ class Item:
     withdrawn_reason: str = ""
     source_ref: str = ""  # e.g. the 序号 in an imported spreadsheet, for idempotent re-import
     extension: ExtensionRequest | None = None  # 申请延期 waiting for the inspectors
+    measure_list: tuple[Measure, ...] = ()
+    note: str = ""
 
     @property
     def last_progress(self) -> ProgressNote | None:
@@ -262,6 +284,21 @@ def evidence_from_dict(d: dict[str, Any]) -> Evidence:
     )
 
 
+def measure_from_dict(d: dict[str, Any]) -> Measure:
+    """A stored measure; raises KeyError/TypeError/ValueError when malformed."""
+    text = d["text"]
+    if not isinstance(text, str):
+        raise TypeError("measure text is not text")
+    return Measure(
+        text=text,
+        owner=str(d.get("owner", "")),
+        department=str(d.get("department", "")),
+        deadline=_d(d.get("deadline")),
+        long_term=bool(d.get("long_term", False)),
+        wording=str(d.get("wording", "")),
+    )
+
+
 def item_from_dict(d: dict[str, Any]) -> Item:
     created = _dt(d["created_at"])
     assert created is not None
@@ -296,6 +333,8 @@ def item_from_dict(d: dict[str, Any]) -> Item:
         closed_at=_dt(d.get("closed_at")),
         withdrawn_reason=d.get("withdrawn_reason", ""),
         source_ref=d.get("source_ref", ""),
+        measure_list=tuple(measure_from_dict(m) for m in d.get("measure_list", [])),
+        note=d.get("note", ""),
         extension=_extension(d.get("extension")),
     )
 
@@ -337,6 +376,7 @@ __all__ = [
     "ExtensionRequest",
     "Item",
     "Light",
+    "Measure",
     "Person",
     "ProgressNote",
     "Role",
@@ -347,6 +387,7 @@ __all__ = [
     "evidence_from_dict",
     "item_from_dict",
     "make_item_id",
+    "measure_from_dict",
     "person_from_dict",
     "replace",
     "require_aware",

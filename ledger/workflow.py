@@ -63,12 +63,14 @@ from ledger.model import (
     Evidence,
     ExtensionRequest,
     Item,
+    Measure,
     Person,
     ProgressNote,
     Role,
     Status,
     Verification,
     make_item_id,
+    measure_from_dict,
     require_aware,
     valid_unit_code,
 )
@@ -77,7 +79,9 @@ from ledger.rules import Rules
 SYSTEM_ACTOR_ID = 0  # ``Event.by`` of items created by the shell import (no Telegram user)
 MAX_TEXT_LEN = 2000  # progress notes, reasons, notes; longer input raises InvalidValue
 MAX_FIELD_LEN = 4000  # item fields (problem, measures …)
-EDITABLE_FIELDS = ("category", "problem", "measures", "leader", "department", "owner")
+EDITABLE_FIELDS = ("category", "problem", "measures", "leader", "department", "owner", "note")
+MEASURE_LIST = "measure_list"  # edited by a 台账 re-import only: a list of measure dicts
+MAX_MEASURES = 50  # measures of one problem
 """The 台账 text fields an ``edit`` event may change (the deadline has ``set_deadline``)."""
 
 _S = Status
@@ -204,7 +208,7 @@ def decide(
     deadline: date | None = None,
     long_term: bool = False,
     evidence: NewEvidence | None = None,
-    changes: Mapping[str, str] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> Event:
     """Validate ``actor`` taking ``action`` on ``item`` at ``now``; return the event.
 
@@ -359,11 +363,17 @@ def _evidence_data(item: Item, evidence: NewEvidence | None) -> dict[str, Any]:
     }
 
 
-def _edit_data(item: Item, changes: Mapping[str, str] | None, rules: Rules) -> dict[str, Any]:
+def _edit_data(item: Item, changes: Mapping[str, object] | None, rules: Rules) -> dict[str, Any]:
     if not isinstance(changes, Mapping):
         raise InvalidValue("changes missing", field="changes", problem="missing")
     data: dict[str, Any] = {}
     for name, value in changes.items():
+        if name == MEASURE_LIST:
+            new_list = [_enc_measure(m) for m in _measures(value)]
+            old_list = [_enc_measure(m) for m in item.measure_list]
+            if new_list != old_list:
+                data[name] = {"old": old_list, "new": new_list}
+            continue
         if name not in EDITABLE_FIELDS:
             raise InvalidValue("not an editable field", field=str(name), problem="unknown")
         required = name in ("problem", "category")
@@ -376,6 +386,55 @@ def _edit_data(item: Item, changes: Mapping[str, str] | None, rules: Rules) -> d
     if not data:
         raise InvalidValue("nothing changes", field="changes", problem="unchanged")
     return data
+
+
+def _measures(value: object) -> tuple[Measure, ...]:
+    """Measures checked as item fields are (texts stripped, bounded)."""
+    if not isinstance(value, tuple | list) or len(value) > MAX_MEASURES:
+        raise InvalidValue("bad measures", field="measures", problem="type")
+    found: list[Measure] = []
+    for m in value:
+        if not isinstance(m, Measure):
+            raise InvalidValue("bad measure", field="measures", problem="type")
+        if m.long_term == (m.deadline is not None) and (m.long_term or m.deadline is not None):
+            raise InvalidValue("deadline and long-term", field="deadline", problem="both")
+        found.append(
+            Measure(
+                text=_text(m.text, "measures", required=False, limit=MAX_FIELD_LEN),
+                owner=_text(m.owner, "owner", required=False, limit=MAX_FIELD_LEN),
+                department=_text(m.department, "department", required=False, limit=MAX_FIELD_LEN),
+                deadline=m.deadline,
+                long_term=m.long_term,
+                wording=_text(m.wording, "deadline", required=False),
+            )
+        )
+    return tuple(found)
+
+
+def _enc_measure(m: Measure) -> dict[str, Any]:
+    return {
+        "text": m.text,
+        "owner": m.owner,
+        "department": m.department,
+        "deadline": _iso(m.deadline),
+        "long_term": m.long_term,
+        "wording": m.wording,
+    }
+
+
+def measure_summary(measures: Sequence[Measure]) -> dict[str, Any]:
+    """The item fields several measures give (DESIGN: one problem, several measures):
+    ``measures`` their texts numbered one per line, ``owner`` and ``department`` their
+    distinct values joined with "、", ``deadline`` the latest dated one — or ``long_term``
+    when none is dated (a 长期坚持 measure beside dated ones stays long-term in the list)."""
+    dated = [m.deadline for m in measures if m.deadline is not None]
+    return {
+        "measures": "\n".join(f"{i}. {m.text}" for i, m in enumerate(measures, 1) if m.text),
+        "owner": "、".join(dict.fromkeys(m.owner for m in measures if m.owner)),
+        "department": "、".join(dict.fromkeys(m.department for m in measures if m.department)),
+        "deadline": max(dated) if dated else None,
+        "long_term": not dated and any(m.long_term for m in measures),
+    }
 
 
 # --------------------------------------------------------------------------- create
@@ -397,6 +456,8 @@ def create_item(
     owner: str = "",
     measures: str = "",
     source_ref: str = "",
+    measure_list: Sequence[Measure] = (),
+    note: str = "",
 ) -> tuple[Item, Event]:
     """A new ``open`` item ``<unit>-<seq:03d>`` and its ``create`` event (``Event.seq`` 1).
 
@@ -405,7 +466,8 @@ def create_item(
     :data:`SYSTEM_ACTOR_ID`); anyone else raises ``NotAllowed(action="create", role)``.
     Checks: unit code, ``category`` in ``rules.categories``, non-empty ``problem``, exactly one
     of ``deadline`` / ``long_term`` — each failure an ``InvalidValue(field, problem)``.
-    ``Event.data`` holds every field (``deadline`` as ISO), plus ``via``: ``"chat"``|``"import"``.
+    ``Event.data`` holds every field (``deadline`` as ISO), plus ``via``: ``"chat"``|``"import"``;
+    ``measure_list`` and ``note`` only when given (older events have neither).
     """
     require_aware(now, "now")
     if actor is not None and actor.role is not Role.INSPECTOR:
@@ -431,6 +493,10 @@ def create_item(
         "source_ref": _text(source_ref, "source_ref", required=False),
         "via": "import" if actor is None else "chat",
     }
+    if measure_list:
+        data["measure_list"] = [_enc_measure(m) for m in _measures(measure_list)]
+    if note:
+        data["note"] = _text(note, "note", required=False, limit=MAX_FIELD_LEN)
     event = Event(
         item_id=make_item_id(unit, seq),
         seq=1,
@@ -499,6 +565,8 @@ def _apply(item: Item | None, action: Action, event: Event) -> Item:
             deadline=_undate(d.get("deadline")),
             long_term=bool(d.get("long_term", False)),
             source_ref=d.get("source_ref", ""),
+            measure_list=tuple(measure_from_dict(m) for m in d.get("measure_list", [])),
+            note=d.get("note", ""),
         )
     changes: dict[str, Any] = {"status": event.after}
     if action is Action.PROGRESS:
@@ -551,6 +619,12 @@ def _apply(item: Item | None, action: Action, event: Event) -> Item:
         if not d:
             raise ValueError("an edit changes nothing")
         for name, change in d.items():
+            if name == MEASURE_LIST:
+                old = [_enc_measure(m) for m in item.measure_list]
+                if old != change["old"]:
+                    raise ValueError("edit of the measures does not fit the item")
+                changes[name] = tuple(measure_from_dict(m) for m in change["new"])
+                continue
             if name not in EDITABLE_FIELDS or getattr(item, name) != change["old"]:
                 raise ValueError(f"edit of {name!r} does not fit the item")
             if not isinstance(change["new"], str):
@@ -572,7 +646,7 @@ def act(
     deadline: date | None = None,
     long_term: bool = False,
     evidence: NewEvidence | None = None,
-    changes: Mapping[str, str] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> tuple[Item, Event]:
     """:func:`decide` then :func:`apply_event`: ``(new item, event)``; raises as ``decide``."""
     event = decide(
@@ -652,6 +726,8 @@ def status_since(events: Sequence[Event]) -> datetime | None:
 __all__ = [
     "EDGES",
     "EDITABLE_FIELDS",
+    "MEASURE_LIST",
+    "measure_summary",
     "MAX_FIELD_LEN",
     "MAX_TEXT_LEN",
     "SYSTEM_ACTOR_ID",

@@ -49,19 +49,32 @@ duplicates. Units registered before such a failure stay (empty until the re-impo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ledger.access import Action
+from ledger.dates import normalise_item_id
 from ledger.errors import InvalidTransition, InvalidValue, NotAllowed
-from ledger.model import Event, Item, Person, Role, Status, Unit, split_item_id
+from ledger.model import (
+    Event,
+    Item,
+    Measure,
+    Person,
+    Role,
+    Status,
+    Unit,
+    split_item_id,
+    valid_unit_code,
+)
 from ledger.rules import Rules
 from ledger.workflow import (
     EDITABLE_FIELDS,
+    MEASURE_LIST,
     SYSTEM_ACTOR_ID,
     apply_event,
     create_item,
@@ -78,6 +91,8 @@ from storage.xlsx_import import (
     ImportPlan,
     IssueCode,
     ItemDraft,
+    make_plan,
+    normalise_unit_name,
 )
 
 IMPORT_REASON = "台账导入更新"
@@ -159,13 +174,123 @@ def import_reason(source: str = "") -> str:
     return f"{IMPORT_REASON}（{name}）" if name else IMPORT_REASON
 
 
+# --------------------------------------------------------------------------- units by name
+
+
+@dataclass(frozen=True)
+class UnitName:
+    """A unit the file names without a code (``name`` "" when it names none), how many
+    problems it holds, and the code proposed for creating it."""
+
+    name: str
+    items: int
+    proposed: str
+
+
+@dataclass(frozen=True)
+class UnresolvedUnits:
+    """Units the file names that match no registered unit: the caller asks which unit each
+    is (chat: buttons to pick one or create it under ``proposed``; shell: ``--unit CODE``)."""
+
+    names: tuple[UnitName, ...]
+    registered: tuple[Unit, ...]
+
+
+def propose_code(taken: Iterable[str]) -> str:
+    """A free unit code for a new unit named only in a file: ``U01``, ``U02`` …"""
+    used = set(taken)
+    n = 1
+    while f"U{n:02d}" in used:
+        n += 1
+    return f"U{n:02d}"
+
+
+def resolve_units(
+    plan: ImportPlan,
+    registered: Sequence[Unit],
+    *,
+    chosen: Mapping[str, str] | None = None,
+    default: str | None = None,
+) -> ImportPlan | UnresolvedUnits:
+    """Give every draft whose unit the file names only by name (``ItemDraft.unit_name``) a
+    unit code: the one ``chosen`` maps the name to (an existing unit, or a new one under a
+    valid code: created by the import with that name), else the registered unit whose name
+    matches (with or without 中共 / 党组 / 党委 / 党支部, full-width or not), else
+    ``default`` (the caption's or ``--unit``'s code). A name is never an error: what is left
+    comes back as ``UnresolvedUnits`` for the caller to ask about."""
+    chosen = dict(chosen or {})
+    if not any(not d.unit for d in plan.drafts):
+        return plan
+    by_code = {u.code: u for u in registered}
+    by_name: dict[str, Unit] = {}
+    for unit in registered:
+        by_name.setdefault(normalise_unit_name(unit.name), unit)
+    codes: dict[str, str] = {}
+    open_names: dict[str, int] = {}
+    for draft in plan.drafts:
+        if draft.unit:
+            continue
+        name = draft.unit_name
+        code = chosen.get(name)
+        if code is None and name:
+            match = by_name.get(normalise_unit_name(name))
+            code = match.code if match is not None else None
+        if code is None:
+            code = default
+        if code is None or not valid_unit_code(code):
+            open_names[name] = open_names.get(name, 0) + 1
+        else:
+            codes[name] = code
+    if open_names:
+        taken = {*by_code, *(u.code for u in plan.units), *codes.values()}
+        names: list[UnitName] = []
+        for name, count in open_names.items():
+            proposed = propose_code(taken)
+            taken.add(proposed)
+            names.append(UnitName(name, count, proposed))
+        return UnresolvedUnits(tuple(names), tuple(registered))
+    units = {u.code: u for u in plan.units}
+    drafts: list[ItemDraft] = []
+    for draft in plan.drafts:
+        if draft.unit:
+            drafts.append(draft)
+            continue
+        code = codes[draft.unit_name]
+        if code not in units:
+            known = by_code.get(code)
+            units[code] = known or Unit(code, draft.unit_name or code)
+        item_id = normalise_item_id(draft.source_ref)
+        own = item_id if item_id and item_id.startswith(code + "-") else None
+        drafts.append(dataclasses.replace(draft, unit=code, item_id=own))
+    summary = plan.summary
+    return make_plan(
+        tuple(units.values()),
+        tuple(drafts),
+        skipped_sheets=summary.skipped_sheets,
+        skipped_rows=summary.skipped_rows,
+        not_imported=summary.not_imported,
+        readings=summary.readings,
+        structure_rows=summary.structure_rows,
+    )
+
+
+def _rules_for(plan: ImportPlan, rules: Rules) -> Rules:
+    """``rules`` allowing the categories the file gives beside the configured ones (section
+    rows name categories in the office's words: ``贯彻落实党的路线方针政策方面``)."""
+    extra = tuple(c for c in plan.summary.own_categories if c and c not in rules.categories)
+    if not extra:
+        return rules
+    return dataclasses.replace(rules, categories=(*rules.categories, *extra))
+
+
 def preview_import(
     store: Store, plan: ImportPlan, *, actor: Person | None, now: datetime, rules: Rules
 ) -> ImportOutcome | ImportErrors:
     """What :func:`apply_plan` would do now, or the rows it would refuse. Reads only."""
     _check_actor(actor)
+    _check_resolved(plan)
     known = {u.code: u for u in store.registry.list_units()}
-    work = _Work(plan, actor, now, rules, import_reason())
+    work = _Work(plan, actor, now, _rules_for(plan, rules), import_reason())
     for unit, drafts in work.units():
         if unit.code in known:
             ledger = store.ledger(unit.code)
@@ -194,6 +319,8 @@ def apply_plan(
     storage errors propagate.
     """
     _check_actor(actor)
+    _check_resolved(plan)
+    rules = _rules_for(plan, rules)
     with _IMPORT_LOCK, contextlib.ExitStack() as stack:
         known = {u.code: u for u in store.registry.list_units()}
         txs: dict[str, Transaction] = {}
@@ -247,6 +374,11 @@ def _check_actor(actor: Person | None) -> None:
         raise NotAllowed(action=str(Action.CREATE), role=str(actor.role))
 
 
+def _check_resolved(plan: ImportPlan) -> None:
+    if any(not d.unit for d in plan.drafts):
+        raise ValueError("resolve_units first: a draft has no unit code")
+
+
 def _raise_if(errors: ImportErrors | None) -> None:
     if errors is not None:
         raise ImportRefused(errors)
@@ -263,6 +395,35 @@ def _history(ledger: Ledger | None) -> Callable[[str], int]:
     if ledger is None:
         return lambda _item_id: 1
     return lambda item_id: len(ledger.events(item_id)) + 1
+
+
+def _kept_deadlines(new: Sequence[Measure], old: Sequence[Measure]) -> tuple[Measure, ...]:
+    """``new``, where a measure whose 时限 wording is the stored one's (``立行立改``,
+    ``12月底前``: read relative to the day of import) keeps the stored date: re-importing the
+    same file later must not move it."""
+    kept: list[Measure] = []
+    for index, measure in enumerate(new):
+        before = old[index] if index < len(old) else None
+        if before is not None and measure.wording and measure.wording == before.wording:
+            measure = dataclasses.replace(
+                measure, deadline=before.deadline, long_term=before.long_term
+            )
+        kept.append(measure)
+    return tuple(kept)
+
+
+def _measures_written(measures: Sequence[Measure]) -> list[tuple[object, ...]]:
+    return [
+        (
+            _as_written(m.text),
+            _as_written(m.owner),
+            _as_written(m.department),
+            m.deadline,
+            m.long_term,
+            m.wording,
+        )
+        for m in measures
+    ]
 
 
 def _as_written(text: str) -> str:
@@ -420,6 +581,8 @@ class _Work:
                 owner=draft.owner,
                 measures=draft.measures,
                 source_ref=draft.source_ref,
+                measure_list=draft.measure_list,
+                note=draft.note,
             )
             events = [event]
             if draft.status_hint is not Status.OPEN and draft.progress.strip():
@@ -439,11 +602,14 @@ class _Work:
             item.deadline,
             item.long_term,
         )
-        edits = {
+        edits: dict[str, object] = {
             name: getattr(draft, name)
             for name in EDITABLE_FIELDS
             if _as_written(getattr(item, name)) != _as_written(getattr(draft, name))
         }
+        measures = _kept_deadlines(draft.measure_list, item.measure_list)
+        if _measures_written(measures) != _measures_written(item.measure_list):
+            edits[MEASURE_LIST] = measures
         if not deadline_differs and not edits:
             return None
         changed = ((DEADLINE,) if deadline_differs else ()) + tuple(edits)
@@ -479,7 +645,14 @@ class _Work:
                 )
                 current = apply_event(current, events[-1])
         except (NotAllowed, InvalidTransition):  # closed, withdrawn, or monitoring (deadline)
-            first = Field.DEADLINE if deadline_differs else Field(changed[0])
+            name = changed[0]
+            first = (
+                Field.DEADLINE
+                if deadline_differs
+                else Field.MEASURES
+                if name == MEASURE_LIST
+                else Field(name)
+            )
             self._issue(
                 draft,
                 IssueCode.LOCKED,
@@ -524,6 +697,10 @@ class _Work:
 
 __all__ = [
     "DEADLINE",
+    "UnitName",
+    "UnresolvedUnits",
+    "propose_code",
+    "resolve_units",
     "IMPORT_REASON",
     "ImportOutcome",
     "ImportRefused",

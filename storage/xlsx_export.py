@@ -84,6 +84,14 @@ ITEM_COLUMNS: tuple[tuple[str, str, str, int, bool], ...] = (
     ("endorsement", "签字背书", "Endorsed", 14, True),
     ("verification", "核验", "Verified", 16, True),
     ("closed_at", "销号时间", "Closed", 14, False),
+    (str(Field.NOTE), COLUMN_BY_FIELD[Field.NOTE].zh, COLUMN_BY_FIELD[Field.NOTE].en, 30, True),
+)
+# An item with several measures is written as one row per measure (its own 整改措施, 责任部门,
+# 责任人 and 整改时限); the other columns are merged down over those rows, as offices write
+# them, and a re-import reads them back as one item with the same measures.
+_MEASURE_COLUMNS = tuple(
+    [c[0] for c in ITEM_COLUMNS].index(str(f))
+    for f in (Field.MEASURES, Field.DEPARTMENT, Field.OWNER, Field.DEADLINE)
 )
 WITHDRAWN_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     # Headers the importer does not know, so re-importing an export never reads this sheet
@@ -345,7 +353,27 @@ def _unit_sheet(
 ) -> None:
     en = lang == "en"
     headers = [c[2] if en else c[1] for c in ITEM_COLUMNS]
-    rows = [_item_row(item, now, tz, rules, lang, names) for item in items]
+    rows: list[tuple[list[object], Light | None]] = []
+    spans: list[tuple[int, int]] = []  # first and last sheet row of a several-measure item
+    for item in items:
+        values, lit = _item_row(item, now, tz, rules, lang, names)
+        if len(item.measure_list) < 2:
+            rows.append((values, lit))
+            continue
+        first = len(rows) + 3
+        for index, measure in enumerate(item.measure_list):
+            own: list[object] = list(values) if index == 0 else [None] * len(values)
+            deadline: object = measure.wording or measure.deadline
+            if measure.long_term and not measure.wording:
+                deadline = word("long_term", lang)
+            for column, value in zip(
+                _MEASURE_COLUMNS,
+                (measure.text, measure.department, measure.owner, deadline),
+                strict=True,
+            ):
+                own[column] = value
+            rows.append((own, lit))
+        spans.append((first, len(rows) + 2))
     _title(ws, word("unit_title", lang).format(name=unit.name), len(headers))
     _header(ws, headers)
     light_col = [c[0] for c in ITEM_COLUMNS].index("light") + 1
@@ -354,6 +382,10 @@ def _unit_sheet(
         for c, value in enumerate(values, start=1):
             style = f"zgt_light_{lit}" if c == light_col and lit is not None else styles[c - 1]
             _put(ws, r, c, value, style)
+    for first, last in spans:
+        for c in range(1, len(headers) + 1):
+            if c - 1 not in _MEASURE_COLUMNS:
+                ws.merge_cells(start_row=first, start_column=c, end_row=last, end_column=c)
     _finish(
         ws,
         len(headers),
@@ -403,6 +435,7 @@ def _item_row(
         endorsement,
         verification,
         local_date(item.closed_at, tz) if item.closed_at else None,
+        item.note or None,
     ]
     return values, lit
 

@@ -92,9 +92,8 @@ import os
 import re
 import unicodedata
 import zipfile
-import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -102,18 +101,29 @@ from typing import Any
 
 import openpyxl
 from defusedxml import DefusedXmlException
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
 from ledger.dates import (
+    DEFAULT_IMMEDIATE_DAYS,
+    RELATIVE_KINDS,
     AddWorkdays,
     DeadlineKind,
+    explain,
     normalise_item_id,
     normalise_text,
     parse_deadline,
 )
 from ledger.errors import InvalidValue
-from ledger.model import Status, Unit, valid_unit_code
+from ledger.model import Measure, Status, Unit, valid_unit_code
+from ledger.workflow import measure_summary
 from storage import xlsx_guard
+from storage.ledger_sources import (
+    SheetData,
+    UnreadableSource,
+    docx_sheets,
+    xls_sheets,
+    xlsx_sheet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +136,8 @@ MAX_MEMBERS = 5_000  # Excel writes ~3 parts per sheet
 MAX_ROWS = 100_000  # data rows in the whole workbook
 MAX_SHEETS = 1000
 MAX_TEXT = 2000  # characters in one cell
-HEADER_SCAN_ROWS = 15
+HEADER_SCAN_ROWS = 20
+HEADER_MAX = 20  # characters of a header cell ("整改措施完成情况" is 8; a problem is longer)
 MAX_COLUMNS = 64
 BLANK_RUN_LIMIT = 1000
 ISSUE_SHOW_LIMIT = 20
@@ -146,6 +157,8 @@ class Field(StrEnum):
     PROGRESS = "progress"
     NOTE = "note"
     UNIT = "unit"
+    PARTNER = "partner"  # 配合单位: kept in the department as "（配合：…）"
+    EVIDENCE = "evidence"  # 佐证材料 as the 台账 lists it: kept in the note
 
 
 @dataclass(frozen=True)
@@ -161,8 +174,8 @@ class Column:
 
 
 LEDGER_COLUMNS: tuple[Column, ...] = (
-    Column(Field.REF, "序号", "No.", ("问题编号", "编号", "问题序号", "id"), True),
-    Column(Field.CATEGORY, "问题类别", "Category", ("类别", "问题类型", "问题分类"), True),
+    Column(Field.REF, "序号", "No.", ("问题编号", "编号", "问题序号", "id")),
+    Column(Field.CATEGORY, "问题类别", "Category", ("类别", "问题类型", "问题分类")),
     Column(
         Field.PROBLEM, "问题描述", "Problem", ("问题内容", "存在问题", "反馈问题", "问题"), True
     ),
@@ -176,11 +189,13 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column(Field.PROGRESS, "完成情况", "Progress", ("整改进展", "整改情况", "进展情况")),
     Column(Field.NOTE, "备注", "Note", ()),
     Column(Field.UNIT, "单位", "Unit", ("被巡察单位", "单位代码", "责任单位代码")),
+    Column(Field.PARTNER, "配合单位", "Partners", ("配合部门", "协办单位")),
+    Column(Field.EVIDENCE, "佐证材料", "Evidence list", ("佐证资料", "证明材料")),
 )
 COLUMN_BY_FIELD: Mapping[Field, Column] = {c.field: c for c in LEDGER_COLUMNS}
 REQUIRED = tuple(c.field for c in LEDGER_COLUMNS if c.required)
+READINGS_KEPT = 8  # how many "12月底前 → 2026-12-31" readings a preview shows
 
-_RELATIVE_KINDS = frozenset({DeadlineKind.WORKDAYS, DeadlineKind.DAYS, DeadlineKind.MONTH_DAY})
 _OPEN_WORDS = frozenset({"未整改", "未完成", "未开始", "尚未整改", "尚未完成", "未启动"})
 _DONE_WORDS = frozenset({"已完成", "已整改", "已销号", "已办结", "完成", "整改完成", "已完成整改"})
 # stripped repeatedly from the end of a ledger title to leave the unit's name
@@ -188,10 +203,6 @@ _TITLE_SUFFIXES: tuple[str, ...] = ("台账", "清单", "一览表", "表", "整
 _TITLE_SUFFIXES += ("巡察", "巡视", "工作", "落实", "情况", "的", "关于")
 _TITLE_EN = re.compile(r"(?P<name>.+?)\s*[-—–]+\s*inspection rectification ledger", re.I)
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
-_MERGE_CELL = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']"
-    rb"([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})[\"']"
-)
 
 
 class IssueCode(StrEnum):
@@ -262,12 +273,45 @@ class ItemDraft:
     deadline_relative: bool = False
     sheet: str = ""
     row: int = 0
+    # the unit's name when the file names it but gives no code (``unit`` is then ""):
+    # storage.ledger_import.resolve_units matches it with a registered unit
+    unit_name: str = ""
+    measure_list: tuple[Measure, ...] = ()  # several measures (one row each); () for one
+    category_default: bool = False  # the file gave no category: the configured default
+    # the category is the file's own heading (``……方面``), not a configured one: the import
+    # allows it for this item
+    category_own: bool = False
+    measure_rows: tuple[int, ...] = ()  # every row this problem was read from
 
 
 @dataclass(frozen=True)
 class SkippedSheet:
     title: str
     reason: str  # "empty" | "no_header" | "hidden"
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row that is not an item, named in the preview: ``reason`` is ``footer`` (填表人,
+    联系电话, 注：…), ``hidden``, ``numbered`` (a 序号 and nothing else) or ``text`` (one
+    text that is neither a title, a section nor a 填报单位 line)."""
+
+    sheet: str
+    row: int
+    reason: str
+    text: str  # the row's text, clipped
+
+
+@dataclass(frozen=True)
+class NotImported:
+    """A column whose values are not imported as a field: ``unknown`` and ``ambiguous`` and
+    ``duplicate`` ones are kept in each item's note ("header：value"); ``derived`` ones (what
+    an export computes: 状态, 预警灯 …) are not kept."""
+
+    header: str
+    reason: str  # "unknown" | "ambiguous" | "duplicate" | "derived"
+    fields: tuple[str, ...]  # the fields an ambiguous header could mean
+    sheet: str
 
 
 @dataclass(frozen=True)
@@ -289,6 +333,17 @@ class ImportSummary:
     latest_deadline: date | None
     workdays_estimated: int  # drafts whose deadline is a Monday–Friday estimate
     skipped_sheets: tuple[SkippedSheet, ...]
+    skipped_rows: tuple[SkippedRow, ...] = ()
+    not_imported: tuple[NotImported, ...] = ()
+    readings: tuple[str, ...] = ()  # how deadline texts were read, a sample
+    categories: tuple[str, ...] = ()  # in the order found
+    default_category: int = 0  # items given the default category
+    measures: int = 0  # measures of all items (an item without a list counts one)
+    several_measures: int = 0  # items with more than one measure
+    unit_names: tuple[str, ...] = ()  # names without a code, to resolve ("" = none given)
+    own_categories: tuple[str, ...] = ()  # the file's own headings used as categories
+    # rows read as structure, not items: ``reason`` header | title | section | unit
+    structure_rows: tuple[SkippedRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,22 +359,6 @@ class _TooManyRows(Exception):
         self.sheet, self.row = sheet, row
 
 
-class _Unreadable(Exception):
-    """openpyxl or zipfile failed on the file's content (the cause is chained): a bad file,
-    not a bug here — only calls into them are wrapped, so our own errors still surface."""
-
-
-def _guarded(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:  # any parser failure on hostile XML
-            raise _Unreadable from exc
-        yield values
-
-
 def xml_is_defused() -> bool:
     """True when openpyxl parses through defusedxml (installed, not switched off by the
     ``OPENPYXL_DEFUSEDXML`` environment variable) and not through lxml (which openpyxl
@@ -333,25 +372,48 @@ def read_ledger(
     today: date,
     add_workdays: AddWorkdays,
     categories: Sequence[str],
+    default_category: str = "",
+    immediate_days: int = DEFAULT_IMMEDIATE_DAYS,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
     max_sheets: int = MAX_SHEETS,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
 ) -> ImportPlan | ImportErrors:
-    """Read a 台账 workbook (see the module docstring for the layout, codes and limits).
+    """Read a 台账 — .xlsx, .xls (Excel 97–2003, WPS) or the tables of a .docx 整改方案 — (see
+    the module docstring for the layout, codes and limits).
 
     ``today`` is the local date relative deadlines count from; ``add_workdays`` is
-    ``ledger.dates.AddWorkdays``; ``categories`` the allowed 问题类别. Raises only if
-    defusedxml is missing (RuntimeError) or the path cannot be opened (OSError).
+    ``ledger.dates.AddWorkdays``; ``categories`` the allowed 问题类别, ``default_category``
+    the one rows get when the file gives none ("" = the last allowed); ``immediate_days``
+    the working days of 立行立改. Raises only if defusedxml is missing (RuntimeError) or the
+    path cannot be opened (OSError).
     """
     if not xml_is_defused():
         raise RuntimeError("defusedxml is required to read uploaded workbooks safely")
     data = _read_capped(path_or_bytes, max_bytes)
     if isinstance(data, ImportIssue):
         return ImportErrors((data,))
-    problem = _check_zip(data, max_unpacked_bytes)
+    reader = _Reader(
+        today,
+        add_workdays,
+        tuple(categories),
+        max_rows,
+        default_category,
+        immediate_days,
+    )
+    if data[:8] == OLE_MAGIC:  # .xls, or a password-protected .xlsx
+        sheets = xls_sheets(data, max_sheets)
+        if isinstance(sheets, str):
+            return ImportErrors((_sheets_problem(sheets, max_sheets),))
+        return _read_all(reader, sheets, max_rows)
+    problem = check_upload(data, max_unpacked_bytes)
     if problem is not None:
         return ImportErrors((problem,))
+    if _is_docx(data):
+        tables = docx_sheets(data, max_sheets)
+        if isinstance(tables, str):
+            return ImportErrors((_sheets_problem(tables, max_sheets),))
+        return _read_all(reader, tables, max_rows)
     refusal = xlsx_guard.scan(data)  # before openpyxl: bounded time and memory (R32)
     if refusal is not None:
         return ImportErrors((_too_complex(refusal),))
@@ -360,31 +422,58 @@ def read_ledger(
     except Exception as exc:  # hostile bytes can fail anywhere inside openpyxl
         return ImportErrors((_unreadable(exc),))
     try:
-        sheets = list(wb.worksheets)
-        if len(sheets) > max_sheets:
+        worksheets = list(wb.worksheets)
+        if len(worksheets) > max_sheets:
             return ImportErrors(
                 (
                     ImportIssue(
                         IssueCode.TOO_MANY_SHEETS,
-                        params={"count": len(sheets), "limit": max_sheets},
+                        params={"count": len(worksheets), "limit": max_sheets},
                     ),
                 )
             )
-        reader = _Reader(today, add_workdays, tuple(categories), max_rows, wb)
-        try:
-            for ws in sheets:
-                reader.read_sheet(ws)
-        except _TooManyRows as stop:
-            issue = ImportIssue(
-                IssueCode.TOO_MANY_ROWS, stop.sheet, stop.row, params={"limit": max_rows}
-            )
-            return ImportErrors((issue,))
-        except _Unreadable as exc:  # damaged sheet XML surfaces while rows are streamed
-            assert exc.__cause__ is not None
-            return ImportErrors((_unreadable(exc.__cause__),))
+        return _read_all(reader, (xlsx_sheet(wb, ws) for ws in worksheets), max_rows)
     finally:
         wb.close()
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _read_all(
+    reader: _Reader, sheets: Iterable[SheetData], max_rows: int
+) -> ImportPlan | ImportErrors:
+    try:
+        for sheet in sheets:
+            reader.read_sheet(sheet)
+    except _TooManyRows as stop:
+        issue = ImportIssue(
+            IssueCode.TOO_MANY_ROWS, stop.sheet, stop.row, params={"limit": max_rows}
+        )
+        return ImportErrors((issue,))
+    except UnreadableSource as exc:  # damaged content surfaces while rows are streamed
+        return ImportErrors((_unreadable(exc.__cause__ or exc),))
     return reader.result()
+
+
+def _sheets_problem(reason: str, max_sheets: int) -> ImportIssue:
+    if reason == "too_many_sheets":
+        return ImportIssue(
+            IssueCode.TOO_MANY_SHEETS, params={"count": max_sheets + 1, "limit": max_sheets}
+        )
+    return _not_xlsx(reason)
+
+
+def _is_docx(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return "word/document.xml" in zf.namelist()
+
+
+def check_upload(data: bytes, max_unpacked: int) -> ImportIssue | None:
+    """The one guard every zip-based upload (.xlsx, .docx) passes before a parser sees it:
+    the zip directory (member count, unpacked size) and the kind of document; an .xlsx's
+    sheets are then streamed by ``storage.xlsx_guard`` before openpyxl parses them."""
+    return _check_zip(data, max_unpacked)
 
 
 # --------------------------------------------------------------------------- file checks
@@ -424,7 +513,7 @@ def _not_xlsx(reason: str) -> ImportIssue:
 
 
 def _check_zip(data: bytes, max_unpacked: int) -> ImportIssue | None:
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: .xls, or an encrypted .xlsx
+    if data[:8] == OLE_MAGIC:  # OLE2: .xls, or an encrypted .xlsx
         return _not_xlsx("xls_or_encrypted")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -438,7 +527,9 @@ def _check_zip(data: bytes, max_unpacked: int) -> ImportIssue | None:
     if unpacked > max_unpacked:
         return _too_big(unpacked, max_unpacked, "unpacked")
     names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+    if "[Content_Types].xml" not in names or not any(
+        n.startswith("xl/") or n == "word/document.xml" for n in names
+    ):
         return _not_xlsx("not_workbook")
     return None
 
@@ -506,7 +597,7 @@ def unit_name_from_title(title: str) -> str | None:
     """The unit's name in a ledger title: ``中共江北市局党组巡察反馈问题整改台账`` →
     ``江北市局党组``; ``江北市局党组 — inspection rectification ledger`` likewise. None if
     ``title`` does not look like a ledger title."""
-    s = normalise_text(title)
+    s = re.sub(r"^附件\s*\d*\s*[:：]?\s*", "", normalise_text(title))
     if m := _TITLE_EN.fullmatch(s):
         return m["name"].strip() or None
     if not s.endswith(("台账", "清单", "一览表")):
@@ -541,10 +632,184 @@ class _Header:
     columns: dict[Field, int]  # field → 0-based column index
     texts: dict[int, str]  # column index → header text as found
     duplicates: list[tuple[Field, int]]  # a second column for a field already found
+    unknown: list[int]  # columns no meaning was found for
+    ambiguous: dict[int, tuple[Field, ...]]  # columns two meanings tie for
+    derived: list[int]  # columns an export computes (状态, 预警灯 …)
+
+
+# --------------------------------------------------------------------------- headers by meaning
+
+# A header is known by the longest of these words it contains (after _norm_header); a header
+# that equals one of them counts as longer than any containment. Two fields tying for the
+# longest word make the column ambiguous: it is not imported as a field (its values go to the
+# note) and the preview says so.
+_MEANINGS: tuple[tuple[Field, tuple[str, ...]], ...] = (
+    (Field.REF, ("序号", "编号", "问题编号", "问题序号", "序")),
+    (Field.CATEGORY, ("问题类别", "类别", "问题类型", "问题分类", "问题方面", "方面", "类型")),
+    (
+        Field.PROBLEM,
+        ("问题描述", "问题内容", "存在问题", "反馈问题", "问题表现", "主要问题", "具体问题"),
+    ),
+    (Field.PROBLEM, ("问题",)),
+    (Field.MEASURES, ("整改措施", "整改举措", "措施", "举措", "整改任务", "整改目标")),
+    (Field.LEADER, ("责任领导", "分管领导", "牵头领导", "领导")),
+    (
+        Field.DEPARTMENT,
+        ("责任部门", "责任单位", "牵头单位", "牵头部门", "牵头科室", "科室", "处室", "部门"),
+    ),
+    (Field.DEPARTMENT, ("股室", "责任科室", "责任处室")),
+    (Field.PARTNER, ("配合单位", "配合部门", "配合科室", "协办单位", "配合")),
+    (Field.OWNER, ("责任人", "具体责任人", "联系人", "经办人")),
+    (
+        Field.DEADLINE,
+        ("整改时限", "完成时限", "整改期限", "时限", "完成时间", "期限", "时间节点"),
+    ),
+    (
+        Field.PROGRESS,
+        ("完成情况", "整改进展", "整改情况", "进展情况", "落实情况", "整改进度", "进展"),
+    ),
+    (Field.EVIDENCE, ("佐证材料", "佐证", "证明材料", "支撑材料", "佐证资料")),
+    (Field.NOTE, ("备注",)),
+    (Field.UNIT, ("单位", "被巡察单位", "单位名称", "单位代码")),
+)
+_EXACT_BONUS = 100
+
+
+def header_meaning(value: object) -> tuple[Field | None, tuple[Field, ...]]:
+    """(the field a header cell means, or None; the fields tied for it when ambiguous)."""
+    key = _norm_header(value)
+    if key is None or key in _DERIVED_KEYS:
+        return None, ()
+    exact = _ALIASES.get(key)
+    if exact is not None:
+        return exact, ()
+    best: dict[Field, int] = {}
+    for found, words in _MEANINGS:
+        for word in words:
+            if word in key:
+                best[found] = max(best.get(found, 0), len(word))
+    if not best:
+        return None, ()
+    top = max(best.values())
+    winners = tuple(f for f, n in best.items() if n == top)
+    if len(winners) > 1:
+        return None, winners
+    return winners[0], ()
+
+
+# Columns an export of this bot adds after the 台账 fields (状态, 预警灯 …): computed from the
+# ledger, so a re-imported export does not import them (listed as not imported, not noted).
+# tests/storage/test_ledger_corpus.py checks every export column is a field or one of these.
+DERIVED_HEADERS: tuple[str, ...] = (
+    "状态",
+    "预警灯",
+    "超期天数",
+    "逾期完成天数",
+    "最新进展",
+    "佐证数量",
+    "签字背书",
+    "核验",
+    "销号时间",
+    "status",
+    "light",
+    "days overdue",
+    "days closed late",
+    "latest progress",
+    "evidence",
+    "endorsed",
+    "verified",
+    "closed",
+)
+_DERIVED_KEYS = frozenset(k for h in DERIVED_HEADERS if (k := _norm_header(h)) is not None)
+
+# Rows that are not items
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[)）]|第[一二三四五六七八九十]+[部分类])\s*"
+)
+_SECTION_COUNT = re.compile(r"[（(]\s*(?:共\s*)?\d+\s*(?:个|项|条)?\s*问题?\s*[)）]\s*$")
+_FOOTER = re.compile(
+    r"^(?:(?:填表人|填报人|制表人|审核人|联系人|联系电话|电话|填报日期|填表日期|日期|单位负责人"
+    r"|主要负责人|负责人|签字|签发|制表|审核|填表说明|说明)\s*[:：]|注\s*[:：\d]|[(（]?盖章[)）]?)"
+)
+_UNIT_LINE = re.compile(
+    r"^(?:填报单位|报送单位|被巡察单位|单位名称|单位)\s*[:：]\s*(?P<name>[^\s:：]+)"
+)
+_DEFAULT_SHEET = re.compile(r"^\s*(?:sheet|工作表)\s*\d*\s*$", re.I)  # "Sheet1": not a code
+_UNIT_SUFFIXES = ("党组", "党委", "党支部", "党总支", "党工委", "党组织", "委员会")
+
+
+def normalise_unit_name(name: str) -> str:
+    """A unit name for matching: NFKC, no spaces, no leading 中共, no trailing 党组/党委/
+    党支部 …: ``中共东岭县局党组`` and ``东岭县局`` match."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+    s = s.removeprefix("中共")
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _UNIT_SUFFIXES:
+            if s.endswith(suffix) and len(s) > len(suffix):
+                s, changed = s[: -len(suffix)], True
+    return s
+
+
+def section_category(text: str) -> str | None:
+    """The category a section row names (``一、贯彻落实党的路线方针政策方面（3个问题）`` →
+    ``贯彻落实党的路线方针政策方面``), or None if ``text`` is not a section row."""
+    s = normalise_text(text)
+    m = _SECTION.match(s)
+    if m is None and not (s.endswith(("方面", "方面问题")) or _SECTION_COUNT.search(s)):
+        return None
+    body = s[m.end() :] if m else s
+    body = _SECTION_COUNT.sub("", body).strip(" ：:")
+    if not body or len(body) > 80:
+        return None
+    return body
+
+
+def _deadline_in_text(text: str) -> str | None:
+    """The 时限 written at the end of a measure (``……（2026年12月底前）``, ``……，12月底前``)."""
+    s = normalise_text(text)
+    m = re.search(r"[(（]([^()（）]{2,20})[)）]\s*[。.]?$", s)
+    if m:
+        return m[1]
+    m = re.search(r"[,，;；。\s]([^,，;；。\s]{2,20})[。.]?$", s)
+    return m[1] if m else None
+
+
+@dataclass
+class _Table:
+    sheet: str
+    header_row: int
+    columns: dict[Field, int]
+    texts: dict[int, str]  # column index → header text as found (every non-empty header)
+    noted: dict[int, str]  # unrecognised columns: values go to the note as "header：value"
+    unit_code: str | None  # from the sheet title (None: a 单位 column or a name decides)
+    unit_name: str  # from a title or 填报单位 line above the table
+    embedded_deadline: bool  # no 时限 column: the measure column's header says 时限
+    category: str = ""  # the current section row's
+
+
+@dataclass
+class _Problem:
+    """An item being read: its first row and each measure row."""
+
+    table: _Table
+    row: int
+    ref: str
+    unit: str  # code, or "" when a name decides
+    unit_name: str
+    category: str
+    category_default: bool
+    problem: str
+    leader: str
+    progress: str
+    notes: list[str]
+    measures: list[tuple[int, str, str, str, object]]  # row, text, owner, department, 时限
+    unit_cell: str = ""  # the 单位 cell as written (a change of unit is a new problem)
 
 
 class _Reader:
-    """Accumulates drafts and issues over the sheets of one workbook."""
+    """Accumulates drafts and issues over the sheets of one file."""
 
     def __init__(
         self,
@@ -552,115 +817,186 @@ class _Reader:
         add_workdays: AddWorkdays,
         categories: tuple[str, ...],
         max_rows: int,
-        wb: Any,
+        default_category: str,
+        immediate_days: int,
     ) -> None:
         self.today = today
         self.add_workdays = add_workdays
         self.categories = categories
         self.category_set = frozenset(categories)
         self.max_rows = max_rows
-        self.wb = wb
+        self.default_category = default_category or (categories[-1] if categories else "")
+        self.immediate_days = immediate_days
         self.issues: list[ImportIssue] = []
         self.drafts: list[ItemDraft] = []
         self.units: dict[str, str] = {}  # code → name (first non-empty name wins)
-        self.refs: dict[tuple[str, str], tuple[str, int]] = {}
+        self.refs: dict[tuple[str, str], tuple[str, int, str]] = {}
         self.skipped: list[SkippedSheet] = []
+        self.skipped_rows: list[SkippedRow] = []
+        self.structure_rows: list[SkippedRow] = []  # headers, titles, sections, unit lines
+        self.not_imported: dict[tuple[str, str], NotImported] = {}
+        self.readings: list[str] = []  # how deadlines were read
         self.data_rows = 0
+        self.problem_counter: Counter[str] = Counter()
 
     # ---------------------------------------------------------------- per sheet
 
-    def read_sheet(self, ws: Any) -> None:
-        title = str(ws.title)
-        if getattr(ws, "sheet_state", "visible") != "visible":
+    def read_sheet(self, sheet: SheetData) -> None:
+        title = sheet.title
+        if not sheet.visible:
             self.skipped.append(SkippedSheet(title, "hidden"))
             return
-        ws.reset_dimensions()  # never trust the declared size: it may hide rows
-        rows = _guarded(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS))
-        header, above = self._find_header(rows)
-        if header is None:
-            self.skipped.append(SkippedSheet(title, "no_header" if above else "empty"))
-            return
-        sheet_unit = self._sheet_unit(title, header, above)
-        if not self._check_columns(title, header, sheet_unit is not None):
-            return
-        merges = self._vertical_merges(ws, header.row)
+        rows = enumerate(sheet.rows, start=1)
+        table: _Table | None = None
+        above: list[tuple[int, list[tuple[int, str]]]] = []  # rows above the first header
+        pending: list[str] = []  # a title row between tables names the next one's unit
         anchors: dict[tuple[int, int], object] = {}
+        current: _Problem | None = None
         blank_run = 0
-        for row_no, values in enumerate(rows, start=header.row + 1):
-            cells = self._cells(values, header, row_no, merges, anchors)
-            if all(cells[f] is None for f in cells if f is not Field.REF):
+        for row_no, raw in rows:
+            if table is None and row_no > HEADER_SCAN_ROWS:
+                break
+            values = _fill(raw, row_no, sheet.merges, anchors)
+            texts = [(i, t) for i, v in enumerate(values) if (t := _text(v))]
+            if not texts:
                 blank_run += 1
                 if blank_run >= BLANK_RUN_LIMIT:
                     break
                 continue
             blank_run = 0
+            if table is None:
+                header = self._header(title, row_no, values)
+                if header is None:
+                    above.append((row_no, texts))
+                    continue
+                lines: list[str] = []
+                for at, cells in above:
+                    line = " ".join(dict.fromkeys(t for _, t in cells))
+                    if self._unit_line(line) or self._is_title(line):
+                        self._structure(title, at, "title", cells)
+                        lines.append(line)
+                    else:
+                        self._skip(title, at, "text", cells)
+                self._structure(title, row_no, "header", texts)
+                table = self._start_table(sheet, header, lines)
+                continue
+            if row_no in sheet.hidden_rows:
+                self._finish(current)
+                current = None
+                self._skip(title, row_no, "hidden", texts)
+                continue
+            header = self._header(title, row_no, values)
+            if header is not None:  # another table on this sheet
+                self._finish(current)
+                current = None
+                self._structure(title, row_no, "header", texts)
+                table = self._start_table(sheet, header, pending)
+                pending = []
+                continue
+            distinct = {t for _, t in texts}
+            only_measure = all(i == table.columns.get(Field.MEASURES) for i, _ in texts)
+            if len(distinct) == 1 and not (only_measure and current is not None):
+                line = next(iter(distinct))
+                in_item = all(
+                    i in (table.columns.get(Field.PROBLEM), table.columns.get(Field.MEASURES))
+                    for i, _ in texts
+                )
+                kind = self._loose_line(table, line, in_item)
+                if kind is not None:
+                    if kind in ("title", "section", "unit"):
+                        self._finish(current)
+                        current = None
+                        self._structure(title, row_no, kind, texts)
+                        if kind != "section":
+                            pending.append(line)
+                    else:
+                        self._skip(title, row_no, kind, texts)
+                    continue
+            problem_at = table.columns.get(Field.PROBLEM)
+            if all(i != problem_at for i, _ in texts) and _FOOTER.match(texts[0][1]):
+                self._finish(current)  # 填表人：…  联系电话：… in several cells
+                current = None
+                self._skip(title, row_no, "footer", texts)
+                continue
+            only_ref = all(i == table.columns.get(Field.REF) for i, _ in texts)
+            if only_ref:  # a numbered empty template row
+                self._skip(title, row_no, "numbered", texts)
+                continue
             self.data_rows += 1
             if self.data_rows > self.max_rows:
                 raise _TooManyRows(title, row_no)
-            self._read_row(title, row_no, cells, header, sheet_unit)
+            current = self._data_row(table, row_no, values, current)
+        self._finish(current)
+        if table is None:
+            self.skipped.append(SkippedSheet(title, "no_header" if above else "empty"))
+        for line in pending:  # a title or 填报单位 line after the last table: named, not lost
+            self.skipped_rows.append(SkippedRow(title, 0, "text", line[:60]))
 
-    def _find_header(self, rows: Iterator[tuple[object, ...]]) -> tuple[_Header | None, list[str]]:
-        above: list[str] = []  # text cells above the header, in reading order
-        for row_no in range(1, HEADER_SCAN_ROWS + 1):
-            values = next(rows, None)
-            if values is None:
-                break
-            columns: dict[Field, int] = {}
-            texts: dict[int, str] = {}
-            duplicates: list[tuple[Field, int]] = []
-            for index, value in enumerate(values):
-                key = _norm_header(value)
-                found = _ALIASES.get(key) if key else None
-                if found is None:
-                    continue
-                texts[index] = str(value).strip()
-                if found in columns:
-                    duplicates.append((found, index))
-                else:
-                    columns[found] = index
-            if Field.PROBLEM in columns and len(columns) >= 3:
-                return _Header(row_no, columns, texts, duplicates), above
-            above.extend(text for v in values if (text := _text(v)))
-        return None, above
-
-    def _sheet_unit(self, title: str, header: _Header, above: list[str]) -> str | None:
-        """The unit of every row of this sheet, or None when a 单位 column decides."""
-        if Field.UNIT in header.columns:
-            return None
-        parsed = _unit_from(title)
-        if parsed is None:
-            self.issues.append(ImportIssue(IssueCode.BAD_UNIT, title, params={"value": title}))
-            return ""
-        code, name = parsed
-        if not name:
-            name = next((n for t in above if (n := unit_name_from_title(t))), "")
-        self._add_unit(code, name)
-        return code
-
-    def _add_unit(self, code: str, name: str) -> None:
-        if not self.units.get(code):
-            self.units[code] = name
-
-    def _check_columns(self, title: str, header: _Header, has_unit: bool) -> bool:
-        ok = True
-        for found, index in header.duplicates:
-            first = header.texts[header.columns[found]]
-            self.issues.append(
-                ImportIssue(
-                    IssueCode.DUPLICATE_COLUMN,
-                    title,
-                    header.row,
-                    header.texts[index],
-                    get_column_letter(index + 1),
-                    {"field": str(found), "first_column": first},
-                )
-            )
-            ok = False
-        needed = list(REQUIRED) if has_unit else [*REQUIRED, Field.UNIT]
-        for missing in needed:
-            if missing in header.columns:
+    def _header(self, sheet: str, row_no: int, values: Sequence[object]) -> _Header | None:
+        columns: dict[Field, int] = {}
+        texts: dict[int, str] = {}
+        duplicates: list[tuple[Field, int]] = []
+        unknown: list[int] = []
+        ambiguous: dict[int, tuple[Field, ...]] = {}
+        derived: list[int] = []
+        for index, value in enumerate(values):
+            text = _text(value)
+            if not text:
                 continue
-            column = COLUMN_BY_FIELD[missing]
+            if not isinstance(value, str) or len(text) > HEADER_MAX:
+                return None  # a number, a date or a sentence: a data row, not a header
+            texts[index] = text
+            found, tied = header_meaning(value)
+            if found is None:
+                key = _norm_header(value)
+                if key in _DERIVED_KEYS:
+                    derived.append(index)
+                elif tied:
+                    ambiguous[index] = tied
+                else:
+                    unknown.append(index)
+            elif found in columns:
+                duplicates.append((found, index))
+            else:
+                columns[found] = index
+        if Field.PROBLEM not in columns or len(columns) < 3:
+            return None
+        return _Header(row_no, columns, texts, duplicates, unknown, ambiguous, derived)
+
+    def _start_table(self, sheet: SheetData, header: _Header, above: list[str]) -> _Table:
+        title = sheet.title
+        code: str | None = None
+        name = ""
+        for text in above:
+            name = name or self._unit_line(text) or unit_name_from_title(text) or ""
+        if (
+            Field.UNIT not in header.columns
+            and sheet.code_title
+            and not _DEFAULT_SHEET.match(title)
+        ):
+            parsed = _unit_from(title)
+            if parsed is not None:
+                code = parsed[0]
+                name = parsed[1] or name
+                self._add_unit(code, name)
+        noted: dict[int, str] = {}
+        for index in header.unknown:
+            noted[index] = header.texts[index]
+            self._not_imported(title, header.texts[index], "unknown")
+        for index, tied in header.ambiguous.items():
+            noted[index] = header.texts[index]
+            self._not_imported(title, header.texts[index], "ambiguous", tied)
+        for found, index in header.duplicates:
+            noted[index] = header.texts[index]
+            self._not_imported(title, header.texts[index], "duplicate", (found,))
+        for index in header.derived:
+            self._not_imported(title, header.texts[index], "derived")
+        measure_header = header.texts.get(header.columns.get(Field.MEASURES, -1), "")
+        embedded = Field.DEADLINE not in header.columns and any(
+            w in measure_header for w in ("时限", "时间", "期限")
+        )
+        if Field.DEADLINE not in header.columns and not embedded:
+            column = COLUMN_BY_FIELD[Field.DEADLINE]
             self.issues.append(
                 ImportIssue(
                     IssueCode.MISSING_COLUMN,
@@ -668,183 +1004,331 @@ class _Reader:
                     header.row,
                     column.zh,
                     params={
-                        "field": str(missing),
+                        "field": str(Field.DEADLINE),
                         "header": column.zh,
                         "aliases": list(column.aliases),
                     },
                 )
             )
-            ok = False
-        return ok
+        return _Table(
+            title,
+            header.row,
+            dict(header.columns),
+            dict(header.texts),
+            noted,
+            code,
+            name,
+            embedded,
+        )
 
-    def _vertical_merges(self, ws: Any, header_row: int) -> dict[int, list[tuple[int, int]]]:
-        """Column index → (first row, last row) of each vertical merge below the header.
+    def _not_imported(
+        self, sheet: str, header: str, reason: str, fields: tuple[Field, ...] = ()
+    ) -> None:
+        key = (header, reason)
+        if key not in self.not_imported:
+            self.not_imported[key] = NotImported(
+                header, reason, tuple(str(f) for f in fields), sheet
+            )
 
-        Read-only worksheets do not expose merged ranges, so the ``<mergeCell ref=…>``
-        elements are picked out of the sheet's XML with a pattern: a second full XML parse
-        would double the import time. Markup cannot hide in cell text (``<`` is escaped
-        there), and a forged element could only make a value repeat down a column."""
-        path = getattr(ws, "_worksheet_path", None)
-        archive = getattr(self.wb, "_archive", None)
-        merges: dict[int, list[tuple[int, int]]] = {}
-        if path is None or archive is None:
-            return merges
-        tail = b""
-        try:
-            with archive.open(path) as src:
-                while chunk := src.read(1 << 20):
-                    buffer = tail + chunk
-                    end = 0
-                    for m in _MERGE_CELL.finditer(buffer):
-                        end = m.end()
-                        min_col, min_row, _max_col, max_row = range_boundaries(m[1].decode())
-                        if max_row > min_row and min_row > header_row and min_col <= MAX_COLUMNS:
-                            merges.setdefault(min_col - 1, []).append((min_row, max_row))
-                    tail = buffer[max(end, len(buffer) - 256) :]
-        # zipfile: CRC/inflate errors; RuntimeError covers unsupported versions and encryption
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError) as exc:
-            raise _Unreadable from exc
-        return merges
+    def _unit_line(self, text: str) -> str | None:
+        m = _UNIT_LINE.match(normalise_text(text))
+        return _BRACKETED.sub("", m["name"]).strip() or None if m else None
 
-    def _cells(
-        self,
-        values: tuple[object, ...],
-        header: _Header,
-        row_no: int,
-        merges: dict[int, list[tuple[int, int]]],
-        anchors: dict[tuple[int, int], object],
-    ) -> dict[Field, object]:
-        cells: dict[Field, object] = {}
-        for found, index in header.columns.items():
-            value = values[index] if index < len(values) else None
-            if isinstance(value, str) and not value.strip():
-                value = None
-            spans = merges.get(index)
-            if spans:
-                for first, last in spans:
-                    if row_no == first:
-                        anchors[(index, first)] = value
-                    elif first < row_no <= last and value is None:
-                        value = anchors.get((index, first))
-            cells[found] = value
-        return cells
+    @staticmethod
+    def _is_title(line: str) -> bool:
+        s = normalise_text(line)
+        return unit_name_from_title(s) is not None or s.endswith(("台账", "清单", "一览表"))
+
+    def _structure(self, sheet: str, row: int, kind: str, texts: list[tuple[int, str]]) -> None:
+        shown = " ".join(dict.fromkeys(t for _, t in texts))
+        self.structure_rows.append(SkippedRow(sheet, row, kind, shown[:60]))
+
+    def _loose_line(self, table: _Table, line: str, in_item_column: bool) -> str | None:
+        """What a row holding one text is: ``title`` | ``section`` | ``unit`` | ``footer`` |
+        ``text`` (skipped, named), or None when it is an item's text after all."""
+        s = normalise_text(line)
+        if self._unit_line(s):
+            return "unit"
+        if _FOOTER.match(s):
+            return "footer"
+        if self._is_title(s):
+            return "title"
+        category = section_category(s)
+        if category is not None:
+            table.category = self._category(category)
+            return "section"
+        return None if in_item_column else "text"
+
+    def _category(self, text: str) -> str:
+        """A section's category: a configured one it names (``党的建设方面`` → ``党的建设``),
+        else its own words."""
+        if text in self.category_set:
+            return text
+        for configured in sorted(self.categories, key=len, reverse=True):
+            if configured in text and configured != self.default_category:
+                return configured
+        return text
+
+    def _skip(self, sheet: str, row: int, reason: str, texts: list[tuple[int, str]]) -> None:
+        shown = " ".join(dict.fromkeys(t for _, t in texts))
+        self.skipped_rows.append(SkippedRow(sheet, row, reason, shown[:60]))
+
+    def _add_unit(self, code: str, name: str) -> None:
+        if not self.units.get(code):
+            self.units[code] = name
 
     # ---------------------------------------------------------------- per row
 
-    def _read_row(
-        self,
-        sheet: str,
-        row: int,
-        cells: dict[Field, object],
-        header: _Header,
-        sheet_unit: str | None,
-    ) -> None:
-        before = len(self.issues)
+    def _data_row(
+        self, table: _Table, row: int, values: Sequence[object], current: _Problem | None
+    ) -> _Problem | None:
+        def cell(f: Field) -> object:
+            index = table.columns.get(f)
+            if index is None or index >= len(values):
+                return None
+            value = values[index]
+            return None if isinstance(value, str) and not value.strip() else value
 
-        def issue(code: IssueCode, f: Field, **params: Any) -> None:
-            index = header.columns.get(f)
-            self.issues.append(
-                ImportIssue(
-                    code,
-                    sheet,
-                    row,
-                    header.texts.get(index) if index is not None else COLUMN_BY_FIELD[f].zh,
-                    get_column_letter(index + 1) if index is not None else None,
-                    {"field": str(f), **params},
-                )
+        def text(f: Field) -> str:
+            return _text(cell(f))
+
+        ref = _clean_ref(text(Field.REF))
+        problem = text(Field.PROBLEM)
+        measure = (text(Field.MEASURES), text(Field.OWNER), self._department(table, values))
+        deadline = cell(Field.DEADLINE)
+        if table.embedded_deadline and measure[0]:
+            deadline = _deadline_in_text(measure[0])
+        notes = self._notes(table, values)
+        same = current is not None and current.table is table
+        if same and current is not None:
+            unit_cell = text(Field.UNIT)
+            same_unit = not unit_cell or unit_cell == current.unit_cell
+            continues = same_unit and (
+                (not problem and not ref)
+                or (problem == current.problem and ref in ("", current.ref))
             )
-
-        texts: dict[Field, str] = {}
-        for f in header.columns:
-            if f is Field.DEADLINE:
-                continue
-            texts[f] = text = _text(cells[f])
-            if len(text) > MAX_TEXT:
-                issue(IssueCode.TOO_LONG, f, length=len(text), limit=MAX_TEXT)
-        for f in (Field.REF, Field.CATEGORY, Field.PROBLEM, Field.DEADLINE):
-            if cells.get(f) is None:
-                issue(IssueCode.MISSING, f)
-
-        unit = sheet_unit
-        if unit is None:  # a 单位 column
-            raw = texts.get(Field.UNIT, "")
-            parsed = _unit_from(raw) if raw else None
-            if not raw:
-                issue(IssueCode.MISSING, Field.UNIT)
-            elif parsed is None:
-                issue(IssueCode.BAD_UNIT, Field.UNIT, value=raw)
-            else:
-                unit = parsed[0]
-                self._add_unit(parsed[0], parsed[1])
-
-        category = texts.get(Field.CATEGORY, "")
-        if category and category not in self.category_set:
-            issue(
+            if continues:
+                current.measures.append((row, *measure, deadline))
+                for note in notes:
+                    if note not in current.notes:
+                        current.notes.append(note)
+                return current
+        self._finish(current)
+        if not problem:
+            self._issue(table, row, IssueCode.MISSING, Field.PROBLEM)
+            return None
+        unit, unit_name = table.unit_code or "", table.unit_name
+        if Field.UNIT in table.columns:
+            raw_unit = text(Field.UNIT)
+            parsed = _unit_from(raw_unit) if raw_unit else None
+            if parsed is not None:
+                unit, unit_name = parsed
+                self._add_unit(unit, unit_name)
+            elif raw_unit:
+                unit, unit_name = "", raw_unit
+        category_text = text(Field.CATEGORY)
+        category, by_default = category_text, False
+        if not category:
+            category = table.category
+        if not category:
+            category, by_default = self.default_category, True
+        elif category_text and not self._category_ok(category_text):
+            self._issue(
+                table,
+                row,
                 IssueCode.BAD_CATEGORY,
                 Field.CATEGORY,
-                value=category,
+                value=category_text,
                 allowed=list(self.categories),
             )
+        return _Problem(
+            table,
+            row,
+            ref,
+            unit,
+            unit_name,
+            category,
+            by_default,
+            problem,
+            text(Field.LEADER),
+            text(Field.PROGRESS),
+            notes,
+            [(row, *measure, deadline)],
+            text(Field.UNIT),
+        )
 
-        deadline: date | None = None
-        long_term = estimated = relative = False
-        raw_deadline = cells.get(Field.DEADLINE)
-        if raw_deadline is not None:
-            try:
-                deadline, long_term, estimated, relative = self._deadline(raw_deadline)
-            except InvalidValue as exc:
-                params = {k: exc.params[k] for k in ("value", "example", "problem")}
-                issue(IssueCode.BAD_DATE, Field.DEADLINE, **params)
+    def _category_ok(self, text: str) -> bool:
+        """A category column's value: a configured category, or a heading the way 巡察
+        feedback names them (``……方面``); anything else is likely a typo and refused."""
+        return text in self.category_set or normalise_text(text).endswith(("方面", "方面问题"))
 
-        ref = texts.get(Field.REF, "")
-        if ref and unit is not None:
-            first = self.refs.setdefault((unit, ref), (sheet, row))
-            if first != (sheet, row):
-                issue(
+    def _department(self, table: _Table, values: Sequence[object]) -> str:
+        index = table.columns.get(Field.DEPARTMENT)
+        lead = _text(values[index]) if index is not None and index < len(values) else ""
+        index = table.columns.get(Field.PARTNER)
+        partner = _text(values[index]) if index is not None and index < len(values) else ""
+        if partner:
+            return f"{lead}（配合：{partner}）" if lead else f"配合：{partner}"
+        return lead
+
+    def _notes(self, table: _Table, values: Sequence[object]) -> list[str]:
+        notes: list[str] = []
+        for f in (Field.NOTE, Field.EVIDENCE):
+            index = table.columns.get(f)
+            if index is not None and index < len(values) and (t := _text(values[index])):
+                notes.append(t if f is Field.NOTE else f"{table.texts[index]}：{t}")
+        for index, header in table.noted.items():
+            if index < len(values) and (t := _text(values[index])):
+                notes.append(f"{header}：{t}")
+        return notes
+
+    def _issue(self, table: _Table, row: int, code: IssueCode, f: Field, **params: Any) -> None:
+        index = table.columns.get(f)
+        self.issues.append(
+            ImportIssue(
+                code,
+                table.sheet,
+                row,
+                table.texts.get(index) if index is not None else COLUMN_BY_FIELD[f].zh,
+                get_column_letter(index + 1) if index is not None else None,
+                {"field": str(f), **params},
+            )
+        )
+
+    def _finish(self, p: _Problem | None) -> None:
+        """Check a whole problem (every measure row read) and make its draft."""
+        if p is None:
+            return
+        before = len(self.issues)
+        table = p.table
+        for f, value in ((Field.PROBLEM, p.problem), (Field.LEADER, p.leader)):
+            if len(value) > MAX_TEXT:
+                self._issue(table, p.row, IssueCode.TOO_LONG, f, length=len(value), limit=MAX_TEXT)
+        measures: list[Measure] = []
+        notes = list(p.notes)
+        deadline_cells = 0
+        any_estimated = any_relative = False
+        for row, text, owner, department, raw in p.measures:
+            for f, value in ((Field.MEASURES, text), (Field.OWNER, owner)):
+                if len(value) > MAX_TEXT:
+                    self._issue(
+                        table, row, IssueCode.TOO_LONG, f, length=len(value), limit=MAX_TEXT
+                    )
+            due: date | None = None
+            long_term = False
+            wording = ""
+            if raw is not None and _text(raw):
+                deadline_cells += 1
+                try:
+                    due, long_term, estimated, relative, wording, note = self._deadline(raw)
+                except InvalidValue as exc:
+                    params = {k: exc.params[k] for k in ("value", "example", "problem")}
+                    self._issue(table, row, IssueCode.BAD_DATE, Field.DEADLINE, **params)
+                    continue
+                if note and note not in notes:
+                    notes.append(note)
+                any_estimated = any_estimated or estimated
+                any_relative = any_relative or relative
+            measures.append(Measure(text, owner, department, due, long_term, wording))
+        if not deadline_cells and (Field.DEADLINE in table.columns or table.embedded_deadline):
+            self._issue(table, p.row, IssueCode.MISSING, Field.DEADLINE)
+        unit = p.unit
+        ref = p.ref
+        key_unit = unit or f"name:{p.unit_name}"
+        if not ref:
+            self.problem_counter[key_unit] += 1
+            ref = f"#{self.problem_counter[key_unit]}"  # no 序号: the problem's place
+        first = self.refs.setdefault((key_unit, ref), (table.sheet, p.row, p.category))
+        if first[:2] != (table.sheet, p.row):
+            qualified = f"{p.category}·{ref}"
+            # numbering that starts again under each section row (一、… 1 2 3, 二、… 1 2)
+            restarted = first[2] != p.category and table.category == p.category
+            if restarted and (key_unit, qualified) not in self.refs:
+                self.refs[(key_unit, qualified)] = (table.sheet, p.row, p.category)
+                ref = qualified
+            else:
+                self._issue(
+                    table,
+                    p.row,
                     IssueCode.DUPLICATE_REF,
                     Field.REF,
                     value=ref,
                     first_sheet=first[0],
                     first_row=first[1],
                 )
-
-        if len(self.issues) > before or not unit:
+        if len(self.issues) > before:
             return
+        if len(measures) == 1:
+            only = measures[0]
+            fields: dict[str, Any] = {
+                "measures": only.text,
+                "owner": only.owner,
+                "department": only.department,
+                "deadline": only.deadline,
+                "long_term": only.long_term,
+            }
+            measure_list: tuple[Measure, ...] = ()
+        else:
+            fields = measure_summary(measures)
+            measure_list = tuple(measures)
+        note = "\n".join(notes)
+        if len(note) > MAX_TEXT * 4:
+            note = note[: MAX_TEXT * 4]
         item_id = normalise_item_id(ref)
-        progress = texts.get(Field.PROGRESS, "")
         self.drafts.append(
             ItemDraft(
                 unit=unit,
                 source_ref=ref,
-                category=category,
-                problem=texts[Field.PROBLEM],
-                deadline=deadline,
-                long_term=long_term,
-                measures=texts.get(Field.MEASURES, ""),
-                leader=texts.get(Field.LEADER, ""),
-                department=texts.get(Field.DEPARTMENT, ""),
-                owner=texts.get(Field.OWNER, ""),
-                progress=progress,
-                note=texts.get(Field.NOTE, ""),
-                status_hint=status_hint(progress),
-                item_id=item_id if item_id and item_id.startswith(unit + "-") else None,
-                workdays_estimated=estimated,
-                deadline_relative=relative,
-                sheet=sheet,
-                row=row,
+                category=p.category,
+                problem=p.problem,
+                deadline=fields["deadline"],
+                long_term=bool(fields["long_term"]),
+                measures=fields["measures"],
+                leader=p.leader,
+                department=fields["department"],
+                owner=fields["owner"],
+                progress=p.progress,
+                note=note,
+                status_hint=status_hint(p.progress),
+                item_id=item_id if unit and item_id and item_id.startswith(unit + "-") else None,
+                workdays_estimated=any_estimated,
+                deadline_relative=any_relative,
+                sheet=table.sheet,
+                row=p.row,
+                unit_name=p.unit_name,
+                measure_list=measure_list,
+                category_default=p.category_default,
+                category_own=p.category not in self.category_set,
+                measure_rows=tuple(r for r, *_ in p.measures),
             )
         )
 
-    def _deadline(self, value: object) -> tuple[date | None, bool, bool, bool]:
-        """(deadline, long_term, workdays_estimated, relative to today)."""
+    def _deadline(self, value: object) -> tuple[date | None, bool, bool, bool, str, str]:
+        """(deadline, long_term, estimated, relative to today, wording kept, note)."""
         if isinstance(value, datetime):
-            return value.date(), False, False, False
+            return value.date(), False, False, False, "", ""
         if isinstance(value, date):
-            return value, False, False, False
+            return value, False, False, False, "", ""
         if isinstance(value, str):
-            parsed = parse_deadline(value, self.today, self.add_workdays)
-            relative = parsed.kind in _RELATIVE_KINDS
-            return parsed.deadline, parsed.long_term, parsed.workdays_estimated, relative
+            parsed = parse_deadline(
+                value, self.today, self.add_workdays, immediate_days=self.immediate_days
+            )
+            relative = parsed.kind in RELATIVE_KINDS
+            plain = parsed.kind in (DeadlineKind.DATE, DeadlineKind.LONG_TERM)
+            wording = "" if plain else normalise_text(value)
+            reading = explain(value, parsed)
+            iso = parsed.deadline.isoformat() if parsed.deadline is not None else None
+            shown = parsed.deadline is not None and normalise_text(value) != iso
+            if shown and len(self.readings) < READINGS_KEPT and reading not in self.readings:
+                self.readings.append(reading)
+            return (
+                parsed.deadline,
+                parsed.long_term,
+                parsed.workdays_estimated,
+                relative,
+                wording,
+                parsed.note,
+            )
         text = _text(value)
         raise InvalidValue(
             "not a date",
@@ -862,22 +1346,88 @@ class _Reader:
         if not self.drafts and not self.units:
             skipped = [s.title for s in self.skipped]
             return ImportErrors((ImportIssue(IssueCode.NO_LEDGER, params={"skipped": skipped}),))
-        per_unit = Counter(d.unit for d in self.drafts)
-        long_per_unit = Counter(d.unit for d in self.drafts if d.long_term)
         units = tuple(Unit(code, name or code) for code, name in self.units.items())
-        deadlines = [d.deadline for d in self.drafts if d.deadline is not None]
-        summary = ImportSummary(
-            units=tuple(
-                UnitCount(u.code, u.name, per_unit[u.code], long_per_unit[u.code]) for u in units
-            ),
-            items=len(self.drafts),
-            long_term=sum(long_per_unit.values()),
-            earliest_deadline=min(deadlines, default=None),
-            latest_deadline=max(deadlines, default=None),
-            workdays_estimated=sum(d.workdays_estimated for d in self.drafts),
+        return make_plan(
+            units,
+            tuple(self.drafts),
             skipped_sheets=tuple(self.skipped),
+            skipped_rows=tuple(self.skipped_rows),
+            not_imported=tuple(self.not_imported.values()),
+            readings=tuple(self.readings),
+            structure_rows=tuple(self.structure_rows),
         )
-        return ImportPlan(units, tuple(self.drafts), summary)
+
+
+def _fill(
+    raw: tuple[object, ...],
+    row_no: int,
+    merges: dict[int, list[tuple[int, int]]],
+    anchors: dict[tuple[int, int], object],
+) -> list[object]:
+    """The row's values with vertically merged cells filled from their first row."""
+    values = list(raw[:MAX_COLUMNS])
+    for index, spans in merges.items():
+        for first, last in spans:
+            if row_no == first:
+                anchors[(index, first)] = values[index] if index < len(values) else None
+            elif first < row_no <= last:
+                current = values[index] if index < len(values) else None
+                if current is None or (isinstance(current, str) and not current.strip()):
+                    while len(values) <= index:
+                        values.append(None)
+                    values[index] = anchors.get((index, first))
+    return values
+
+
+_REF_PREFIX = re.compile(r"^(?:问题|第)\s*")
+_REF_SUFFIX = re.compile(r"[.、．。:：]+$")
+
+
+def _clean_ref(ref: str) -> str:
+    """序号 as a key: ``1.`` / ``1、`` → ``1``; ``问题1`` → ``1``; ``（一）`` and ``1-2`` kept."""
+    s = _REF_SUFFIX.sub("", normalise_text(ref))
+    if re.fullmatch(r"(?:问题|第)\s*\d+\s*(?:项|个|条)?", s):
+        s = re.sub(r"\D", "", s)
+    return s
+
+
+def make_plan(
+    units: tuple[Unit, ...],
+    drafts: tuple[ItemDraft, ...],
+    *,
+    skipped_sheets: tuple[SkippedSheet, ...] = (),
+    skipped_rows: tuple[SkippedRow, ...] = (),
+    not_imported: tuple[NotImported, ...] = (),
+    readings: tuple[str, ...] = (),
+    structure_rows: tuple[SkippedRow, ...] = (),
+) -> ImportPlan:
+    """An ``ImportPlan`` of these drafts, with its summary."""
+    per_unit = Counter(d.unit for d in drafts)
+    long_per_unit = Counter(d.unit for d in drafts if d.long_term)
+    deadlines = [d.deadline for d in drafts if d.deadline is not None]
+    unit_names = tuple(dict.fromkeys(d.unit_name for d in drafts if not d.unit))
+    summary = ImportSummary(
+        units=tuple(
+            UnitCount(u.code, u.name, per_unit[u.code], long_per_unit[u.code]) for u in units
+        ),
+        items=len(drafts),
+        long_term=sum(long_per_unit.values()),
+        earliest_deadline=min(deadlines, default=None),
+        latest_deadline=max(deadlines, default=None),
+        workdays_estimated=sum(d.workdays_estimated for d in drafts),
+        skipped_sheets=skipped_sheets,
+        skipped_rows=skipped_rows,
+        not_imported=not_imported,
+        readings=readings,
+        categories=tuple(dict.fromkeys(d.category for d in drafts)),
+        default_category=sum(d.category_default for d in drafts),
+        measures=sum(max(1, len(d.measure_list)) for d in drafts),
+        several_measures=sum(len(d.measure_list) > 1 for d in drafts),
+        unit_names=unit_names,
+        own_categories=tuple(dict.fromkeys(d.category for d in drafts if d.category_own)),
+        structure_rows=structure_rows,
+    )
+    return ImportPlan(units, drafts, summary)
 
 
 __all__ = [

@@ -77,7 +77,11 @@ async def test_the_sample_previews_then_imports_on_confirm(bot: BotUnderTest) ->
     done = await boss.next_edit(timeout=15)
     assert "台账已导入" in done.text
     assert "新建单位 3 个；新增事项 18 项，更新 0 项，无变化 0 项。" in done.text
-    assert done.buttons == ()
+    # the next step for each new unit: invite its contact and leader (issue 10)
+    assert "新单位 JB 江北市局党组 已建立。下一步：邀请它的联络员和主要负责人。" in done.text
+    assert [b.callback_data for row in done.buttons for b in row] == [
+        f"inv:{code}:{role}" for code in ("JB", "HX", "SN") for role in ("contact", "leader")
+    ]
     assert [u.code for u in bot.store.registry.list_units()] == ["HX", "JB", "SN"]
     item = bot.store.ledger("JB").get_item("JB-001")
     assert item is not None and item.deadline == date(2026, 11, 1)
@@ -155,10 +159,12 @@ async def test_a_file_over_the_limit_is_refused_before_download(bot: BotUnderTes
 
 async def test_other_spreadsheets_are_refused_before_download(bot: BotUnderTest) -> None:
     boss = bot.inspector()
-    for name in ("旧台账.xls", "台账.csv"):
+    for name in ("台账.ods", "台账.csv"):  # .xls and .docx are read (issue 10)
         await boss.send_document(name, b"1,2,3\n")
         reply = await boss.next_reply()
-        assert reply.text.startswith(f"❌ “{name}”不是 .xlsx 文件，未下载。")
+        assert reply.text.startswith(
+            f"❌ “{name}”不是能导入的台账文件（.xlsx、.xls 或 .docx），未下载。"
+        )
     assert bot.emulator.calls_of("getFile") == []
 
 

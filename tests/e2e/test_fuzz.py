@@ -162,6 +162,8 @@ def forged_data(world: World, tokens: tuple[str, ...]) -> list[str]:
         f"page:due_20260302_20260309:{unit}:1",
         f"page:open:{unit}:999999",
         *(f"{verb}:{token}" for token in tokens for verb in ("ok", "no")),
+        *(f"iu:{token}:0:{unit}" for token in tokens if token.startswith("imp")),
+        "iu:impForged0000000:0:HZ",
         "ok:addForged0000000",
         "no:impForged0000000",
         "x",

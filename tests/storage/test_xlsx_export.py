@@ -111,14 +111,14 @@ def test_sheets_summary_first_then_units_then_the_withdrawn(wb: Any) -> None:
 def test_unit_sheet_shape(wb: Any) -> None:
     ws = wb["JB"]
     assert ws["A1"].value == "中共江北市局党组巡察反馈问题整改台账"
-    assert "A1:Q1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:R1" in {str(r) for r in ws.merged_cells.ranges}
     assert [c.value for c in ws[2]] == HEADERS
     assert HEADERS[:8] == ["序号", "问题类别", "问题描述", "整改措施", "责任领导", "责任部门"] + [
         "责任人",
         "整改时限",
     ]
     assert ws.freeze_panes == "B3"
-    assert ws.auto_filter.ref == "A2:Q8"
+    assert ws.auto_filter.ref == "A2:R8"
     assert ws.print_title_rows == "$1:$2"
     assert ws.page_setup.orientation == "landscape"
     assert [ws.cell(r, 1).value for r in range(3, 9)] == [

@@ -137,7 +137,8 @@ def test_columns_in_any_order_with_aliases_and_decorated_headers() -> None:
     assert draft.deadline == date(2027, 2, 1)
     assert draft.progress == "已完成"
     assert draft.status_hint is Status.CLOSED
-    assert draft.note == "见附件"
+    # an unrecognised column is kept in the note, never dropped (issue 10)
+    assert draft.note == "见附件\n其他列：忽略"
 
 
 def test_header_text_is_normalised() -> None:
@@ -332,7 +333,7 @@ def test_every_problem_of_every_row_is_collected_in_order() -> None:
     rows = [
         row(1, category="作风问题"),  # bad category
         row(2, problem=None),  # missing problem
-        row(None),  # missing 序号
+        row(None, problem="无序号的问题"),  # no 序号: numbered by its place, not refused
         row(4, deadline="下个月"),  # bad date
         row(5, deadline=None),  # missing deadline
         row(1),  # duplicate 序号
@@ -344,7 +345,6 @@ def test_every_problem_of_every_row_is_collected_in_order() -> None:
     assert got == [
         (IssueCode.BAD_CATEGORY, 3, "问题类别", "B"),
         (IssueCode.MISSING, 4, "问题描述", "C"),
-        (IssueCode.MISSING, 5, "序号", "A"),
         (IssueCode.BAD_DATE, 6, "整改时限", "H"),
         (IssueCode.MISSING, 7, "整改时限", "H"),
         (IssueCode.DUPLICATE_REF, 8, "序号", "A"),
@@ -360,9 +360,9 @@ def test_every_problem_of_every_row_is_collected_in_order() -> None:
         "first_sheet": "JB",
         "first_row": 3,
     }
-    assert issues[6].params["value"] == "3.5"
+    assert issues[5].params["value"] == "3.5"
     assert by_code[IssueCode.TOO_LONG] == {"field": "measures", "length": 2002, "limit": 2000}
-    assert issues[3].params["problem"] == "format"
+    assert issues[2].params["problem"] == "format"
 
 
 def test_errors_report_the_header_text_found_in_the_file() -> None:
@@ -382,43 +382,41 @@ def test_errors_report_the_header_text_found_in_the_file() -> None:
 
 
 def test_missing_required_columns_are_named_with_their_aliases() -> None:
+    # 序号 and 问题类别 are optional now (issue 10); without a 时限 column the file is refused
+    # naming it, together with the row problems found in the same pass
     header = ["问题描述", "责任人", "问题类别", "整改措施"]
-    issues = errors_of(read(book_bytes({"JB": [["台账"], header, ["问题", "赵某", "其他", ""]]})))
+    rows = [["台账"], header, ["问题", "赵某", "作风问题", ""]]
+    issues = errors_of(read(book_bytes({"JB": rows})))
     got = [(i.code, i.sheet, i.row, i.column) for i in issues.issues]
     assert got == [
-        (IssueCode.MISSING_COLUMN, "JB", 2, "序号"),
         (IssueCode.MISSING_COLUMN, "JB", 2, "整改时限"),
+        (IssueCode.BAD_CATEGORY, "JB", 3, "问题类别"),
     ]
-    assert issues.issues[1].params["aliases"] == ["完成时限", "整改期限", "时限", "完成时间"]
+    assert issues.issues[0].params["aliases"] == ["完成时限", "整改期限", "时限", "完成时间"]
 
 
-def test_duplicate_columns_are_refused() -> None:
+def test_a_second_column_of_a_field_is_kept_in_the_note() -> None:
     header = [*HEADER, "存在问题"]
-    issue = only(errors_of(read(book_bytes({"JB": [header, [*row(1), "x"]]}))).issues)
-    assert issue.code is IssueCode.DUPLICATE_COLUMN
-    assert (issue.row, issue.column, issue.column_letter) == (1, "存在问题", "K")
-    assert issue.params == {"field": "problem", "first_column": "问题描述"}
+    plan = plan_of(read(book_bytes({"JB": [header, [*row(1), "x"]]})))
+    assert plan.drafts[0].problem == "问题"
+    assert plan.drafts[0].note == "存在问题：x"
+    (column,) = plan.summary.not_imported
+    assert (column.header, column.reason, column.fields) == ("存在问题", "duplicate", ("problem",))
 
 
-def test_sheet_title_that_is_not_a_unit_code() -> None:
-    issues = errors_of(read(book_bytes({"江北": ledger_sheet([row(1)])}))).issues
-    issue = only(issues)
-    assert (issue.code, issue.sheet, issue.row, issue.params) == (
-        IssueCode.BAD_UNIT,
-        "江北",
-        None,
-        {"value": "江北"},
-    )
+def test_sheet_title_that_is_not_a_unit_code_leaves_the_unit_to_its_name() -> None:
+    plan = plan_of(read(book_bytes({"江北": ledger_sheet([row(1)])})))
+    assert plan.units == ()
+    assert [(d.unit, d.unit_name) for d in plan.drafts] == [("", "江北市局党组")]
+    assert plan.summary.unit_names == ("江北市局党组",)
 
 
-def test_bad_and_missing_unit_cells() -> None:
+def test_unit_cells_with_names_or_nothing_are_left_to_resolve() -> None:
     rows = [["单位", *HEADER], ["江北", *row(1)], [None, *row(2)], ["JB", *row(3)]]
-    issues = errors_of(read(book_bytes({"Sheet1": rows}))).issues
-    got = [(i.code, i.row, i.column, i.column_letter, i.params) for i in issues]
-    assert got == [
-        (IssueCode.BAD_UNIT, 2, "单位", "A", {"field": "unit", "value": "江北"}),
-        (IssueCode.MISSING, 3, "单位", "A", {"field": "unit"}),
-    ]
+    plan = plan_of(read(book_bytes({"Sheet1": rows})))
+    got = [(d.unit, d.unit_name, d.source_ref) for d in plan.drafts]
+    assert got == [("", "江北", "1"), ("", "", "2"), ("JB", "", "3")]
+    assert plan.summary.unit_names == ("江北", "")
 
 
 def test_duplicate_ref_across_sheets_of_the_same_unit() -> None:
