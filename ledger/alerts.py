@@ -33,7 +33,9 @@ Kinds, anchors and steps (``today`` = the local date of ``now`` in ``tz``):
   ``1 + k * overdue_repeat_days`` (1, 8, 15 … by default).
 - ``escalation`` 升级 → all inspectors. Same items. anchor = deadline. Step = level = how many
   ``escalate_days`` thresholds ``days_overdue`` has reached (1 提醒, 2 告诫, 3 建议问责 with the
-  default 1/15/30; more thresholds give higher levels).
+  default 1/15/30; more thresholds give higher levels) — counted from the day the item was
+  created when that is after its deadline (:func:`escalation_days`: an item imported already
+  overdue escalates from its import, not from weeks before it).
 - ``stale`` 无进展 → contacts. In_progress items, and monitoring (长期坚持) items, which keep
   periodic progress reminders. anchor = the local date of ``ledger.light.last_activity``;
   ``idle = today - anchor``; step ``n = idle // stale_days`` once ``n >= 1`` (day 14, 28 …).
@@ -200,6 +202,15 @@ def due_soon_step(days_left: int, remind_days: Collection[int]) -> int | None:
 def overdue_step(days_overdue: int, repeat_days: int) -> int | None:
     """``(days_overdue - 1) // repeat_days`` from the first overdue day, else ``None``."""
     return None if days_overdue < 1 else (days_overdue - 1) // repeat_days
+
+
+def escalation_days(item: Item, today: date, tz: tzinfo) -> int:
+    """Days overdue as escalation counts them: from the deadline, or — for an item that was
+    already overdue when it was imported (a 台账 brought in late) — from the day it was
+    imported, so the first sweep does not escalate it as if it had been ignored for weeks."""
+    assert item.deadline is not None
+    start = max(item.deadline, local_date(item.created_at, tz))
+    return (today - start).days
 
 
 def escalation_level(days_overdue: int, escalate_days: Collection[int]) -> int:
@@ -415,7 +426,7 @@ def _item_alerts(
         if step is not None:
             e = entry(AlertKind.OVERDUE, dl, step, days_overdue=over, deadline=iso)
             out.append((_Audience.UNIT, e))
-        level = escalation_level(over, rules.escalate_days)
+        level = escalation_level(escalation_days(item, today, tz), rules.escalate_days)
         if level:
             threshold = sorted(rules.escalate_days)[level - 1]
             e = entry(
@@ -629,6 +640,7 @@ __all__ = [
     "decide_alerts",
     "delivery_key",
     "due_soon_step",
+    "escalation_days",
     "escalation_level",
     "lookback_sample",
     "overdue_step",

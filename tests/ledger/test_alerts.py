@@ -172,6 +172,21 @@ def test_escalation_after_downtime_is_only_the_current_level() -> None:
     assert sorted((u, e.step) for u, e in got(out, K.OVERDUE)) == [(C, 2), (L, 2)]
 
 
+def test_an_item_imported_already_overdue_escalates_from_its_import() -> None:
+    # imported on 2026-08-01 with a deadline of 2026-06-30 (a 台账 brought in late): the unit
+    # hears it is overdue at once, but escalation counts from the import, not from 6-30
+    imported = replace(working(), created_at=at(2026, 8, 1))
+    days = simulate([imported], D(2026, 8, 1), D(2026, 9, 10), K.ESCALATION)
+    assert days == {
+        D(2026, 8, 2): [(I1, 1), (I2, 1)],
+        D(2026, 8, 16): [(I1, 2), (I2, 2)],
+        D(2026, 8, 31): [(I1, 3), (I2, 3)],
+    }
+    first = run([imported], at(2026, 8, 1))
+    assert got(first, K.ESCALATION) == []
+    assert sorted((u, e.step) for u, e in got(first, K.OVERDUE)) == [(C, 4), (L, 4)]
+
+
 def test_three_days_of_downtime_coalesce_to_one_notice_per_item() -> None:
     items = [working(seq=n, deadline=D(2026, 6, 28 + n)) for n in (1, 2)]  # due 6-29, 6-30
     first = run(items, at(2026, 7, 1))
