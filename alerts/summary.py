@@ -13,9 +13,8 @@ from alerts.sweep import Runtime, Sweeper
 from app.clock import Clock, SystemClock
 from app.services import Services
 from config import Config
-from handlers.common import to_plain
 from ledger.figures import figures
-from locales import Catalog, Html
+from locales import Catalog, Html, to_plain
 from locales.figures import figures_lines
 from storage.repo import Store
 

@@ -11,9 +11,7 @@ Language: a person's own choice (``/lang``) wins; otherwise ``[bot] language``; 
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,10 +28,9 @@ from app.services import Services, services_of
 from handlers.render import Names, Words, action_word, format_datetime, role_word, status_word
 from ledger.errors import AlreadyDone, InvalidValue, LedgerError, MissingReason, NotAllowed
 from ledger.model import Person, Role
-from locales import Html, placeholders
+from locales import Html, placeholders, to_plain
 
 log = logging.getLogger(__name__)
-_TAG = re.compile(r"<[^>]+>")
 TOAST_LIMIT = 200  # answerCallbackQuery shows at most 200 characters
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -284,8 +281,3 @@ async def reply_text(update: Update, who: Who, text: Html) -> None:
         await query.answer(to_plain(text)[:TOAST_LIMIT], show_alert=True)
         return
     await send(update, text)
-
-
-def to_plain(text: str) -> str:
-    """Telegram HTML -> plain text, for toasts (answerCallbackQuery does not parse HTML)."""
-    return html.unescape(_TAG.sub("", text))

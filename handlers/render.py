@@ -489,8 +489,8 @@ def _event_details(words: Words, event: Event) -> list[str]:
         lines = [
             words.plain(
                 "render.history.deadline_change",
-                old=_deadline_word(words, data.get("old"), data.get("old_long_term")),
-                new=_deadline_word(words, data.get("new"), data.get("new_long_term")),
+                old=deadline_word(words, data.get("old"), data.get("old_long_term")),
+                new=deadline_word(words, data.get("new"), data.get("new_long_term")),
             )
         ]
         reason = data.get("reason")
@@ -511,7 +511,8 @@ def _edited_value(value: object) -> str:
     return one_line(value, EDIT_VALUE_MAX) if isinstance(value, str) and value.strip() else "—"
 
 
-def _deadline_word(words: Words, iso: object, long_term: object) -> str:
+def deadline_word(words: Words, iso: object, long_term: object) -> str:
+    """A deadline as stored in an event (ISO date or null, long-term flag), in words."""
     if long_term:
         return words.plain("render.when.long_term")
     if isinstance(iso, str):
@@ -617,6 +618,7 @@ __all__ = [
     "badge",
     "button_rows",
     "card_keyboard",
+    "deadline_word",
     "clamp_page",
     "clip",
     "enable_card_actions",

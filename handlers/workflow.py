@@ -42,7 +42,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from telegram import Message, Update
@@ -89,6 +88,7 @@ from handlers.render import (
     Names,
     Words,
     action_word,
+    deadline_word,
     enable_card_actions,
     enabled_card_actions,
     format_date,
@@ -220,18 +220,6 @@ async def notify(context: Context, services: Services, done: Done, actor: Person
 
 
 # =========================================================================== replies
-
-
-def deadline_word(words: Words, iso: object, long_term: object) -> str:
-    """A deadline as stored in an event (ISO date or null, long-term flag), in words."""
-    if long_term:
-        return words.plain("render.when.long_term")
-    if isinstance(iso, str):
-        try:
-            return format_date(words, date.fromisoformat(iso))
-        except ValueError:
-            return iso
-    return "—"
 
 
 def confirmation(who: Who, done: Done, notified: Notified | None) -> Html:

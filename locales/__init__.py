@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import string
 import tomllib
 from collections.abc import Mapping
@@ -40,6 +41,15 @@ def escape(value: Any) -> Html:
     if isinstance(value, Html):
         return value
     return Html(html.escape(str(value), quote=True))
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def to_plain(text: str) -> str:
+    """Telegram HTML -> plain text: for toasts (answerCallbackQuery does not parse HTML) and
+    for the terminal (the shell commands print the same words)."""
+    return html.unescape(_TAG.sub("", text))
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

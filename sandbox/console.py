@@ -67,7 +67,7 @@ from locales.figures import figures_lines
 from sandbox.botapi import DOWNLOAD_LIMIT, ApiError
 from sandbox.demo import DEMO_INSPECTOR, SeedResult, seed
 from sandbox.emulator import Emulator
-from sandbox.files import FileKind, StoredFile, _image_format
+from sandbox.files import FileKind, StoredFile, image_format
 from sandbox.ptb import polling
 from sandbox.robots import RobotStub, sandbox_channels
 from sandbox.users import BotMessage, ChatEvent, EmulatedUser, FileInfo
@@ -958,7 +958,7 @@ class Console:
         is_photo = message.photo is not None
         name = Path(info.name or "").name or f"photo-{message.chat_id}-{message.message_id}"
         if is_photo and not Path(name).suffix:
-            name += "." + _image_format(info.content or b"")
+            name += "." + image_format(info.content or b"")
         if info.content is None:
             return self.words("no_content", name=name, size=info.size)
         path = _unique(self.downloads / name)

@@ -102,7 +102,7 @@ class FileStore:
         if stored.file_path is None:
             n = len(self._by_path) + 1
             if stored.kind == "photo":
-                stored.file_path = f"photos/file_{n}.{_image_format(info.content or b'')}"
+                stored.file_path = f"photos/file_{n}.{image_format(info.content or b'')}"
             else:
                 stored.file_path = f"documents/file_{n}{PurePosixPath(info.name or '').suffix}"
             self._by_path[stored.file_path] = info.file_id
@@ -149,7 +149,7 @@ def photo_api(info: FileInfo) -> list[dict[str, Any]]:
     ]
 
 
-def _image_format(data: bytes) -> str:
+def image_format(data: bytes) -> str:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data.startswith(b"GIF8"):

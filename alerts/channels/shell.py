@@ -19,8 +19,7 @@ from alerts.channels.robots import Answer
 from app.clock import Clock, SystemClock
 from app.services import Services
 from config import Config
-from handlers.common import to_plain
-from locales import Catalog
+from locales import Catalog, to_plain
 from storage.errors import DataDirInUse
 from storage.repo import Store
 
