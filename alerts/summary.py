@@ -9,6 +9,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
+from alerts.channels.notices import group_outcomes
 from alerts.sweep import Runtime, Sweeper
 from app.clock import Clock, SystemClock
 from app.services import Services
@@ -76,6 +77,8 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
                     pending=last.pending,
                 )
             )
+        if last.channels:
+            lines.append(group_outcomes(catalog, lang, last.channels))
 
     lines.append("")
     if not plan.messages:

@@ -70,4 +70,21 @@ def notice_text(
     )
 
 
-__all__ = ["group_name", "kind_name", "notice_text", "reason"]
+OUTCOMES = ("sent", "throttled", "paused", "uncertain", "refused", "failed", "retry")
+
+
+def group_outcomes(catalog: Catalog, lang: str, counts: Mapping[str, int]) -> Html:
+    """One line for ``/alerts``: the last sweep's group messages by outcome."""
+    parts = [
+        catalog.plain(lang, f"channels.summary.{name}", count=counts[name])
+        for name in OUTCOMES
+        if counts.get(name)
+    ]
+    return catalog.t(
+        lang,
+        "channels.summary.line",
+        counts=catalog.plain(lang, "channels.md.separator").join(parts),
+    )
+
+
+__all__ = ["OUTCOMES", "group_outcomes", "group_name", "kind_name", "notice_text", "reason"]

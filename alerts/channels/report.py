@@ -1,7 +1,7 @@
 """What ``/channels`` and ``python bot.py channels`` show: each configured group with its
 robot, the last delivery (when, how it ended, how many alerts it carried), a throttling pause
 and a refusal episode; and the results of a test message to each group. Telegram HTML in the
-reader's language (``handlers.common.to_plain`` for a terminal)."""
+reader's language (``locales.to_plain`` for a terminal)."""
 
 from __future__ import annotations
 

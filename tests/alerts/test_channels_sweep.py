@@ -22,12 +22,13 @@ from alerts.channels.keys import BROKEN_META, PAUSED_META
 from alerts.channels.robots import Answer, Message, Reply, Robot
 from alerts.log import AlertLog, State
 from alerts.pacing import Pacer
+from alerts.summary import summary
 from alerts.sweep import Runtime, Sweeper
 from app.clock import FakeClock
 from app.services import Services
 from config import AlertConfig, BotConfig, ChannelConfig, ChannelsConfig, Config
 from ledger.model import Person, Role, Unit
-from locales import Catalog
+from locales import Catalog, to_plain
 from sandbox.robots import RobotStub, StubRobot
 from storage.repo import Store
 from tests.alerts.helpers import Crash, FakeBot, FakeTime, new_item
@@ -208,6 +209,8 @@ async def test_a_throttled_robot_gets_the_rest_after_the_pause_merged(world: Wor
     paused = world.store.registry.get_meta(PAUSED_META)
     assert paused == {"unit:HZ": "2026-03-02T09:10:00+08:00"}  # DingTalk's ten minutes
     assert world.notices(I1) == []  # throttling is handled, not reported
+    overview = to_plain(summary(world.sweeper(), "zh-CN"))  # what /alerts shows
+    assert "群机器人（企业微信 / 钉钉）：已送达 1 个群、限流 1 个群（暂停后合并补发）" in overview
 
     # Five minutes later a new item falls due; the robot is still paused: nothing is tried.
     world.clock.advance(timedelta(minutes=5))
