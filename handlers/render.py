@@ -377,13 +377,15 @@ def item_card(
         words.t("render.card.leader", value=_field(item.leader, FIELD_MAX)),
         words.t("render.card.department", value=_field(item.department, FIELD_MAX)),
         words.t("render.card.owner", value=_field(item.owner, FIELD_MAX)),
-        words.t("render.card.measures", value=_field(item.measures, MEASURES_MAX)),
+        *measure_lines(words, item),
         words.t("render.card.deadline", value=when_text(words, view)),
         words.t("render.card.last_progress", value=progress_text(words, item, names)),
         words.t("render.card.evidence", count=len(item.evidence)),
         words.t("render.card.endorsement", value=endorsement_text(words, item, rules, names)),
         words.t("render.card.verification", value=verification_text(words, item, names)),
     ]
+    if item.note.strip():
+        lines.append(words.t("intake.card.note", value=_field(item.note, NOTE_MAX)))
     if item.closed_at is not None and not item.status.is_active:
         lines.append(
             words.t("render.card.closed_at", value=format_datetime(words, item.closed_at))
@@ -472,8 +474,8 @@ def _event_details(words: Words, event: Event) -> list[str]:
                     if words.has(f"field.{name}")
                     else one_line(name, FIELD_MAX)
                 ),
-                old=_edited_value(change.get("old")),
-                new=_edited_value(change.get("new")),
+                old=_edited_value(change.get("old"), words),
+                new=_edited_value(change.get("new"), words),
             )
             for name, change in data.items()
             if isinstance(change, dict)
@@ -507,8 +509,45 @@ def _event_details(words: Words, event: Event) -> list[str]:
     return []
 
 
-def _edited_value(value: object) -> str:
+def _edited_value(value: object, words: Words | None = None) -> str:
+    if isinstance(value, list) and words is not None:  # an import's new measure list
+        return words.plain("intake.history.measures", count=len(value))
     return one_line(value, EDIT_VALUE_MAX) if isinstance(value, str) and value.strip() else "—"
+
+
+MEASURE_LINES = 6  # measures listed on a card (then "…"): about MEASURES_MAX in all
+MEASURE_TEXT_MAX = 60
+NOTE_MAX = 300  # the card's 备注 (what the 台账 said beside the fields)
+
+
+def measure_lines(words: Words, item: Item) -> list[Html]:
+    """The card's 整改措施: the text as before, or — for a problem with several measures —
+    one line each with its 责任人 and 时限 (the wording it was given, e.g. 立行立改)."""
+    if len(item.measure_list) < 2:
+        return [words.t("render.card.measures", value=_field(item.measures, MEASURES_MAX))]
+    lines = [words.t("intake.card.measures", count=len(item.measure_list))]
+    for n, m in enumerate(item.measure_list[:MEASURE_LINES], 1):
+        if m.long_term:
+            deadline = words.plain("render.when.long_term")
+        elif m.deadline is not None:
+            deadline = format_date(words, m.deadline)
+            if m.wording:
+                deadline = f"{one_line(m.wording, 20)} {deadline}"
+        else:
+            deadline = "—"
+        who = words.plain("intake.card.who", owner=one_line(m.owner, 20)) if m.owner else ""
+        lines.append(
+            words.t(
+                "intake.card.measure",
+                n=n,
+                text=one_line(m.text, MEASURE_TEXT_MAX),
+                who=who,
+                deadline=deadline,
+            )
+        )
+    if len(item.measure_list) > MEASURE_LINES:
+        lines.append(Html("…"))
+    return lines
 
 
 def deadline_word(words: Words, iso: object, long_term: object) -> str:

@@ -56,6 +56,7 @@ from ledger.model import (
     Evidence,
     Item,
     Light,
+    Measure,
     Person,
     ProgressNote,
     Role,
@@ -254,6 +255,33 @@ def test_card_states() -> None:
     waiting = item(status=Status.ENDORSED)
     text = item_card(words("en"), view_item(waiting, NOW, TZ, off.rules), off.rules, names, "X")
     assert "not required in this inspection" in text and "waiting for the inspectors" in text
+
+
+def test_a_card_lists_each_measure_with_its_owner_and_deadline() -> None:
+    svc = services()
+    names = Names(svc, words())
+    several = item(
+        measures="1. 制定办法\n2. 逐笔清理\n3. 每季度通报",
+        measure_list=(
+            Measure("制定办法", "赵某", "办公室", date(2026, 12, 31)),
+            Measure("逐笔清理", "钱某", "财务科", date(2026, 3, 16), wording="立行立改"),
+            Measure("每季度通报", "", "办公室", None, long_term=True),
+        ),
+        note="佐证材料：会议纪要\n督办情况：已督办",
+    )
+    text = item_card(words(), view_item(several, NOW, TZ, svc.rules), svc.rules, names, "杭州")
+    assert "<b>整改措施（3 条）：</b>" in text
+    assert "1. 制定办法（赵某，2026年12月31日（周四））" in text
+    assert "2. 逐笔清理（钱某，立行立改 2026年3月16日（周一））" in text
+    assert "3. 每季度通报（长期坚持）" in text
+    assert "<b>备注：</b>佐证材料：会议纪要\n督办情况：已督办" in text
+    assert_sendable(text)
+    many = replace(several, measure_list=(Measure("长" * 500, "某" * 50, "", NOW.date()),) * 50)
+    huge = replace(many, problem="问" * 5000, note="备" * 5000, measures="措" * 5000)
+    assert_sendable(item_card(words(), view_item(huge, NOW, TZ, svc.rules), svc.rules, names, "x"))
+    one = item(measures="制定办法")  # one measure: shown as before
+    text = item_card(words(), view_item(one, NOW, TZ, svc.rules), svc.rules, names, "杭州")
+    assert "<b>整改措施：</b>制定办法" in text and "备注" not in text
 
 
 def test_card_keyboard_offers_only_enabled_and_allowed_actions() -> None:
