@@ -223,6 +223,7 @@ def build_app(config: Config, services: Services) -> Application:
     start.register(app)  # /start [invite], /help, /lang
     people.register(app)  # inspectors: /newunit /units /invite /people /revoke
     queries.register(app)  # /open /overdue /due /item /history /unit; card:, hist:, page:
+    report_handlers.register(app)  # /report, /feedback, the signed report (before evidence)
     evidence.register(app)  # 佐证: item-id captions, the 佐证 flow, /evidence, ev: (before excel)
     workflow.register(app)  # /progress /submit /endorse /approve /reject …, do: buttons, notices
     extension.register(app)  # /extend 申请延期; 同意延期 / 不同意 card buttons
@@ -232,7 +233,6 @@ def build_app(config: Config, services: Services) -> Application:
     alert_handlers.register(app)  # /alerts (inspectors); reachability (group -10)
     lookback_handlers.register(app)  # /lookback: 回头看 checks, lb: buttons, the typed note
     channel_handlers.register(app)  # /channels [test]: 企业微信 / 钉钉 group robots (inspectors)
-    report_handlers.register(app)  # /report: the 整改情况报告 as .docx
     # Features with conversations or free-text input register above this line.
     confirm.register(app)  # cf: buttons — "确认…？" before a formal act is recorded
     phrases.register(app)  # LAST: Chinese phrases, unknown-text hint, stale buttons

@@ -47,6 +47,7 @@ _SECTION_ORDER = (
     AlertKind.AWAIT_VERIFICATION,
     AlertKind.AWAIT_ENDORSEMENT,
     AlertKind.LOOKBACK,
+    AlertKind.REPORT_DUE,
 )
 
 
@@ -242,6 +243,24 @@ class Renderer:
         return [(self.t(lang, f"alerts.section.{kind}"), entries)]
 
     def _entry_lines(self, lang: str, entry: Entry, for_inspector: bool) -> str:
+        if entry.kind is AlertKind.REPORT_DUE:  # a unit's milestone, not an item
+            known = self.directory.units.get(entry.unit or "")
+            line = self.t(
+                lang,
+                "alerts.line.report_due",
+                unit=known.name if known else entry.unit or "",
+                code=entry.unit or "",
+                due=self.date(lang, entry.details["due"]),
+                days=entry.details.get("days_left", ""),
+            )
+            if entry.fallback:
+                line = Html(
+                    line
+                    + self.t(
+                        lang, f"alerts.detail.fallback_{entry.details.get('intended', 'unit')}"
+                    )
+                )
+            return line
         item = self.directory.items.get(entry.item_id or "")
         unit = ""
         if for_inspector and entry.unit is not None:

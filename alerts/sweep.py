@@ -46,6 +46,7 @@ from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_de
 from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
 from alerts.schedule import DigestKind, Schedule
+from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
 from ledger.alerts import Outgoing, decide_alerts, delivery_key
@@ -409,6 +410,8 @@ class Sweeper:
             self.services.calendar,
             digests=frozenset(digests),
             status_since=world.since,
+            reports=report_due_dates(self.services, world.units),
+            report_days=config.paper.report_remind_days,
         )
         decide_seconds = time.perf_counter() - started
         renderer = Renderer(

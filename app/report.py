@@ -10,11 +10,13 @@ counts and 满意率 only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from app.services import Services
 from ledger.errors import UnknownUnit
 from ledger.lookback import latest as latest_lookback
+from ledger.model import Unit
 from ledger.report import ReportContent, report_content
 from ledger.survey import latest as latest_survey
 from storage.paper import PaperStore
@@ -52,6 +54,19 @@ def report_bytes(
         return services.catalog.plain(lang, key, **params)
 
     return write_report(content, say, lang)
+
+
+def report_due_dates(services: Services, units: Iterable[Unit]) -> dict[str, date]:
+    """Unit → the due date of its 整改情况报告, for units with a feedback date whose report
+    has not been submitted (what the sweep reminds of)."""
+    paper = PaperStore(services.store.registry)
+    months = services.config.paper.report_due_months
+    out: dict[str, date] = {}
+    for unit in units:
+        milestone = paper.milestone(unit.code)
+        if milestone is not None and milestone.submitted is None:
+            out[unit.code] = milestone.due_on(months)
+    return out
 
 
 def report_file_name(services: Services, lang: str, code: str, today: date) -> str:

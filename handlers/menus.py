@@ -64,6 +64,7 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
         "survey",
         "lookback",
         "report",
+        "feedback",
         "alerts",
         "newunit",
         "invite",

@@ -122,6 +122,7 @@ def unit_paper_lines(services: Services, words: Words, unit: str, *, comments: b
     survey = latest_survey(paper.surveys(unit))
     record = latest_lookback(paper.lookbacks(unit))
     return [
+        *milestone_lines(services, words, unit),
         *survey_lines(words, survey, words.now, comments=comments),
         *lookback_lines(words, record),
     ]
@@ -164,3 +165,33 @@ def stats_paper_lines(services: Services, words: Words, units: Sequence[str]) ->
             )
         )
     return out
+
+
+def milestone_lines(services: Services, words: Words, unit: str) -> list[Html]:
+    """The unit's 整改情况报告 milestone: feedback, due date (and days left), the latest
+    submission and how many there were. ``[]`` before a feedback date is set."""
+    milestone = PaperStore(services.store.registry).milestone(unit)
+    if milestone is None:
+        return []
+    due = milestone.due_on(services.config.paper.report_due_months)
+    lines = [
+        words.t(
+            "paper.milestone.head",
+            feedback=format_date(words, milestone.feedback),
+            due=format_date(words, due),
+            days=(due - words.today).days,
+        )
+    ]
+    last = milestone.submitted
+    if last is None:
+        lines.append(words.t("paper.milestone.not_submitted"))
+    else:
+        lines.append(
+            words.t(
+                "paper.milestone.submitted",
+                when=format_datetime(words, last.at),
+                name=one_line(last.name, 60),
+                count=len(milestone.submissions),
+            )
+        )
+    return lines

@@ -13,26 +13,43 @@ the bot runs.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import re
 from collections.abc import Callable
+from dataclasses import astuple
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from app.clock import SystemClock
 from app.report import report_bytes, report_file_name
+from app.roster import inspectors
 from app.services import Services
 from config import Config
-from handlers.common import Who, for_roles, send
+from handlers.common import Who, for_roles, language_for, send
+from handlers.evidence import evidence_root, offered_file, refusal
+from handlers.paper_render import milestone_lines
 from handlers.queries import ALL, private_only, resolve_scope
+from handlers.render import join, one_line
 from ledger.calendar import local_date
-from ledger.dates import normalise_text
+from ledger.dates import normalise_text, parse_deadline
+from ledger.errors import InvalidValue, UnknownUnit
+from ledger.milestone import Milestone, Submission, add_submission, set_feedback
 from ledger.model import Role
-from locales import Catalog
+from locales import Catalog, Html
+from storage.evidence import save_evidence
+from storage.paper import PaperStore
 from storage.repo import Store
+
+log = logging.getLogger(__name__)
+REPORT_CAPTION = re.compile(r"^(整改(情况)?报告|rectification report)", re.IGNORECASE)
 
 Out = Callable[[str], None]
 
@@ -65,6 +82,150 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
         caption=who.t("report.caption", unit=code, date=today.isoformat()),
         parse_mode="HTML",
     )
+
+
+# --------------------------------------------------------------------------- the milestone
+
+
+@for_roles(Role.INSPECTOR)
+async def feedback_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """/feedback CODE [DATE [DUE]]: set (or show) the round's feedback date and report due."""
+    if not await private_only(update, who):
+        return
+    args = context.args or []
+    if not args or len(args) > 3:
+        await send(update, who.t("milestone.usage"))
+        return
+    services = who.services
+    code = normalise_text(args[0]).upper()
+    if len(code) > 10 or services.store.registry.get_unit(code) is None:
+        raise UnknownUnit(unit=one_line(args[0], 20))
+    paper = PaperStore(services.store.registry)
+    if len(args) > 1:
+        days = [_day(who, text) for text in args[1:]]
+        if any(d is None for d in days):
+            await send(update, who.t("milestone.bad_date", value=one_line(" ".join(args[1:]), 40)))
+            return
+        feedback, due = days[0], days[1] if len(days) > 1 else None
+        assert feedback is not None
+        if due is not None and due < feedback:
+            await send(update, who.t("milestone.due_before_feedback"))
+            return
+        person = who.person
+        assert person is not None
+        now = services.clock.now()
+        await services.store.run(
+            paper.change_milestone,
+            code,
+            lambda m: set_feedback(m, code, feedback, due, by=person.user_id, now=now),
+        )
+    await send(update, milestone_text(who, code))
+
+
+def _day(who: Who, text: str) -> date | None:
+    calendar = who.services.calendar
+    try:
+        parsed = parse_deadline(
+            text, who.words.today, lambda d, n: astuple(calendar.add_workdays(d, n))
+        )
+    except InvalidValue:
+        return None
+    return parsed.deadline
+
+
+def milestone_text(who: Who, code: str) -> Html:
+    """The unit's milestone as /feedback shows it (and /unit, one line)."""
+    lines = milestone_lines(who.services, who.words, code)
+    return join(lines) if lines else who.t("milestone.none", unit=code)
+
+
+class _ReportCaption(filters.MessageFilter):
+    """A document whose caption names the 整改情况报告."""
+
+    def filter(self, message: Message) -> bool:
+        return message.document is not None and bool(
+            REPORT_CAPTION.match(normalise_text(message.caption or ""))
+        )
+
+
+@for_roles()
+async def submission(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """A leader's signed report (a document captioned 整改情况报告): stored as the unit's
+    evidence, recorded in the milestone (history kept), the inspectors told."""
+    message = update.effective_message
+    assert message is not None
+    if who.role is not Role.LEADER or who.unit is None:
+        await send(update, who.t("milestone.leaders_only"))
+        return
+    if not await private_only(update, who):
+        return
+    services = who.services
+    code = who.unit
+    paper = PaperStore(services.store.registry)
+    if paper.milestone(code) is None:
+        await send(update, who.t("milestone.no_feedback_yet"))
+        return
+    offered = offered_file(message, services)
+    if offered is None:
+        return
+    refused = refusal(who, offered)
+    if refused is not None:
+        await send(update, refused)
+        return
+    remote = await context.bot.get_file(offered.file_id)
+    data = bytes(await remote.download_as_bytearray())
+    stored_path = ""
+    digest = hashlib.sha256(data).hexdigest()
+    if services.store.layout is not None:
+        stored = await services.store.run(
+            save_evidence, evidence_root(services), code, unit_folder(code), offered.name, data
+        )
+        stored_path = stored.path
+    person = who.person
+    assert person is not None
+    entry = Submission(
+        at=services.clock.now(),
+        by=person.user_id,
+        file_id=offered.file_id,
+        name=offered.name,
+        size=len(data),
+        sha256=digest,
+        stored_path=stored_path,
+    )
+    milestone = await services.store.run(
+        paper.change_milestone, code, lambda m: add_submission(_require(m), entry)
+    )
+    log.info("整改情况报告 of %s submitted by %s (%s)", code, person.user_id, offered.name)
+    await send(
+        update,
+        who.t(
+            "milestone.received", name=one_line(offered.name, 60), count=len(milestone.submissions)
+        ),
+    )
+    for inspector in inspectors(services):
+        lang = language_for(services, inspector, None)
+        text = services.catalog.t(
+            lang,
+            "milestone.inspector_notice",
+            unit=code,
+            name=one_line(person.name, 40),
+            file=one_line(offered.name, 60),
+        )
+        try:
+            await context.bot.send_message(inspector.user_id, text, parse_mode="HTML")
+        except TelegramError as exc:
+            log.warning("could not tell inspector %s of a report: %s", inspector.user_id, exc)
+
+
+def _require(milestone: Milestone | None) -> Milestone:
+    if milestone is None:
+        raise InvalidValue("no milestone", field="feedback")
+    return milestone
+
+
+def unit_folder(code: str) -> str:
+    """The unit's own evidence folder name: ``<CODE>-000`` (no item is numbered 0)."""
+    return f"{code}-000"
 
 
 def run_report(
@@ -109,7 +270,11 @@ def run_report(
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register BEFORE handlers.evidence: a document captioned 整改情况报告 is the signed
+    report, not an item's evidence."""
     app.add_handler(CommandHandler("report", report_command))
+    app.add_handler(CommandHandler("feedback", feedback_command))
+    app.add_handler(MessageHandler(_ReportCaption(), submission))
 
 
 __all__ = ["register", "run_report"]

@@ -107,6 +107,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("survey", "survey"),
         ("lookback", "lookback"),
         ("report", "report"),
+        ("feedback", "feedback"),
         ("more", "lang"),
     ),
 }

@@ -102,6 +102,7 @@ class AlertKind(StrEnum):
     AWAIT_ENDORSEMENT = "await_endorsement"  # 待签字
     AWAIT_VERIFICATION = "await_verification"  # 待核验
     LOOKBACK = "lookback"  # 回头看
+    REPORT_DUE = "report_due"  # 整改情况报告 due (a unit's milestone)
     DIGEST_DAILY = "digest_daily"  # 日报
     DIGEST_WEEKLY = "digest_weekly"  # 周报
 
@@ -127,6 +128,7 @@ _KIND_RANK = {
             AlertKind.AWAIT_VERIFICATION,
             AlertKind.AWAIT_ENDORSEMENT,
             AlertKind.LOOKBACK,
+            AlertKind.REPORT_DUE,
             AlertKind.DIGEST_DAILY,
             AlertKind.DIGEST_WEEKLY,
         )
@@ -325,6 +327,8 @@ def decide_alerts(
     *,
     digests: Collection[str] = frozenset(),
     status_since: Mapping[str, datetime] | None = None,
+    reports: Mapping[str, date] | None = None,
+    report_days: Collection[int] = (14, 7, 1),
 ) -> list[Outgoing]:
     """Everything due at ``now`` that ``sent_keys`` does not hold (see the module docstring).
 
@@ -332,8 +336,10 @@ def decide_alerts(
     log). ``digests`` names the digests due in this sweep (``"daily"``, ``"weekly"``; others
     raise ``InvalidValue(field="digests")``). ``status_since`` maps item ids to the moment the
     item entered its current status (``ledger.workflow.status_since``); pass it consistently,
-    since it moves stale and review anchors. Raises ``InvalidValue`` for a naive ``now`` and
-    for unusable ``rules`` (``ledger.rules.check_rules``).
+    since it moves stale and review anchors. ``reports`` maps a unit to the due date of its
+    整改情况报告 not yet submitted: ``report_due`` reminders go to its contacts and leaders at
+    each of ``report_days`` before it (:func:`report_alerts`). Raises ``InvalidValue`` for a
+    naive ``now`` and for unusable ``rules`` (``ledger.rules.check_rules``).
     """
     require_aware(now, "now")
     check_rules(rules)
@@ -367,6 +373,8 @@ def decide_alerts(
             send(audience, item.unit, entry)
     for item, entry in _lookback_alerts(all_items, today, tz, rules):
         send(_Audience.INSPECTORS, item.unit, entry)
+    for unit, entry in report_alerts(reports or {}, today, report_days):
+        send(_Audience.UNIT, unit, entry)
 
     unit_codes = sorted({u.code for u in units})
     if "daily" in digests:
@@ -511,6 +519,32 @@ def _lookback_alerts(
                 },
             )
             out.append((item, entry))
+    return out
+
+
+def report_alerts(
+    reports: Mapping[str, date], today: date, report_days: Collection[int]
+) -> list[tuple[str, Entry]]:
+    """``report_due`` entries: for each unit's due date, the step of :func:`due_soon_step`
+    with ``report_days`` (14, 7, 1 by default: one reminder per step, the last one still sent
+    on the due day if missed). Key ``<UNIT>:report_due:<due>:<step>``, so a new due date
+    starts a new schedule."""
+    out: list[tuple[str, Entry]] = []
+    for unit in sorted(reports):
+        due = reports[unit]
+        days_left = (due - today).days
+        step = due_soon_step(days_left, report_days)
+        if step is None:
+            continue
+        entry = Entry(
+            key=alert_key(unit, AlertKind.REPORT_DUE, due, step),
+            kind=AlertKind.REPORT_DUE,
+            item_id=None,
+            unit=unit,
+            step=step,
+            details={"due": due.isoformat(), "days_left": days_left},
+        )
+        out.append((unit, entry))
     return out
 
 
