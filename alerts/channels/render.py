@@ -322,8 +322,10 @@ class GroupRenderer:
             "channels.md.weekly.title", unit=self.unit_name(code), year=year, week=week.lstrip("0")
         )
         c: Mapping[str, int] = d.get("counts", {}) or {}
+        # Every line a list item: DingTalk's markdown joins a bare line to the next.
         lines = [
-            self.p(
+            "- "
+            + self.p(
                 "channels.md.weekly.counts",
                 **{
                     f: c.get(f, 0)
