@@ -25,7 +25,6 @@ from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, for_roles, is_private, send, stale_button
 from handlers.queries import find_item
 from handlers.render import action_word, join, keyboard, one_line, status_word
-from handlers.workflow import act_now
 from ledger.access import Action
 from ledger.dates import normalise_item_id
 from ledger.errors import UnknownItem
@@ -146,6 +145,10 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who)
         await query.answer()
         await send(update, who.t("everyday.confirm.expired", item_id=item_id))
         return
+    # handlers.workflow asks its confirmations through this module, so it is imported here,
+    # when a confirmation is pressed, not at import time.
+    from handlers.workflow import act_now
+
     await act_now(update, context, who, item_id, action, inputs or Inputs())
 
 

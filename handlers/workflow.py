@@ -59,6 +59,7 @@ from telegram.ext import (
 from app import roster
 from app.actions import Done, Inputs
 from app.services import Services
+from handlers import confirm
 from handlers.acting import CardRef, card_of, explain, perform, redraw_card
 from handlers.buttons import parse
 from handlers.common import (
@@ -136,6 +137,9 @@ CARD_ACTIONS: dict[Action, str] = {
 # Actions that need typed input first (a conversation), and those that act on the press.
 ASKING = (Action.PROGRESS, Action.REJECT, Action.REOPEN, Action.WITHDRAW, Action.SET_DEADLINE)
 DIRECT = (Action.SUBMIT, Action.ENDORSE, Action.APPROVE, Action.URGE)
+# Formal acts a card button asks "确认…？" for (handlers.confirm), with the item's summary:
+# 签字背书 and 核验通过 on the press, 退回 and 撤销 once their reason is typed.
+CONFIRMED_ON_PRESS = frozenset({Action.ENDORSE, Action.APPROVE, Action.REJECT, Action.WITHDRAW})
 
 
 def audience(services: Services, done: Done, actor: Person) -> Audience:
@@ -511,6 +515,15 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
             PENDING.keep(context, pending)
             await send(update, prompt(who, pending, find_item(who, pending.item_id)))
             return None
+        if pending.card is not None and pending.action in CONFIRMED_ON_PRESS:
+            # 退回 / 撤销 from a card button: the reason is asked, then "确认…？" (typed
+            # commands with the id and the reason are deliberate and act at once).
+            if not text.strip():
+                raise MissingReason(action=str(pending.action))
+            item = find_item(who, pending.item_id)
+            PENDING.finish(context, who.user.id)
+            await confirm.ask(update, context, who, item, pending.action, Inputs(reason=text))
+            return END
         done = await perform(who, pending.item_id, pending.action, inputs_for(pending, text))
     except (InvalidValue, MissingReason) as error:
         await send(update, explain(who, error, pending.item_id))
@@ -599,6 +612,12 @@ async def direct_from_card(update: Update, context: Context, who: Who) -> object
     if not await private_only(update, who):
         return END
     action, item_id = found
+    if action in CONFIRMED_ON_PRESS:
+        item = find_item(who, item_id)
+        assert who.person is not None
+        authorize(item, who.person, action, who.services.rules)  # refused before asking
+        await confirm.ask(update, context, who, item, action)
+        return END
     await act_now(update, context, who, item_id, action)
     return END
 

@@ -22,6 +22,7 @@ from tests.e2e.workflow_helpers import (
     actions,
     ask,
     card,
+    confirmed,
     item_of,
     nothing_more,
     personas,
@@ -104,8 +105,14 @@ async def test_another_flow_takes_over_the_typed_answers(bot: BotUnderTest) -> N
 async def test_a_double_tap_changes_the_ledger_once(bot: BotUnderTest) -> None:
     p = await personas(bot, Status.SUBMITTED)
     shown = await card(p.leader)
-    await p.leader.press(shown, "✍️ 签字")
-    await p.leader.press(shown, "✍️ 签字")  # before the bot has redrawn the card
+    await press(p.leader, shown, "✍️ 签字")
+    question = await p.leader.next_reply()
+    assert question.text == (
+        "确认对 HZ-001 签字背书？\nHZ-001 · 待签字 · “三会一课”制度落实不到位"
+    )
+    assert actions(bot).count("endorse") == 0  # asked only
+    await p.leader.press(question, "✅ 确认签字背书")
+    await p.leader.press(question, "✅ 确认签字背书")  # before the bot has redrawn it
     first, second = await p.leader.next_answer(), await p.leader.next_answer()
     assert first.text is not None and first.text.startswith("✅ 已签字背书")
     assert second.text == "事项 HZ-001 已由 李书记 于 2026年3月2日（周一） 09:00 签字背书。"
@@ -113,6 +120,7 @@ async def test_a_double_tap_changes_the_ledger_once(bot: BotUnderTest) -> None:
     assert actions(bot).count("endorse") == 1
     await p.inspector.next_reply()
     await p.other_inspector.next_reply()
+    await p.contact.next_reply()
     await nothing_more(p.inspector, p.other_inspector, p.leader)
 
 
@@ -120,8 +128,11 @@ async def test_two_leaders_at_once_cannot_both_endorse(bot: BotUnderTest) -> Non
     p = await personas(bot, Status.SUBMITTED)
     deputy = bot.leader("HZ", 2003, "赵副书记")
     mine, theirs = await card(p.leader), await card(deputy)
-    await p.leader.press(mine, "✍️ 签字")
-    await deputy.press(theirs, "✍️ 签字")
+    await press(p.leader, mine, "✍️ 签字")
+    await press(deputy, theirs, "✍️ 签字")
+    q1, q2 = await p.leader.next_reply(), await deputy.next_reply()
+    await p.leader.press(q1, "✅ 确认签字背书")
+    await deputy.press(q2, "✅ 确认签字背书")
     won, lost = await p.leader.next_answer(), await deputy.next_answer()
     assert won.text is not None and won.text.startswith("✅ 已签字背书")
     assert lost.text == "事项 HZ-001 已由 李书记 于 2026年3月2日（周一） 09:00 签字背书。"
@@ -220,7 +231,8 @@ async def test_a_card_that_cannot_be_edited_is_sent_anew(bot: BotUnderTest) -> N
     bot.emulator.fail_next(
         "editMessageText", chat_id=2002, description="Bad Request: message can't be edited"
     )
-    toast = await press(p.leader, shown, "✍️ 签字")
+    await press(p.leader, shown, "✍️ 签字")
+    _, toast = await confirmed(p.leader)
     assert toast.text is not None and toast.text.startswith("✅ 已签字背书")
     fresh = await p.leader.next_reply()
     assert fresh.text.split("\n")[0] == "🟢 绿灯 · HZ-001 · 待核验"

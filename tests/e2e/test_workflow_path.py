@@ -17,6 +17,7 @@ from tests.e2e.workflow_helpers import (
     actions,
     ask,
     card,
+    confirmed,
     item_of,
     nothing_more,
     pdf,
@@ -86,7 +87,9 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
     leader_card = await leader.next_reply()
     assert action_buttons(leader_card) == ["📎 佐证", "📝 进展", "✍️ 签字", "↩️ 退回"]
     await leader.next_answer()
-    toast = await press(leader, leader_card, "✍️ 签字")
+    await press(leader, leader_card, "✍️ 签字")
+    question, toast = await confirmed(leader)  # "确认对 HZ-001 签字背书？" first
+    assert question.text.startswith("确认对 HZ-001 签字背书？\nHZ-001 · 待签字 · ")
     assert toast.text is not None and toast.text.startswith(
         "✅ 已签字背书：HZ-001（待签字 → 待核验）。\n"
         "已通知：巡察组100、巡察组101、王联络（联络员）。"
@@ -114,7 +117,9 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
         "📅 调整时限",
         "🚫 撤销",
     ]
-    toast = await press(inspector, inspector_card, "✅ 核验通过")
+    await press(inspector, inspector_card, "✅ 核验通过")
+    question, toast = await confirmed(inspector)
+    assert question.text.startswith("确认对 HZ-001 核验销号？\nHZ-001 · 待核验 · ")
     assert toast.text is not None and toast.text.startswith(
         "✅ 已核验销号：HZ-001（待核验 → 已销号），销号日期 2026年3月2日（周一）。"
     )

@@ -13,6 +13,7 @@ from tests.e2e.workflow_helpers import (
     actions,
     ask,
     card,
+    confirmed,
     history,
     item_of,
     nothing_more,
@@ -31,13 +32,15 @@ async def test_the_leader_returns_a_request_with_a_reason(bot: BotUnderTest) -> 
     )
     assert item_of(bot).status is Status.SUBMITTED  # nothing changes before the reason
     await p.leader.send("会议记录缺少签到表，请补充")
-    done = await p.leader.next_reply()
+    # a formal act from a button: "确认退回？" with the item's summary, then recorded
+    question, done = await confirmed(p.leader)
+    assert question.text == "确认对 HZ-001 退回？\nHZ-001 · 待签字 · “三会一课”制度落实不到位"
     assert done.text == (
         "↩️ 已退回：HZ-001（待签字 → 整改中）。理由：会议记录缺少签到表，请补充\n"
         "已通知：王联络（联络员）。"
     )
     redrawn = await p.leader.next_edit()
-    assert redrawn.message_id == shown.message_id and "· 整改中" in redrawn.text
+    assert redrawn.message_id == question.message_id and "· 整改中" in redrawn.text
     told = await p.contact.next_reply()
     assert told.text == (
         "↩️ 退回补充\n杭州市局党组（HZ）HZ-001：“三会一课”制度落实不到位\n"
@@ -176,8 +179,11 @@ async def test_withdrawing_an_item(bot: BotUnderTest) -> None:
     await press(p.inspector, shown, "🚫 撤销")
     assert (await p.inspector.next_reply()).text.startswith("请写明撤销 HZ-001 的理由")
     await p.inspector.send("问题已合并到 HZ-002")
-    done = await p.inspector.next_reply()
-    assert done.text.startswith("🚫 已撤销：HZ-001（整改中 → 已撤销）。理由：问题已合并到 HZ-002")
+    question, done = await confirmed(p.inspector)
+    assert question.text.startswith("确认对 HZ-001 撤销？")
+    assert str(done.text).startswith(
+        "🚫 已撤销：HZ-001（整改中 → 已撤销）。理由：问题已合并到 HZ-002"
+    )
     redrawn = await p.inspector.next_edit()
     assert "撤销理由：问题已合并到 HZ-002" in redrawn.text
     assert action_buttons(redrawn) == []

@@ -67,6 +67,16 @@ async def press(user: EmulatedUser, message: BotMessage, label: str) -> Callback
     return await user.next_answer()
 
 
+async def confirmed(user: EmulatedUser) -> tuple[BotMessage, CallbackAnswer]:
+    """Answer the "确认…？" the bot just asked (a formal act from a button, issue 12) with its
+    ✅ button: the question and the answer to that press."""
+    question = await user.next_reply()
+    assert question.text.startswith("确认对 "), question.text
+    assert question.button_texts[1] == "取消"
+    await user.press(question, question.button_texts[0])
+    return question, await user.next_answer()
+
+
 def item_of(bot: BotUnderTest, item_id: str = "HZ-001") -> Item:
     found = bot.store.ledger(item_id.split("-")[0]).get_item(item_id)
     assert found is not None
