@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
 import xlwt
 from openpyxl.utils import get_column_letter
+
+from ledger.calendar import WorkCalendar
+from ledger.dates import parse_deadline
+from ledger.model import Item
+from storage.repo import Store
 
 LONG = "长期坚持"
 
@@ -800,6 +806,67 @@ MERGED = Layout(
         ("督办意见", "unknown"),
     ),
 )
+
+
+# --------------------------------------------------------------------------- checks
+
+IMMEDIATE_DAYS = 10  # [workflow] immediate_days, the default
+CALENDAR = WorkCalendar(ZoneInfo("Asia/Shanghai"))
+
+
+def add_workdays(start: date, n: int) -> tuple[date, bool]:
+    """The default config's working-day calendar (chinese-calendar)."""
+    day, estimated = astuple(CALENDAR.add_workdays(start, n))
+    return day, estimated
+
+
+def expected_deadline(deadline: Deadline, today: date) -> tuple[date | None, bool]:
+    """What an expected deadline is when read on ``today``."""
+    if deadline == LONG:
+        return None, True
+    if isinstance(deadline, Relative):
+        parsed = parse_deadline(
+            deadline.wording, today, add_workdays, immediate_days=IMMEDIATE_DAYS
+        )
+        return parsed.deadline, parsed.long_term
+    assert isinstance(deadline, date)
+    return deadline, False
+
+
+def find(store: Store, expect: Expect) -> Item:
+    """The one item of ``expect``'s unit with its problem."""
+    items = [i for i in store.ledger(expect.unit).items() if i.problem == expect.problem]
+    assert len(items) == 1, (expect.unit, expect.problem, store.ledger(expect.unit).items())
+    return items[0]
+
+
+def check_item(item: Item, expect: Expect, today: date) -> None:
+    """``item`` is what ``expect`` says, relative wordings read on ``today``."""
+    assert item.category == expect.category
+    assert item.leader == expect.leader
+    for word in expect.note:
+        assert word in item.note, (word, item.note)
+    if len(expect.measures) == 1:
+        (m,) = expect.measures
+        assert item.measure_list == ()
+        assert (item.measures, item.owner, item.department) == (m.text, m.owner, m.department)
+        assert (item.deadline, item.long_term) == expected_deadline(m.deadline, today)
+        return
+    got = [(m.text, m.owner, m.department, m.deadline, m.long_term) for m in item.measure_list]
+    want = [
+        (m.text, m.owner, m.department, *expected_deadline(m.deadline, today))
+        for m in expect.measures
+    ]
+    assert got == want
+    for stored, m in zip(item.measure_list, expect.measures, strict=True):
+        if isinstance(m.deadline, Relative):
+            assert stored.wording == m.deadline.wording  # shown as written (立行立改)
+    dated = [d for d, _ in (expected_deadline(m.deadline, today) for m in expect.measures) if d]
+    assert item.deadline == max(dated)  # the latest dated measure
+    assert not item.long_term
+    assert item.measures.splitlines() == [
+        f"{n}. {m.text}" for n, m in enumerate(expect.measures, 1)
+    ]
 
 
 LAYOUTS: tuple[Layout, ...] = (

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import astuple
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 
-from ledger.calendar import WorkCalendar
 from ledger.dates import normalise_text, parse_deadline
-from ledger.model import Item, Measure, Unit
+from ledger.model import Measure, Unit
 from ledger.rules import DEFAULT_CATEGORIES, Rules
 from storage.ledger_import import (
     ImportOutcome,
@@ -38,19 +35,21 @@ from storage.xlsx_import import (
     header_meaning,
     read_ledger,
 )
-from tests.storage.ledger_corpus import LAYOUTS, LONG, Expect, Layout, M, Relative, write_corpus
+from tests.storage.ledger_corpus import (
+    IMMEDIATE_DAYS,
+    LAYOUTS,
+    Layout,
+    M,
+    add_workdays,
+    check_item,
+    find,
+    write_corpus,
+)
 from tests.storage.xlsx_helpers import SAMPLE, TZ
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday (the e2e harness starts here too)
 TODAY = NOW.date()
 RULES = Rules(categories=DEFAULT_CATEGORIES)
-CALENDAR = WorkCalendar(TZ)
-IMMEDIATE_DAYS = 10
-
-
-def add_workdays(start: date, n: int) -> tuple[date, bool]:
-    day, estimated = astuple(CALENDAR.add_workdays(start, n))
-    return day, estimated
 
 
 @pytest.fixture(scope="module")
@@ -93,50 +92,6 @@ def import_layout(store: Store, layout: Layout, path: Path) -> tuple[ImportPlan,
     return plan, apply_plan(store, plan, actor=None, now=NOW, rules=RULES)
 
 
-def expected_deadline(deadline: Any) -> tuple[date | None, bool]:
-    if deadline == LONG:
-        return None, True
-    if isinstance(deadline, Relative):
-        parsed = parse_deadline(
-            deadline.wording, TODAY, add_workdays, immediate_days=IMMEDIATE_DAYS
-        )
-        return parsed.deadline, parsed.long_term
-    return deadline, False
-
-
-def find(store: Store, expect: Expect) -> Item:
-    items = [i for i in store.ledger(expect.unit).items() if i.problem == expect.problem]
-    assert len(items) == 1, (expect.unit, expect.problem, store.ledger(expect.unit).items())
-    return items[0]
-
-
-def check_item(item: Item, expect: Expect) -> None:
-    assert item.category == expect.category
-    assert item.leader == expect.leader
-    for word in expect.note:
-        assert word in item.note, (word, item.note)
-    if len(expect.measures) == 1:
-        (m,) = expect.measures
-        assert item.measure_list == ()
-        assert (item.measures, item.owner, item.department) == (m.text, m.owner, m.department)
-        assert (item.deadline, item.long_term) == expected_deadline(m.deadline)
-        return
-    got = [(m.text, m.owner, m.department, m.deadline, m.long_term) for m in item.measure_list]
-    want = [
-        (m.text, m.owner, m.department, *expected_deadline(m.deadline)) for m in expect.measures
-    ]
-    assert got == want
-    for stored, m in zip(item.measure_list, expect.measures, strict=True):
-        if isinstance(m.deadline, Relative):
-            assert stored.wording == m.deadline.wording  # shown as written (立行立改)
-    dated = [d for d, _ in map(expected_deadline, (m.deadline for m in expect.measures)) if d]
-    assert item.deadline == max(dated)  # the latest dated measure
-    assert not item.long_term
-    assert item.measures.splitlines() == [
-        f"{n}. {m.text}" for n, m in enumerate(expect.measures, 1)
-    ]
-
-
 def test_the_corpus_has_every_layout_the_issue_names() -> None:
     assert len(LAYOUTS) >= 8
     names = [layout.name for layout in LAYOUTS]
@@ -151,7 +106,7 @@ def test_each_layout_imports_with_the_expected_items(
     plan, outcome = import_layout(store, layout, corpus[layout.name])
     assert outcome.created == len(layout.items)
     for expect in layout.items:
-        check_item(find(store, expect), expect)
+        check_item(find(store, expect), expect, TODAY)
     units = {u.code: u.name for u in store.registry.list_units()}
     for code, name in layout.new_units:
         assert units[code] == name
