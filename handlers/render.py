@@ -33,11 +33,12 @@ from app.services import Services
 from handlers.buttons import button, card_button
 from ledger.access import Action, allowed_actions
 from ledger.calendar import days_left, local_date
+from ledger.history import stored_reason
 from ledger.light import light, order_key
 from ledger.model import Event, Item, Light, Person, Role, Status
 from ledger.rules import Rules
 from ledger.workflow import EDITABLE_FIELDS, SYSTEM_ACTOR_ID, status_since
-from locales import Catalog, Html
+from locales import Catalog, Html, placeholders
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text after entity parsing
 PAGE_BUDGET = 3400  # UTF-16 units of list lines per page; headers and footers use the rest
@@ -495,9 +496,9 @@ def _event_details(words: Words, event: Event) -> list[str]:
                 new=deadline_word(words, data.get("new"), data.get("new_long_term")),
             )
         ]
-        reason = data.get("reason")
-        if isinstance(reason, str) and reason.strip():
-            text = clip(reason.strip(), HISTORY_TEXT_MAX)
+        reason = reason_text(words, data)
+        if reason:
+            text = clip(reason, HISTORY_TEXT_MAX)
             lines.append(words.plain("render.history.reason", text=text))
         return lines
     for key in ("text", "reason", "note"):
@@ -548,6 +549,24 @@ def measure_lines(words: Words, item: Item) -> list[Html]:
     if len(item.measure_list) > MEASURE_LINES:
         lines.append(Html("…"))
     return lines
+
+
+def reason_text(words: Words, data: Mapping[str, Any]) -> str:
+    """An event's reason in the reader's words: a keyed reason (``ledger.history``) rendered
+    in their language, else the text as stored ("" when there is none)."""
+    found = stored_reason(data)
+    if found is None:
+        return ""
+    key, params = found.key, found.params
+    # an unknown key, or parameters that do not fit it (damaged data): the stored text
+    if (
+        key is not None
+        and params is not None
+        and words.has(key)
+        and placeholders(words.catalog.raw(words.lang, key)) <= set(params)
+    ):
+        return words.plain(key, **params)
+    return found.text
 
 
 def deadline_word(words: Words, iso: object, long_term: object) -> str:
@@ -658,6 +677,7 @@ __all__ = [
     "button_rows",
     "card_keyboard",
     "deadline_word",
+    "reason_text",
     "clamp_page",
     "clip",
     "enable_card_actions",

@@ -60,6 +60,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from ledger.access import Action
 from ledger.dates import normalise_item_id
 from ledger.errors import InvalidTransition, InvalidValue, NotAllowed
+from ledger.history import with_reason_key
 from ledger.model import (
     Event,
     Item,
@@ -96,6 +97,7 @@ from storage.xlsx_import import (
 )
 
 IMPORT_REASON = "台账导入更新"
+IMPORT_REASON_KEY = "stored.import_reason"  # locales/*/stored.toml
 """The reason of a ``set_deadline`` event written by an import (stored, shown as is)."""
 SOURCE_MAX = 100  # characters of the file name kept in that reason
 DEADLINE = "deadline"  # in ``ItemUpdate.fields``, beside the EDITABLE_FIELDS
@@ -169,9 +171,16 @@ class ImportOutcome:
 
 
 def import_reason(source: str = "") -> str:
-    """:data:`IMPORT_REASON`, with the file's name when there is one."""
+    """:data:`IMPORT_REASON`, with the file's name when there is one (the stored text; the
+    history shows :func:`import_reason_key` in the reader's language)."""
     name = " ".join(source.split())[:SOURCE_MAX]
     return f"{IMPORT_REASON}（{name}）" if name else IMPORT_REASON
+
+
+def import_reason_key(source: str = "") -> tuple[str, dict[str, str]]:
+    """The import's reason as a catalog key and its parameters (``ledger.history``)."""
+    name = " ".join(source.split())[:SOURCE_MAX]
+    return (IMPORT_REASON_KEY + "_file", {"file": name}) if name else (IMPORT_REASON_KEY, {})
 
 
 # --------------------------------------------------------------------------- units by name
@@ -327,7 +336,7 @@ def apply_plan(
         for code in sorted({u.code for u in plan.units} & set(known)):
             txs[code] = stack.enter_context(store.ledger(code).transaction())
 
-        work = _Work(plan, actor, now, rules, import_reason(source))
+        work = _Work(plan, actor, now, rules, import_reason(source), import_reason_key(source))
         for unit, drafts in work.units():
             tx = txs.get(unit.code)
             if tx is None:
@@ -440,6 +449,7 @@ class _Work:
     now: datetime
     rules: Rules
     reason: str
+    reason_key: tuple[str, dict[str, str]] = (IMPORT_REASON_KEY, {})
     writes: dict[str, list[Write]] = field(default_factory=dict)
     outcomes: dict[str, UnitOutcome] = field(default_factory=dict)
     updates: list[tuple[int, ItemUpdate]] = field(default_factory=list)
@@ -617,19 +627,18 @@ class _Work:
         current = item
         try:
             if deadline_differs:
-                events.append(
-                    decide(
-                        current,
-                        self.person,
-                        Action.SET_DEADLINE,
-                        now=self.now,
-                        rules=self.rules,
-                        seq=seq,
-                        deadline=draft.deadline,
-                        long_term=draft.long_term,
-                        reason=self.reason,
-                    )
+                decided = decide(
+                    current,
+                    self.person,
+                    Action.SET_DEADLINE,
+                    now=self.now,
+                    rules=self.rules,
+                    seq=seq,
+                    deadline=draft.deadline,
+                    long_term=draft.long_term,
+                    reason=self.reason,
                 )
+                events.append(with_reason_key(decided, *self.reason_key))
                 current = apply_event(current, events[-1])
             if edits:
                 events.append(
@@ -702,11 +711,13 @@ __all__ = [
     "propose_code",
     "resolve_units",
     "IMPORT_REASON",
+    "IMPORT_REASON_KEY",
     "ImportOutcome",
     "ImportRefused",
     "ItemUpdate",
     "UnitOutcome",
     "apply_plan",
     "import_reason",
+    "import_reason_key",
     "preview_import",
 ]

@@ -569,3 +569,22 @@ def test_hostile_text_everywhere_renders_valid_html_within_the_limit(
         assert drawn_units is not None and drawn_people is not None
         assert_sendable(drawn_units.text)
         assert_sendable(drawn_people.text)
+
+
+def test_a_keyed_reason_is_shown_in_the_readers_language_and_old_text_as_stored() -> None:
+    from handlers.render import reason_text
+
+    catalog = Catalog.load()
+    data = {
+        "reason": "台账导入更新（a.xlsx）",
+        "reason_key": "stored.import_reason_file",
+        "reason_params": {"file": "a.xlsx"},
+    }
+    en = Words(catalog, "en", TZ, NOW)
+    zh = Words(catalog, "zh-CN", TZ, NOW)
+    assert reason_text(en, data) == "Updated by a ledger import (a.xlsx)"
+    assert reason_text(zh, data) == "台账导入更新（a.xlsx）"
+    assert reason_text(en, {"reason": "台账导入更新（old.xlsx）"}) == "台账导入更新（old.xlsx）"
+    damaged = {**data, "reason_params": {"wrong": "x"}}
+    assert reason_text(en, damaged) == "台账导入更新（a.xlsx）"
+    assert reason_text(en, {**data, "reason_key": "stored.unknown"}) == "台账导入更新（a.xlsx）"

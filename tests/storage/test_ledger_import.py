@@ -221,6 +221,9 @@ def test_a_changed_deadline_and_text_become_events(store: Store) -> None:
     assert (deadline.action, deadline.by) == ("set_deadline", INSPECTOR.user_id)
     assert deadline.data["old"] == "2026-12-31" and deadline.data["new"] == "2027-01-31"
     assert deadline.data["reason"] == f"{IMPORT_REASON}（整改台账_全部_20261126.xlsx）"
+    # …and as a key with its parameters, worded when read (ledger.history)
+    assert deadline.data["reason_key"] == "stored.import_reason_file"
+    assert deadline.data["reason_params"] == {"file": "整改台账_全部_20261126.xlsx"}
     assert edit.action == "edit"
     assert edit.data == {
         "measures": {
