@@ -410,6 +410,9 @@ def read_ledger(
     if problem is not None:
         return ImportErrors((problem,))
     if _is_docx(data):
+        too_big = _docx_too_big(data)
+        if too_big is not None:
+            return ImportErrors((too_big,))
         tables = docx_sheets(data, max_sheets)
         if isinstance(tables, str):
             return ImportErrors((_sheets_problem(tables, max_sheets),))
@@ -462,6 +465,16 @@ def _sheets_problem(reason: str, max_sheets: int) -> ImportIssue:
             IssueCode.TOO_MANY_SHEETS, params={"count": max_sheets + 1, "limit": max_sheets}
         )
     return _not_xlsx(reason)
+
+
+MAX_DOCX_XML_BYTES = 30_000_000  # python-docx parses the whole body at once: keep it bounded
+
+
+def _docx_too_big(data: bytes) -> ImportIssue | None:
+    """A Word body too large to parse whole (a 台账 annex is a few hundred KB)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        size = zf.getinfo("word/document.xml").file_size
+    return _too_big(size, MAX_DOCX_XML_BYTES, "unpacked") if size > MAX_DOCX_XML_BYTES else None
 
 
 def _is_docx(data: bytes) -> bool:
