@@ -31,7 +31,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from telegram._utils.types import ODVInput
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -261,17 +261,22 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         # The sandbox's first line says, in the configured language, why it started.
         return _cmd_sandbox(config, args)
     services = open_services(config)
-    quiet = _QuietInvalidToken()
+    quiet = _QuietStartup()
     handlers = logging.getLogger().handlers
     for handler in handlers:
         handler.filters.insert(0, quiet)  # before TokenFilter folds the traceback in
     try:
         app = build_app(config, services)
+        quiet.app = app
         log.info("starting; data in %s", config.data_dir)
         app.run_polling(allowed_updates=None, drop_pending_updates=False)
     except InvalidToken:
         # Start-up: PTB's message quotes the token; it never leaves this frame (R28).
         cli.stderr(f"error: {TOKEN_REJECTED}")
+        return 1
+    except NetworkError as exc:
+        # Start-up only (once running, PTB retries): Telegram unreachable is one line (R34).
+        cli.stderr(f"error: cannot reach the Bot API at {config.bot.api_url}: {exc.message}")
         return 1
     finally:
         services.store.close()
@@ -280,12 +285,20 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
     return 1 if app.bot_data["polling"].revoked else 0
 
 
-class _QuietInvalidToken(logging.Filter):
-    """Drops PTB's log of a rejected token (a traceback quoting it) at start-up: ``_cmd_run``
-    says it in one line instead."""
+class _QuietStartup(logging.Filter):
+    """Drops PTB's tracebacks of a rejected token (which quote it) at any time, and of a
+    network failure before the application runs: ``_cmd_run`` says each in one line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app: Application | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, InvalidToken):
+            return False
+        starting = self.app is None or not self.app.running
+        return not (starting and isinstance(exc, NetworkError))
 
 
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
@@ -345,6 +358,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StorageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # A full disk, a directory where a file should be, no permission: one line (R34).
+        # Every write is atomic, so nothing half-written is left behind.
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def os_error_line(exc: OSError) -> str:
+    """``<file>: <what the system said>`` (``No space left on device`` …)."""
+    what = exc.strerror or str(exc)
+    return f"{exc.filename}: {what}" if exc.filename else what
 
 
 if __name__ == "__main__":

@@ -79,6 +79,16 @@ class DataDirInUse(StorageError):
         super().__init__(f"data directory in use by PID {pid if pid is not None else 'unknown'}")
 
 
+class UnreadableFile(StorageError):
+    """A data file exists but cannot be opened or read (a directory in its place, no
+    permission, an I/O error). Nothing is written; the message names the file and the cause."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = Path(path)
+        self.error = error
+        super().__init__(f"{self.path}: cannot read it: {error.strerror or error}")
+
+
 class ChangedOnDisk(StorageError):
     """A data file is not the version this process last read or wrote: another writer got in
     (a removed lock, a hand edit, a second program). The write is refused rather than replacing

@@ -50,7 +50,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from storage.errors import ChangedOnDisk, CorruptFile, ReadOnlyStore, StoreClosed
+from storage.errors import ChangedOnDisk, CorruptFile, ReadOnlyStore, StoreClosed, UnreadableFile
 
 SCHEMA_VERSION = 1
 # Kinds whose layout changed since version 1: kind -> (the version written, the versions read).
@@ -266,6 +266,9 @@ def parse_document(data: bytes, *, kind: str, expect: Mapping[str, Any] | None =
         raise UnusableDocument(
             f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from exc
+    except RecursionError:
+        # No file this program writes nests deeper than a few levels (R34).
+        raise UnusableDocument("its JSON is nested too deeply to be a data file") from None
     check_shape(doc)
     check_meta(doc, kind=kind, expect=expect)
     return doc
@@ -481,6 +484,8 @@ class SafeJSONStorage(DocumentStorage):
         except FileNotFoundError:
             self._seen = None
             return None
+        except OSError as exc:  # a directory in its place, mode 000, an I/O error (R34)
+            raise UnreadableFile(self.path, exc) from None
         try:
             return parse_document(data, kind=self.kind, expect=self.expect)
         except UnusableDocument as exc:
