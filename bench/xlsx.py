@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook, load_workbook
 
 from bench._world import emit, figure
+from handlers.charts import render_stats_png
 from ledger.model import Item, ProgressNote, Status, Unit
 from ledger.rules import Rules
-from storage.charts import render_stats_png
 from storage.xlsx_export import export_ledger, unit_stats, weekly_closed
 from storage.xlsx_import import ImportPlan, read_ledger
 

@@ -1,7 +1,7 @@
 """``/stats [CODE]``: the rectification chart as a photo (DESIGN §7).
 
 Per unit, closed / in progress / overdue with 整改完成率 and 销号率 (most overdue first), and
-the items closed per week (``storage.charts.render_stats_png``, drawn on a worker thread with
+the items closed per week (``handlers.charts.render_stats_png``, drawn on a worker thread with
 the packaged CJK font). Who sees which units is ``/export``'s rule: inspectors every unit or
 the one named, contacts and leaders their own (another code answers like a missing unit).
 The caption is the figures block of ``ledger.figures`` as /units writes it (same numbers, same
@@ -60,7 +60,7 @@ def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Ch
     """The chart of ``units`` now, and their totals. Blocking (reads ledgers, renders)."""
     # matplotlib takes ~0.4 s to import: load it when the first chart is drawn, not at every
     # start of bot.py (the shell commands never draw).
-    from storage.charts import render_stats_png
+    from handlers.charts import render_stats_png
 
     now = services.clock.now()
     rows, every = chart_rows(services, units, now)

@@ -24,7 +24,7 @@ stays a string), and characters Excel cannot hold (control characters) are dropp
 
 Figures: the 汇总 sheet writes each unit's ``ledger.figures.Figures`` (the one definition every
 view uses) and their 合计; :class:`UnitStats` carries the same figures with a unit's code and
-name for the /stats chart (storage/charts.py). Each item row has 逾期完成天数 (days late, for an
+name for the /stats chart (handlers/charts.py). Each item row has 逾期完成天数 (days late, for an
 item closed after its deadline).
 """
 

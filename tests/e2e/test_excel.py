@@ -11,10 +11,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from handlers.charts import chart_size
 from handlers.excel import PENDING_KEY, PENDING_TTL
 from ledger.model import Status
 from sandbox.users import BotMessage, EmulatedUser
-from storage.charts import chart_size
 from tests.e2e.harness import BotUnderTest
 from tests.e2e.seed import seed_item
 from tests.storage.xlsx_helpers import SAMPLE, book_bytes, ledger_sheet, row

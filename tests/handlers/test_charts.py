@@ -1,4 +1,4 @@
-"""storage/charts.py: a real PNG of the promised size, Chinese drawn with the packaged font
+"""handlers/charts.py: a real PNG of the promised size, Chinese drawn with the packaged font
 (a missing glyph fails the test), and no pyplot state."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
 
+from handlers.charts import FONT_FAMILY, MAX_UNITS, chart_size, font_path, render_stats_png
 from ledger.figures import Figures
-from storage.charts import FONT_FAMILY, MAX_UNITS, chart_size, font_path, render_stats_png
 from storage.xlsx_export import UnitStats
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -103,7 +103,7 @@ def test_render_leaves_no_pyplot_state() -> None:
         "def rc():  # _get: reading 'backend' through [] would itself import pyplot\n"
         "    return {k: m.rcParams._get(k) for k in m.rcParams}\n"
         "before = rc()\n"
-        "from storage.charts import render_stats_png\n"
+        "from handlers.charts import render_stats_png\n"
         "from ledger.figures import Figures\n"
         "from storage.xlsx_export import UnitStats\n"
         "rows = [UnitStats('JB', '江北', Figures(closed=1))]\n"

@@ -1,4 +1,5 @@
-"""The /stats chart as PNG bytes (DESIGN §7): per unit, a bar of 台账总数 split into 已销号
+"""The /stats chart as PNG bytes (DESIGN §7), drawn with the chat's other renderings; its
+words come from ``locales/*/chart.toml``: per unit, a bar of 台账总数 split into 已销号
 (incl. 长期坚持), 未销号 not overdue and 超期 (``ledger.figures``: the parts add up to the
 total), with 整改完成率 and 销号率 written on each bar as ``format_rate`` writes them, and
 under it the items closed per week.
@@ -25,6 +26,7 @@ from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.ticker import MaxNLocator
 
 from ledger.figures import format_rate
+from locales import Catalog
 from storage.xlsx_export import UnitStats
 
 FONT_PACKAGE = "noto_cjk_sans_otc"
@@ -41,23 +43,16 @@ MAX_UNITS = 60  # more would not survive Telegram's photo downscaling; the rest 
 NAME_CHARS = 12
 
 COLORS = {"done": "#63BE7B", "not_overdue": "#5B9BD5", "overdue": "#F8696B", "week": "#70AD47"}
-LABELS: dict[str, tuple[str, str]] = {  # key → (zh-CN, en)
-    "done": ("已销号", "Closed"),
-    "not_overdue": ("未销号（未超期）", "Not closed, on time"),
-    "overdue": ("超期", "Overdue"),
-    "completion": ("整改完成率", "completion"),
-    "closeout": ("销号率", "close-out"),
-    "items": ("问题数", "Items"),
-    "weekly": ("每周销号数", "Items closed per week"),
-    "week_of": ("周（起始日）", "Week starting"),
-    "more": ("另有 {n} 个单位未显示", "{n} more units not shown"),
-    "no_units": ("暂无数据", "No data"),
-}
 
 
-def label(key: str, lang: str) -> str:
-    zh, en = LABELS[key]
-    return en if lang == "en" else zh
+@functools.cache
+def _catalog() -> Catalog:
+    return Catalog.load()
+
+
+def label(key: str, lang: str, **params: object) -> str:
+    """The chart's word ``key`` in ``lang`` (``locales/*/chart.toml``)."""
+    return _catalog().plain(lang, f"chart.{key}", **params)
 
 
 @functools.cache
@@ -140,7 +135,7 @@ def _draw_units(ax: Axes, rows: Sequence[UnitStats], lang: str) -> None:
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     if len(rows) > MAX_UNITS:
-        note = label("more", lang).format(n=len(rows) - MAX_UNITS)
+        note = label("more", lang, n=len(rows) - MAX_UNITS)
         ax.text(0, 1.02, note, transform=ax.transAxes, fontproperties=small)
 
 
@@ -165,7 +160,6 @@ def _draw_weeks(ax: Axes, weekly: Sequence[tuple[date, int]], lang: str) -> None
 
 __all__ = [
     "FONT_FAMILY",
-    "LABELS",
     "MAX_UNITS",
     "chart_size",
     "cjk",
