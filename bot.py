@@ -312,33 +312,47 @@ COMMANDS: dict[str, cli.Command] = {"run": _cmd_run, "sandbox": _cmd_sandbox, **
 """Every command: the bot and the sandbox here, the shell commands in ``cli.py``."""
 
 
+HELP_ORDER = ("run", "sandbox", "check", "backup", "restore", "sweep", "import", "export")
+"""The commands ``--help`` explains first, in this order (any other after them)."""
+
+
+def help_lang(argv: Sequence[str]) -> str:
+    """The language ``--help`` speaks: ``--lang en`` (or ``--lang=en``) anywhere on the
+    command line, else Chinese — read before parsing, as ``--help`` exits while parsing."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return cli.lang_of(argparse.Namespace(lang=args[i + 1]))
+        if arg.startswith("--lang="):
+            return cli.lang_of(argparse.Namespace(lang=arg.split("=", 1)[1]))
+    return "zh-CN"
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    given = list(sys.argv[1:] if argv is None else argv)
+    t = cli.say(help_lang(given))
+    names = [*HELP_ORDER, *(c for c in sorted(COMMANDS) if c not in HELP_ORDER)]
+    listing = [t("help.commands")]
+    listing += [f"  {name:<10} {t(f'help.{name}')}" for name in names]
     parser = argparse.ArgumentParser(
-        prog="bot.py", description="整改通 · Rectification Ledger Bot"
+        prog="bot.py",
+        description=t("help.description"),
+        epilog="\n".join(listing),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=Path, default=Path("config.toml"), help="config file")
-    parser.add_argument("--debug", action="store_true", help="log at DEBUG")
-    parser.add_argument("--fresh", action="store_true", help="sandbox: reseed the demo data")
-    parser.add_argument("--dry-run", action="store_true", help="sweep: show, send nothing")
-    parser.add_argument("command", nargs="?", default="run", choices=sorted(COMMANDS))
+    parser.add_argument("--config", type=Path, default=Path("config.toml"), help=t("help.config"))
+    parser.add_argument("--lang", choices=sorted(cli.LANGS), help=t("help.lang"))
+    parser.add_argument("--debug", action="store_true", help=t("help.debug"))
+    parser.add_argument("--fresh", action="store_true", help=t("help.fresh"))
+    parser.add_argument("--dry-run", action="store_true", help=t("help.dry_run"))
     parser.add_argument(
-        "file",
-        nargs="?",
-        type=Path,
-        help="import: the 台账 (.xlsx, .xls, .docx); restore: the snapshot; channels: test",
+        "command", nargs="?", default="run", choices=sorted(COMMANDS), metavar="command"
     )
-    parser.add_argument("--yes", action="store_true", help="import: do not ask to confirm")
-    parser.add_argument(
-        "--unit",
-        help="export, report: only this unit (code); import: the unit of rows named by no code",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="export, report: where to write the file (report: a directory without --unit)",
-    )
-    return parser.parse_args(argv)
+    parser.add_argument("file", nargs="?", type=Path, help=t("help.file"))
+    parser.add_argument("--yes", action="store_true", help=t("help.yes"))
+    parser.add_argument("--unit", help=t("help.unit"))
+    parser.add_argument("-o", "--output", type=Path, help=t("help.output"))
+    return parser.parse_args(given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

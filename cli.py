@@ -40,58 +40,132 @@ from ledger.dates import normalise_text
 from locales import Catalog, Html
 from storage.errors import DataDirInUse
 from storage.ledger_import import ImportRefused, UnresolvedUnits
-from storage.maintenance import backup, check, is_damaged_snapshot, list_backups, restore
+from storage.maintenance import (
+    CheckReport,
+    backup,
+    check,
+    is_damaged_snapshot,
+    list_backups,
+    restore,
+)
 from storage.repo import Store
 from storage.safe import write_output
 from storage.xlsx_import import ImportErrors, ImportPlan
 
+LANGS = {"zh": "zh-CN", "en": "en"}
+"""``--lang``: the language of a run's every line (one language per run)."""
+
+
+def lang_of(args: argparse.Namespace, config: Config | None = None) -> str:
+    """The catalog language of a run: ``--lang``; without it ``[bot] language`` when that is
+    ``en``; otherwise Chinese (``zh-CN`` and ``auto`` alike)."""
+    chosen = getattr(args, "lang", None)
+    if chosen:
+        return LANGS.get(str(chosen), "zh-CN")
+    if config is not None and config.bot.language == "en":
+        return "en"
+    return "zh-CN"
+
+
+def say(lang: str) -> Callable[..., str]:
+    """``say(key, **params)``: a plain ``shell.<key>`` line in ``lang``."""
+    catalog = Catalog.load()
+
+    def plain(key: str, **params: object) -> str:
+        full = f"shell.{key}"
+        return catalog.plain(lang, full, **params) if catalog.has(full) else ""
+
+    return plain
+
+
+def check_text(report: CheckReport, lang: str) -> str:
+    """The check report in ``lang``: one line per problem and warning (the file and what is
+    wrong with it, as storage states it), then a summary line."""
+    if lang == "en":
+        return report.text
+    t = say(lang)
+    lines = [t("check.problem", problem=str(p)) for p in report.problems]
+    lines += [t("check.warning", warning=str(w)) for w in (*report.unregistered, *report.warnings)]
+    if report.temp_files > len(report.warnings):
+        lines.append(t("check.more_temp", count=report.temp_files - len(report.warnings)))
+    if report.problems:
+        bad = len({p.file for p in report.problems})
+        files = max(report.files, bad)
+        lines.append(t("check.bad", problems=len(report.problems), bad=bad, files=files))
+    elif report.files == 0:
+        lines.append(t("check.empty", path=report.data_dir))
+    elif report.ledgers == 0:
+        lines.append(t("check.only", files=report.files))
+    else:
+        lines.append(
+            t(
+                "check.ok",
+                files=f"{report.files:,}",
+                ledgers=f"{report.ledgers:,}",
+                items=f"{report.items:,}",
+                events=f"{report.events:,}",
+                alerts=f"{report.alerts:,}",
+            )
+        )
+    return "\n".join(lines)
+
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     report = check(config.data_dir)
-    print(report.text)
+    print(check_text(report, lang_of(args, config)))
     return 0 if report.ok else 1
 
 
 def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     """Print the snapshot's path; exit 1 when there is no data directory to back up."""
+    t = say(lang_of(args, config))
     if not config.data_dir.is_dir():
-        stderr(f"error: nothing to back up: no data directory at {config.data_dir}")
+        stderr(t("backup.nothing", path=config.data_dir))
         return 1
     path = backup(
         config.data_dir, config.backup_dir, keep=config.backup.keep, now=SystemClock().now()
     )
     if is_damaged_snapshot(path):
         good = [p for p in list_backups(config.backup_dir) if not is_damaged_snapshot(p)]
-        kept = f"; the newest good snapshot is kept: {good[-1]}" if good else ""
-        stderr(
-            f"warning: the data fails `check`; snapshot written as {path} (marked damaged){kept}"
-        )
+        if good:
+            stderr(t("backup.damaged_kept", path=path, good=good[-1]))
+        else:
+            stderr(t("backup.damaged", path=path))
         return 1
-    print(f"backup written: {path}")
+    print(t("backup.written", path=path))
     return 0
 
 
 def cmd_restore(config: Config, args: argparse.Namespace) -> int:
     """Exit 0 restored and checked; 1 refused (damaged snapshot, bot running) or not OK."""
+    lang = lang_of(args, config)
+    t = say(lang)
     if args.file is None:
-        stderr("error: restore needs the snapshot: python bot.py restore SNAPSHOT")
+        stderr(t("restore.usage"))
         return 2
     try:
         done = restore(args.file, config.data_dir, now=SystemClock().now())
     except DataDirInUse as exc:
-        stderr(f"error: {exc}: stop the bot before restoring")
+        stderr(t("restore.running", pid=exc.pid or "?"))
         return 1
     if done.replaced is not None:
-        print(f"the replaced data files were moved to {done.replaced}")
-    print(f"restored {done.snapshot.name} into {config.data_dir}")
-    print(done.report.text)
+        print(t("restore.replaced", path=done.replaced))
+    print(t("restore.done", name=done.snapshot.name, path=config.data_dir))
+    print(check_text(done.report, lang))
     return 0 if done.report.ok else 1
 
 
 def cmd_import(config: Config, args: argparse.Namespace) -> int:
     """Exit 0 imported (or nothing to import), 1 nothing imported, 2 no readable FILE."""
     return run_import(
-        config, args.file, yes=args.yes, out=print, err=stderr, ask=input, unit=args.unit
+        config,
+        args.file,
+        yes=args.yes,
+        out=print,
+        err=stderr,
+        ask=input,
+        unit=args.unit,
+        lang=lang_of(args, config),
     )
 
 
@@ -102,7 +176,14 @@ def cmd_report(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     """Exit 0 written, 1 no such unit (or none at all). Works while the bot runs."""
-    return run_export(config, unit=args.unit, output=args.output, out=print, err=stderr)
+    return run_export(
+        config,
+        unit=args.unit,
+        output=args.output,
+        out=print,
+        err=stderr,
+        lang=lang_of(args, config),
+    )
 
 
 def stderr(text: str) -> None:
@@ -110,16 +191,13 @@ def stderr(text: str) -> None:
 
 
 def cmd_sweep(config: Config, args: argparse.Namespace) -> int:
+    lang = lang_of(args, config)
     if not args.dry_run:
-        print(
-            "Sweeps run inside the bot (`python bot.py run`: at start-up and on schedule); "
-            "`python bot.py sweep --dry-run` shows what one would send now.",
-            file=sys.stderr,
-        )
+        stderr(say(lang)("sweep.usage"))
         return 2
     from alerts.summary import dry_run_text
 
-    print(dry_run_text(config))
+    print(dry_run_text(config, lang=lang))
     return 0
 
 
@@ -133,6 +211,7 @@ def cmd_channels(config: Config, args: argparse.Namespace) -> int:
 
 
 Out = Callable[[str], None]
+EXPORTS = "exports"  # export without -o: under the data directory, never the working directory
 
 
 def run_import(
@@ -144,6 +223,7 @@ def run_import(
     err: Out,
     ask: Callable[[str], str],
     unit: str | None = None,
+    lang: str | None = None,
 ) -> int:
     """``bot.py import FILE [--unit CODE] [--yes]``: read (.xlsx, .xls, .docx), show the
     preview or the problems (in the configured language), ask unless ``yes``, apply. Writes,
@@ -158,7 +238,7 @@ def run_import(
     (``ask`` answered no or raised ``EOFError``); 2 no file given, or it cannot be read.
     """
     catalog = Catalog.load()
-    lang = catalog.normalise(config.bot.language)
+    lang = catalog.normalise(lang or config.bot.language)
 
     def say(to: Out, text: str) -> None:
         to(to_plain(text))
@@ -238,16 +318,23 @@ def _unresolved_text(catalog: Catalog, lang: str, unresolved: UnresolvedUnits) -
 
 
 def run_export(
-    config: Config, *, unit: str | None, output: Path | None, out: Out, err: Out
+    config: Config,
+    *,
+    unit: str | None,
+    output: Path | None,
+    out: Out,
+    err: Out,
+    lang: str | None = None,
 ) -> int:
     """``bot.py export [--unit CODE] [-o PATH]``: the ledger as .xlsx (every unit, or one),
-    written atomically to ``output`` or to ``整改台账_<CODE or 全部>_<YYYYMMDD>.xlsx`` here.
-    Reads only (no lock): works while the bot runs.
+    written atomically to ``output`` or to ``<data_dir>/exports/整改台账_<CODE or 全部>_<YYYYMMDD>
+    .xlsx`` (the directory is made when missing); the full path is printed. Reads only (no
+    lock): works while the bot runs.
 
     Exit status: 0 written; 1 no such unit, no units at all, or the file cannot be written.
     """
     catalog = Catalog.load()
-    lang = catalog.normalise(config.bot.language)
+    lang = catalog.normalise(lang or config.bot.language)
     with Store.open(config.data_dir, lock=False) as store:
         services = Services.create(config, store, SystemClock(), catalog)
         units = store.registry.list_units()
@@ -264,8 +351,11 @@ def run_export(
             return 1
         data, count = export_bytes(services, units, lang)
         today = local_date(services.clock.now(), config.tz)
-        target = output or Path(export_file_name(catalog, lang, code, today))
+        name = export_file_name(catalog, lang, code, today)
+        target = (output or config.data_dir / EXPORTS / name).resolve()
         try:
+            if output is None:  # our own folder is made; a folder the operator named must exist
+                target.parent.mkdir(parents=True, exist_ok=True)
             write_output(target, data)  # a reader never sees half a workbook
         except OSError as exc:
             err(catalog.plain(lang, "excel.cli.cannot_write", path=target, error=exc.strerror))

@@ -15,6 +15,7 @@ from app.clock import Clock, SystemClock
 from app.services import Services
 from config import Config
 from ledger.figures import figures
+from ledger.model import Role
 from locales import Catalog, Html, to_plain
 from locales.figures import figures_lines
 from storage.repo import Store
@@ -83,6 +84,8 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
     lines.append("")
     if not plan.messages:
         lines.append(t("alerts.summary.plan_empty"))
+        lines.append(t("shell.sweep.why"))
+        lines.extend(t(f"shell.sweep.{reason}") for reason in why_nothing(sweeper))
     else:
         lines.append(t("alerts.summary.plan", messages=len(plan.messages), entries=plan.entries))
         if plan.quiet:
@@ -104,6 +107,25 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
     return Html("\n".join(lines))
 
 
+def why_nothing(sweeper: Sweeper) -> list[str]:
+    """Why a sweep would send nothing, most basic first (``shell.sweep.<reason>``): no
+    inspectors configured, no units, no items, nobody bound to a unit — or, with all of that
+    in place, nothing due for a reminder now."""
+    services = sweeper.services
+    registry = services.store.registry
+    reasons: list[str] = []
+    if not services.config.bot.inspectors:
+        reasons.append("no_inspectors")
+    units = registry.list_units()
+    if not units:
+        reasons.append("no_units")
+    elif not any(services.store.ledger(u.code).items() for u in units):
+        reasons.append("no_items")
+    if not any(p.role in (Role.CONTACT, Role.LEADER) for p in registry.list_people()):
+        reasons.append("nobody_bound")
+    return reasons or ["nothing_due"]
+
+
 def ledger_figures(sweeper: Sweeper, lang: str, now: datetime) -> list[Html]:
     """Every unit's items at ``now``, as the figures block /units shows (``ledger.figures``)."""
     services = sweeper.services
@@ -121,16 +143,16 @@ class _NoBot:
         raise RuntimeError("a dry run does not send")
 
 
-def dry_run_text(config: Config, clock: Clock | None = None) -> str:
+def dry_run_text(config: Config, clock: Clock | None = None, lang: str | None = None) -> str:
     """``python bot.py sweep --dry-run``: :func:`summary` as plain text, from the data
     directory opened read-only (works while the bot runs; needs no token or network).
-    Language: ``[bot] language`` (zh-CN for ``auto``)."""
+    Language: ``lang``, else ``[bot] language`` (zh-CN for ``auto``)."""
     store = Store.open(config.data_dir, lock=False)
     try:
         services = Services.create(config, store, clock or SystemClock(), Catalog.load())
         sweeper = Sweeper(services, _NoBot(), Runtime())
         lang = services.catalog.normalise(
-            None if config.bot.language == "auto" else config.bot.language
+            lang or (None if config.bot.language == "auto" else config.bot.language)
         )
         return to_plain(summary(sweeper, lang))
     finally:

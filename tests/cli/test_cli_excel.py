@@ -110,8 +110,11 @@ def test_export_edit_import_round_trip(tmp_path: Path) -> None:
         assert unknown.returncode == 1 and "未找到单位 ZZ。" in unknown.stderr
         nowhere = bot(config, "export", "-o", str(tmp_path / "no" / "such" / "dir.xlsx"))
         assert nowhere.returncode == 1 and "无法写入" in nowhere.stderr
-    written = list(tmp_path.glob("整改台账_全部_*.xlsx"))
+    # without -o: under the data directory's exports/, the full path printed
+    written = list((tmp_path / "data" / "exports").glob("整改台账_全部_*.xlsx"))
     assert len(written) == 1 and "已导出 3 个单位、18 项问题" in all_units.stdout
+    assert all_units.stdout.strip().endswith(str(written[0].resolve()))
+    assert not list(tmp_path.glob("整改台账_*.xlsx"))  # never the working directory
     assert load_workbook(written[0]).sheetnames == ["汇总", "HX", "JB", "SN"]
 
     wb = load_workbook(tmp_path / "jb.xlsx")

@@ -112,7 +112,7 @@ async def test_the_command_line_dry_run_prints_the_same_summary(
     assert COMMANDS["sweep"](bot.config, argparse.Namespace(dry_run=True)) == 0
     assert "提醒推送情况" in capsys.readouterr().out
     assert COMMANDS["sweep"](bot.config, argparse.Namespace(dry_run=False)) == 2
-    assert "Sweeps run inside the bot" in capsys.readouterr().err
+    assert "预警巡检在机器人运行时进行" in capsys.readouterr().err  # Chinese unless --lang en
 
 
 async def test_a_clock_jump_of_eight_days_sends_what_is_due_once(bot: BotUnderTest) -> None:

@@ -142,11 +142,11 @@ def test_restore_command_refuses_a_running_bot_and_restores_a_stopped_one(tmp_pa
     with Store.open(data):
         refused = run("restore", str(snapshot))
     assert refused.returncode == 1
-    assert "stop the bot before restoring" in refused.stderr
+    assert "请先停止机器人" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     done = run("restore", str(snapshot))
     assert done.returncode == 0, done.stderr
-    assert "restored" in done.stdout and "OK" in done.stdout
+    assert "已从 " in done.stdout and "个文件完好" in done.stdout
     with Store.open(data) as store:
         assert [i.id for i in store.ledger("HZ").items()] == ["HZ-001"]
     assert check(data).ok
@@ -166,5 +166,5 @@ def test_backup_command_says_when_the_data_fails_check(tmp_path: Path) -> None:
     _damage(data)
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
     assert second.returncode == 1
-    assert "fails `check`" in second.stderr and "newest good snapshot is kept" in second.stderr
+    assert "数据未通过检查" in second.stderr and "最近一份完好的备份仍保留" in second.stderr
     assert len(list_backups(data / "backups")) == 2
