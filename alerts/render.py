@@ -19,7 +19,7 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -332,13 +332,20 @@ class Renderer:
         d = entry.details
         t = functools.partial(self.t, lang)
         lines = _Lines()
-        lines.add(self.t(lang, "alerts.daily.title", date=self.date(lang, d["date"])))
+        day = self.date(lang, d["date"])
+        lines.add(self.t(lang, "alerts.daily.title", date=day))
+        if d.get("as_of"):
+            when = self.when(lang, datetime.fromisoformat(d["as_of"]))
+            lines.add(self.t(lang, "digest.late_daily", date=day, as_of=when))
         for field in ("new_overdue", "awaiting_verification", "awaiting_endorsement"):
             ids = list(d.get(field, []))
             if ids:  # an empty list is left out, not written "0 项：无"
                 lines.add(
                     self.t(lang, f"alerts.daily.{field}", count=len(ids), ids=self._ids(lang, ids))
                 )
+            told = list(d.get("new_overdue_told", [])) if field == "new_overdue" else []
+            if told:  # the sweep already named these: say so instead of repeating silently
+                lines.add(self.t(lang, "digest.told", ids=self._ids(lang, told)))
         units = {code: Figures.from_dict(raw) for code, raw in d.get("units", {}).items()}
         if units:
             lines.add("")
@@ -368,17 +375,20 @@ class Renderer:
         t = functools.partial(self.t, lang)
         code = d.get("unit") or entry.unit or ""
         known = self.directory.units.get(code)
-        year, _, week = str(d.get("week", "")).partition("-W")
+        start, end = _week_days(d)
         lines = _Lines()
         lines.add(
             self.t(
                 lang,
-                "alerts.weekly.title",
+                "digest.weekly_title",
                 unit=known.name if known else code,
-                year=year,
-                week=week.lstrip("0"),
+                start=self.date(lang, start),
+                end=self.date(lang, end),
             )
         )
+        if d.get("as_of"):
+            when = self.when(lang, datetime.fromisoformat(d["as_of"]))
+            lines.add(self.t(lang, "digest.late_weekly", as_of=when))
         for line in figures_lines(t, Figures.from_dict(d.get("counts", {})), self.yellow_days):
             lines.add(line)
         for field in ("overdue", "due_soon", "awaiting", "closed_this_week"):
@@ -472,6 +482,16 @@ def _group_by(entries: Iterable[Entry], key: Callable[[Entry], int]) -> dict[int
     for entry in entries:
         groups.setdefault(key(entry), []).append(entry)
     return groups
+
+
+def _week_days(details: Mapping[str, Any]) -> tuple[date, date]:
+    """The days a weekly digest covers: ``start``/``end``, or (recorded by an older version)
+    the ISO week's Monday to Friday."""
+    if details.get("start") and details.get("end"):
+        return date.fromisoformat(details["start"]), date.fromisoformat(details["end"])
+    year, _, week = str(details.get("week", "")).partition("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return monday, monday + timedelta(days=4)
 
 
 def count_kinds(entries: Iterable[Entry]) -> Counter[str]:

@@ -26,16 +26,13 @@ weekly one per ISO week on ``weekly_digest_day`` at ``weekly_digest_time``; each
 leave its week (the digest day is a holiday at the end of the week) goes out on the week's
 last working day before it instead (a Friday holiday: Thursday).
 
-``ledger.alerts`` keys a digest by the date (daily) or ISO week (weekly) of the sweep that
-sends it, so at most one digest of a kind goes out per date / week. :meth:`due_digests`
-therefore sends the latest period whose due instant has passed and which was not served yet,
-except:
-
-- when a later period would be keyed the same (a week with no working day at all, 春节): the
-  later one is sent instead, on its own day;
-- when the period is stale (the bot was down at its due time) and the next period is keyed
-  like *now* (e.g. yesterday's 17:30 digest missed, today's 17:30 still ahead): today's
-  digest carries the news; sending the stale one now would take its key.
+``ledger.alerts`` keys a digest by the period it covers (the working day, the ISO week), so a
+digest whose due instant fell inside downtime (or a moved clock) is still its period's own:
+:meth:`due_digests` sends the latest period of each kind whose due instant has passed and which
+was not served yet — once, at the next allowed instant, for the period it covers (:meth:`covers`
+gives its days). Several missed periods of one kind collapse into the latest; the earlier ones
+count as served. A catch-up that falls outside work hours or on a non-working day is deferred
+to the next allowed instant, never dropped: the period stays unserved until a sweep sends it.
 
 All instants returned are timezone-aware UTC; local times are built in the configured zone
 (a local time that does not exist on a DST spring-forward day maps to the instant one hour
@@ -191,8 +188,11 @@ class Schedule:
         return around, _DAY
 
     def _period(self, kind: DigestKind, start: date) -> Period | None:
+        """The period starting on ``start``; ``None`` for a day off (daily) or a week without
+        any working day (春节: nobody worked, nothing to report)."""
         if kind == "weekly":
-            return self._weekly(start)
+            week = (start + timedelta(days=n) for n in range(7))
+            return self._weekly(start) if any(map(self.calendar.is_workday, week)) else None
         return self._daily(start) if self.calendar.is_workday(start) else None
 
     def latest_period(self, kind: DigestKind, now: datetime) -> Period | None:
@@ -209,12 +209,13 @@ class Schedule:
         """The period after ``period``."""
         if period.kind == "weekly":
             year, week = period.label.split("-W")
-            start = date.fromisocalendar(int(year), int(week), 1) + timedelta(days=7)
-            return self._weekly(start)
-        day = date.fromisoformat(period.label)
+            day = date.fromisocalendar(int(year), int(week), 1)
+            step = timedelta(days=7)
+        else:
+            day, step = date.fromisoformat(period.label), _DAY
         for _ in range(_HORIZON_DAYS):
-            day += _DAY
-            following = self._period("daily", day)
+            day += step
+            following = self._period(period.kind, day)
             if following is not None:
                 return following
         raise RuntimeError(f"no working day within {_HORIZON_DAYS} days of {period.label}")
@@ -239,8 +240,9 @@ class Schedule:
         raise RuntimeError(f"no {kind} digest period within {_HORIZON_DAYS} days")
 
     def due_digests(self, now: datetime, served: Mapping[str, str]) -> dict[DigestKind, Period]:
-        """The digests to send in a sweep at ``now`` (see the module docstring). ``served``
-        maps a kind to the ISO ``due`` instant of the last period already served."""
+        """The digests to send in a sweep at ``now`` (see the module docstring): per kind the
+        latest period due by ``now`` and not served yet. ``served`` maps a kind to the ISO
+        ``due`` instant of the last period already served. Nothing outside allowed time."""
         if not self.allowed(now):
             return {}
         due: dict[DigestKind, Period] = {}
@@ -251,14 +253,20 @@ class Schedule:
             last = served.get(kind)
             if last is not None and datetime.fromisoformat(last) >= period.due:
                 continue
-            following = self.next_period(period)
-            if self.key(kind, following.due) == self.key(kind, period.due):
-                continue  # a later period takes this key; it goes out on its own day
-            current = self.key(kind, now)
-            if self.key(kind, period.due) != current and self.key(kind, following.due) == current:
-                continue  # stale, and the digest keyed like now is still to come
             due[kind] = period
         return due
+
+    def covers(self, period: Period) -> tuple[date, date]:
+        """The first and last day ``period`` reports on: the working day of a daily digest; a
+        weekly one's Monday up to the day its digest is due (the digest day, or the working
+        day before a holiday that took it), never past the week's Sunday."""
+        if period.kind == "daily":
+            day = date.fromisoformat(period.label)
+            return day, day
+        year, week = period.label.split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+        end = min(self.local(period.due).date(), monday + timedelta(days=6))
+        return monday, max(end, monday)
 
 
 __all__ = ["DIGEST_KINDS", "WEEKDAYS", "DigestKind", "Period", "Schedule"]

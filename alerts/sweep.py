@@ -45,11 +45,11 @@ from alerts.delivery import Deliverer, Outbound, Outcome, Result, SendsMessages
 from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_delivery_key
 from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
-from alerts.schedule import DigestKind, Schedule
+from alerts.schedule import DigestKind, Period, Schedule
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
-from ledger.alerts import Outgoing, decide_alerts, delivery_key
+from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key
 from ledger.calendar import local_date
 from ledger.model import Item, Person, Role, Status, Unit
 from ledger.workflow import status_since
@@ -234,7 +234,7 @@ class Plan:
     by_recipient: Counter[int]
     decide_seconds: float
     renderer: Renderer
-    digests: dict[DigestKind, Any]
+    digests: dict[DigestKind, DigestPeriod]  # the digests due and the days each covers
     world: World | None = None
 
 
@@ -394,10 +394,17 @@ class Sweeper:
         return World(items, units, people, since, directory)
 
     def _plan(
-        self, now: datetime, digests: Mapping[DigestKind, Any], records: Mapping[str, AlertRecord]
+        self,
+        now: datetime,
+        digests: Mapping[DigestKind, Period],
+        records: Mapping[str, AlertRecord],
     ) -> Plan:
         world = self._world()
         config = self.services.config
+        # Each digest reports on the period it covers (a catch-up says so), keyed by it.
+        periods = {
+            kind: DigestPeriod(*self.schedule.covers(period)) for kind, period in digests.items()
+        }
         started = time.perf_counter()
         outgoing = decide_alerts(
             now,
@@ -408,7 +415,7 @@ class Sweeper:
             AlertLog.done_keys(records),
             config.rules,
             self.services.calendar,
-            digests=frozenset(digests),
+            digests=periods,
             status_since=world.since,
             reports=report_due_dates(self.services, world.units),
             report_days=config.paper.report_remind_days,
@@ -441,7 +448,7 @@ class Sweeper:
             by_recipient,
             decide_seconds,
             renderer,
-            dict(digests),
+            dict(periods),
             world,
         )
 

@@ -60,17 +60,24 @@ naming the audience, so a unit nobody can reach still shows up. Alerts meant for
 with no reachable inspector are dropped. Withdrawn items never alert.
 
 Digests, produced only when the caller says they are due (``digests``: ``{"daily",
-"weekly"}``; scheduling belongs to the caller):
+"weekly"}``, or a mapping of those names to the :class:`DigestPeriod` each one covers;
+scheduling belongs to the caller). A digest is keyed by the period it covers, not by the day
+it is sent, so one missed during downtime is sent late under its own key, exactly once, and
+says which period it covers (``period_start``/``period_end``, ``as_of`` = ``now`` when sent
+after the period). Without a period a digest covers today (daily) or this week up to today:
 
-- daily, key ``digest:daily:<user_id>:<YYYY-MM-DD>``, to each reachable inspector:
-  ``new_overdue`` (items whose first overdue day falls after the previous working day, up to
-  today — Monday's digest covers the weekend), ``awaiting_verification`` (endorsed),
-  ``awaiting_endorsement`` (submitted), and per-unit counts for units with any non-withdrawn
-  item. Not produced when no item is active.
-- weekly, key ``digest:weekly:<UNIT>:<ISO year>-W<week>``, to the unit's reachable contacts and
-  leaders: counts, ``overdue``, ``due_soon`` (due within ``yellow_days``), ``awaiting``
-  (submitted/endorsed) and ``closed_this_week``. Not produced when the unit has no active item
-  and closed nothing this week, nor when nobody in the unit is reachable.
+- daily, key ``digest:daily:<user_id>:<YYYY-MM-DD of the day covered>``, to each reachable
+  inspector: ``new_overdue`` (items whose first overdue day falls after the working day before
+  the covered day, up to it — Monday's digest covers the weekend), with ``new_overdue_told``
+  the ones this inspector was already told of item by item (an escalation delivered), so the
+  digest can say why they appear again; ``awaiting_verification`` (endorsed),
+  ``awaiting_endorsement`` (submitted), and per-unit figures (``ledger.figures``) for units
+  with any non-withdrawn item. Not produced when no item is active.
+- weekly, key ``digest:weekly:<UNIT>:<ISO year>-W<week of the week covered>``, to the unit's
+  reachable contacts and leaders: the unit's figures, ``overdue``, ``due_soon`` (due within
+  ``yellow_days``), ``awaiting`` (submitted/endorsed) and ``closed_this_week`` (closed from the
+  week's Monday to the period's end). Not produced when the unit has no active item and closed
+  nothing that week, nor when nobody in the unit is reachable.
 
 Ordering: entries by light (red first), then deadline (none last), then id, then kind;
 outgoing messages by user id, then group. Digest lists of ids follow the same item order.
@@ -178,6 +185,15 @@ class Outgoing:
 
 def alert_key(item_id: str, kind: AlertKind, anchor: date, step: int) -> str:
     return f"{item_id}:{kind}:{anchor.isoformat()}:{step}"
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    """The days a digest covers (both included): a daily one ``start == end``; a weekly one
+    from the week's Monday to its digest day."""
+
+    start: date
+    end: date
 
 
 def daily_digest_key(user_id: int, day: date) -> str:
@@ -325,7 +341,7 @@ def decide_alerts(
     rules: Rules,
     calendar: WorkCalendar,
     *,
-    digests: Collection[str] = frozenset(),
+    digests: Collection[str] | Mapping[str, DigestPeriod] = frozenset(),
     status_since: Mapping[str, datetime] | None = None,
     reports: Mapping[str, date] | None = None,
     report_days: Collection[int] = (14, 7, 1),
@@ -350,6 +366,7 @@ def decide_alerts(
     since_map: Mapping[str, datetime] = status_since or {}
     every = list(items)
     all_items = [i for i in every if i.status is not Status.WITHDRAWN]
+    by_id = {i.id: i for i in all_items}
     every_by_unit: dict[str, list[Item]] = defaultdict(list)
     for item in every:
         every_by_unit[item.unit].append(item)
@@ -377,21 +394,36 @@ def decide_alerts(
         send(_Audience.UNIT, unit, entry)
 
     unit_codes = sorted({u.code for u in units})
+    periods = digests if isinstance(digests, Mapping) else {}
     if "daily" in digests:
+        period = periods.get("daily") or DigestPeriod(today, today)
         entry_or_none = _daily_digest(
-            all_items, every_by_unit, lights, now, tz, rules, calendar, since_map
+            all_items, every_by_unit, lights, now, tz, rules, calendar, since_map, period
         )
         if entry_or_none is not None:
             for p in roster.inspectors:
-                digest = replace(entry_or_none, key=daily_digest_key(p.user_id, today))
+                told = [
+                    i
+                    for i in entry_or_none.details["new_overdue"]
+                    if _escalation_told(by_id[i], p.user_id, sent_keys)
+                ]
+                digest = replace(
+                    entry_or_none,
+                    key=daily_digest_key(p.user_id, period.end),
+                    details={**entry_or_none.details, "new_overdue_told": told},
+                )
                 sink.add([p], Group.DIGEST_DAILY, digest)
     if "weekly" in digests:
+        monday = today - timedelta(days=today.weekday())
+        week = periods.get("weekly") or DigestPeriod(monday, today)
         by_unit: dict[str, list[Item]] = defaultdict(list)
         for item in all_items:
             by_unit[item.unit].append(item)
         for code in unit_codes:
             counts = _counts(every_by_unit.get(code, []), now, tz, rules, since_map)
-            weekly = _weekly_digest(code, by_unit.get(code, []), counts, lights, today, tz, rules)
+            weekly = _weekly_digest(
+                code, by_unit.get(code, []), counts, lights, today, tz, rules, week, now
+            )
             if weekly is not None:
                 sink.add(roster.resolve(_Audience.UNIT, code), Group.DIGEST_WEEKLY, weekly)
     return sink.outgoing()
@@ -567,6 +599,20 @@ def _counts(
     return figures(items, now, tz, rules, status_since=since).to_dict()
 
 
+def _as_of(period: DigestPeriod, now: datetime, tz: tzinfo) -> dict[str, str]:
+    """``{"as_of": now}`` for a digest sent after the period it covers (a catch-up)."""
+    return {"as_of": now.isoformat()} if local_date(now, tz) > period.end else {}
+
+
+def _escalation_told(item: Item, user_id: int, sent: Container[str]) -> bool:
+    """Was ``user_id`` already told of ``item``'s lateness item by item (an escalation of its
+    current deadline delivered, or recorded as sent to everyone)?"""
+    if item.deadline is None:
+        return False
+    key = alert_key(item.id, AlertKind.ESCALATION, item.deadline, 1)
+    return key in sent or delivery_key(key, user_id) in sent
+
+
 def _ids(items: Iterable[Item], lights: Mapping[str, Light]) -> list[str]:
     """Ids in list order: light, deadline, id."""
     return [
@@ -591,11 +637,13 @@ def _daily_digest(
     rules: Rules,
     calendar: WorkCalendar,
     since: Mapping[str, datetime],
+    period: DigestPeriod,
 ) -> Entry | None:
-    """The inspectors' 日报 content (key filled in per recipient), or ``None`` if empty."""
+    """The inspectors' 日报 content for the day ``period.end`` (key filled in per recipient),
+    or ``None`` if empty."""
     if not any(i.status.is_active for i in items):
         return None
-    today = local_date(now, tz)
+    today = period.end
     previous_workday = calendar.add_workdays(today, -1).date
     new_overdue = [
         i
@@ -607,6 +655,7 @@ def _daily_digest(
     units_with_items = sorted({i.unit for i in items})
     details: dict[str, Any] = {
         "date": today.isoformat(),
+        **_as_of(period, now, tz),
         "new_overdue": _ids(new_overdue, lights),
         "awaiting_verification": _ids((i for i in items if i.status is Status.ENDORSED), lights),
         "awaiting_endorsement": _ids((i for i in items if i.status is Status.SUBMITTED), lights),
@@ -628,22 +677,28 @@ def _weekly_digest(
     today: date,
     tz: tzinfo,
     rules: Rules,
+    week: DigestPeriod,
+    now: datetime,
 ) -> Entry | None:
-    """One unit's 周报 (ISO week of ``today``, Monday up to today), or ``None`` if empty."""
-    monday = today - timedelta(days=today.weekday())
+    """One unit's 周报 for ``week`` (its Monday up to its end), or ``None`` if empty. Lists
+    and figures are as of ``today``; closings count within the week."""
+    monday = week.start - timedelta(days=week.start.weekday())
     closed_this_week = [
         i
         for i in items
         if i.status in (Status.CLOSED, Status.MONITORING)
         and i.closed_at is not None
-        and monday <= local_date(i.closed_at, tz) <= today
+        and monday <= local_date(i.closed_at, tz) <= week.end
     ]
     if not closed_this_week and not any(i.status.is_active for i in items):
         return None
     due_soon = [i for i in items if is_due_soon(i, today, rules)]
-    year, week, _ = today.isocalendar()
+    year, number, _ = monday.isocalendar()
     details: dict[str, Any] = {
-        "week": f"{year}-W{week:02d}",
+        "week": f"{year}-W{number:02d}",
+        "start": monday.isoformat(),
+        "end": week.end.isoformat(),
+        **_as_of(week, now, tz),
         "unit": code,
         "counts": counts,
         "overdue": _ids((i for i in items if lights[i.id] is Light.RED), lights),
@@ -654,7 +709,7 @@ def _weekly_digest(
         "closed_this_week": _ids(closed_this_week, lights),
     }
     return Entry(
-        key=weekly_digest_key(code, today),
+        key=weekly_digest_key(code, monday),
         kind=AlertKind.DIGEST_WEEKLY,
         item_id=None,
         unit=code,
@@ -666,6 +721,7 @@ def _weekly_digest(
 __all__ = [
     "DIGEST_NAMES",
     "AlertKind",
+    "DigestPeriod",
     "Entry",
     "Group",
     "Outgoing",

@@ -59,7 +59,7 @@ from alerts.sweep import Plan, Sweeper, SweepReport, World
 from app.roster import roster
 from app.services import Services
 from config import ChannelConfig, ChannelsConfig
-from ledger.alerts import AlertKind, Entry, decide_alerts
+from ledger.alerts import AlertKind, DigestPeriod, Entry, decide_alerts
 from ledger.calendar import local_date
 from ledger.model import Light, Person, Role
 from storage.records import AlertRecord
@@ -198,7 +198,9 @@ class ChannelPass:
         if not self.config.channels or plan.world is None:
             return
         now = plan.now
-        groups = await sweeper.run(self._plan, now, plan.world, list(plan.digests))
+        groups = await sweeper.run(
+            self._plan, now, plan.world, {str(k): p for k, p in plan.digests.items()}
+        )
         counts: dict[str, int] = {}
         paused = await sweeper.run(self._paused, now)
         sendable = [g for g in groups if g.channel.name not in paused]
@@ -230,7 +232,9 @@ class ChannelPass:
 
     # ------------------------------------------------------------------ deciding (blocking)
 
-    def _plan(self, now: datetime, world: World, digests: Sequence[str]) -> list[GroupPlan]:
+    def _plan(
+        self, now: datetime, world: World, digests: Mapping[str, DigestPeriod]
+    ) -> list[GroupPlan]:
         """Decide, record ``pending`` (and supersede), return what each group gets now."""
         config = self.services.config
         people, names = personas(self.config)
@@ -244,7 +248,7 @@ class ChannelPass:
             _Done(records, names),
             config.rules,
             self.services.calendar,
-            digests=frozenset(str(d) for d in digests),
+            digests=dict(digests),  # keyed by the period each covers, like the sweep's
             status_since=world.since,
         )
         decided: dict[str, dict[str, Entry]] = {}

@@ -278,7 +278,7 @@ def test_the_weekly_digest_of_a_unit() -> None:
         Outgoing(CONTACT.user_id, Group.DIGEST_WEEKLY, (digest,))
     )
     lines = plain(rendered.text).splitlines()
-    assert lines[0] == "【周报】杭州市局党组 2026年第10周整改情况"
+    assert lines[0] == "【周报】杭州市局党组 3月2日—3月6日整改情况"  # dates, not "第10周"
     assert lines[1] == "共 10 项：未整改 2 · 整改中 1 · 待签字 1 · 已销号 5 · 长期坚持 1"
     assert lines[2] == "超期 1"
     assert lines[3] == "整改完成率 70.0% · 销号率 60.0%"
@@ -305,3 +305,30 @@ def test_notices_name_who_and_what() -> None:
     assert contact.startswith("【无法送达】联络员（联络员，杭州市局党组）已屏蔽或尚未启用本机器人")
     inspector = plain(r.unreachable_notice("en", 1).text)
     assert inspector.startswith("[Unreachable] Inspector 巡察办 has blocked")
+
+
+def test_a_late_daily_digest_names_its_day_and_why_items_appear_again() -> None:
+    digest = Entry(
+        key="digest:daily:1:2026-03-06",
+        kind=AlertKind.DIGEST_DAILY,
+        item_id=None,
+        unit=None,
+        step=0,
+        details={
+            "date": "2026-03-06",
+            "as_of": "2026-03-09T08:30:00+08:00",
+            "new_overdue": ["HZ-001"],
+            "new_overdue_told": ["HZ-001"],
+            "units": {},
+        },
+    )
+    rendered = renderer([item(1)]).outgoing(
+        Outgoing(INSPECTOR.user_id, Group.DIGEST_DAILY, (digest,))
+    )
+    lines = plain(rendered.text).splitlines()
+    assert lines[0] == "【日报】3月6日 整改台账日报"
+    assert lines[1] == (
+        "（3月6日的日报因停机或非工作时间顺延至今发送；数字截至 3月9日（周一）08:30）"
+    )
+    assert lines[2] == "新增超期 1 项：HZ-001"
+    assert lines[3] == "其中 HZ-001 已在巡检提醒中逐项告知，此处汇总。"

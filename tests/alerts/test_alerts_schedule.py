@@ -92,50 +92,82 @@ def test_a_sweep_is_due_once_a_scheduled_instant_has_passed() -> None:
 # --------------------------------------------------------------------------- digests
 
 
+# Every digest up to the week before 2026-03-02 (a Monday) served; 2026-02-28 (Saturday) is a
+# 调休 working day.
+SERVED = {
+    "daily": at(2026, 2, 28, 17, 30).isoformat(),
+    "weekly": at(2026, 2, 27, 17, 30).isoformat(),
+}
+
+
 def test_the_daily_digest_is_due_at_its_time_on_working_days_once() -> None:
-    assert QUIET.due_digests(at(2026, 3, 2, 17, 29), {}) == {}
-    due = QUIET.due_digests(at(2026, 3, 2, 17, 30), {})
+    assert QUIET.due_digests(at(2026, 3, 2, 17, 29), SERVED) == {}
+    due = QUIET.due_digests(at(2026, 3, 2, 17, 30), SERVED)
     assert set(due) == {"daily"} and due["daily"].label == "2026-03-02"
-    served = {"daily": due["daily"].due.isoformat()}
+    served = {**SERVED, "daily": due["daily"].due.isoformat()}
     assert QUIET.due_digests(at(2026, 3, 2, 17, 45), served) == {}
     assert QUIET.due_digests(at(2026, 3, 3, 9), served) == {}  # next morning: nothing new
 
 
-def test_a_stale_daily_digest_gives_way_to_todays() -> None:
-    # Down from Monday noon to Tuesday 10:00: Monday's 17:30 digest is not sent at 10:00,
-    # Tuesday's goes at 17:30 (both would carry Tuesday's key).
-    assert QUIET.due_digests(at(2026, 3, 3, 10), {}) == {}
-    assert QUIET.due_digests(at(2026, 3, 3, 17, 30), {})["daily"].label == "2026-03-03"
+def test_a_daily_digest_missed_in_downtime_goes_out_at_the_next_allowed_time_for_its_day() -> None:
+    # Down from Monday noon to Tuesday 10:00: Monday's 17:30 digest goes out at 10:00, for
+    # Monday; Tuesday's own goes at 17:30.
+    due = QUIET.due_digests(at(2026, 3, 3, 10), SERVED)
+    assert set(due) == {"daily"} and due["daily"].label == "2026-03-02"
+    assert QUIET.covers(due["daily"]) == (date(2026, 3, 2), date(2026, 3, 2))
+    served = {**SERVED, "daily": due["daily"].due.isoformat()}
+    assert QUIET.due_digests(at(2026, 3, 3, 17, 29), served) == {}
+    assert QUIET.due_digests(at(2026, 3, 3, 17, 30), served)["daily"].label == "2026-03-03"
+
+
+def test_missed_digests_of_one_kind_collapse_into_the_latest() -> None:
+    # Down for 30 days from Friday 2026-03-06 noon: one daily (the last working day's) and one
+    # weekly (last week's), at the next allowed instant; a Sunday restart sends nothing.
+    assert QUIET.due_digests(at(2026, 4, 5, 12), SERVED) == {}  # Sunday: quiet
+    due = QUIET.due_digests(at(2026, 4, 7, 8, 30), SERVED)  # Tuesday (Monday is 清明)
+    assert due["daily"].label == "2026-04-03"
+    assert due["weekly"].label == "2026-W14"
+    assert QUIET.covers(due["weekly"]) == (date(2026, 3, 30), date(2026, 4, 3))
 
 
 def test_a_daily_digest_outside_work_hours_goes_out_next_working_morning() -> None:
     late = sched(daily_digest_time=time(20, 0))
-    assert late.due_digests(at(2026, 3, 6, 20, 30), {}) == {}  # quiet: Friday evening
-    due = late.due_digests(at(2026, 3, 9, 8, 30), {})  # Monday morning
+    assert late.due_digests(at(2026, 3, 6, 20, 30), SERVED) == {}  # quiet: Friday evening
+    due = late.due_digests(at(2026, 3, 9, 8, 30), SERVED)  # Monday morning
     assert due["daily"].label == "2026-03-06" and due["daily"].due == at(2026, 3, 9, 8, 30)
     loud = sched(daily_digest_time=time(20, 0), quiet=False)
-    assert loud.due_digests(at(2026, 3, 6, 20, 0), {})["daily"].label == "2026-03-06"
+    assert loud.due_digests(at(2026, 3, 6, 20, 0), SERVED)["daily"].label == "2026-03-06"
 
 
 def test_the_weekly_digest_is_due_on_its_day_and_once_a_week() -> None:
-    assert "weekly" not in QUIET.due_digests(at(2026, 3, 5, 17, 30), {})
-    due = QUIET.due_digests(at(2026, 3, 6, 17, 30), {})
+    assert "weekly" not in QUIET.due_digests(at(2026, 3, 5, 17, 30), SERVED)
+    due = QUIET.due_digests(at(2026, 3, 6, 17, 30), SERVED)
     assert due["weekly"].label == "2026-W10"
+    assert QUIET.covers(due["weekly"]) == (date(2026, 3, 2), date(2026, 3, 6))
     served: dict[str, str] = {k: p.due.isoformat() for k, p in due.items()}
     assert QUIET.due_digests(at(2026, 3, 9, 9), served) == {}
 
 
+def test_a_friday_weekly_digest_missed_goes_out_on_monday_morning() -> None:
+    due = QUIET.due_digests(at(2026, 3, 9, 8, 30), SERVED)  # down from Friday noon
+    assert due["weekly"].label == "2026-W10" and due["daily"].label == "2026-03-06"
+    assert QUIET.covers(due["weekly"]) == (date(2026, 3, 2), date(2026, 3, 6))
+
+
 def test_a_holiday_friday_moves_the_weekly_digest_to_thursday() -> None:
     # 2026-06-19 is 端午 (Friday): deferring would leave the week, so Thursday takes it.
-    due = QUIET.due_digests(at(2026, 6, 18, 17, 30), {})
+    served = {"weekly": at(2026, 6, 12, 17, 30).isoformat()}
+    due = QUIET.due_digests(at(2026, 6, 18, 17, 30), served)
     assert due["weekly"].label == "2026-W25"
+    assert QUIET.covers(due["weekly"]) == (date(2026, 6, 15), date(2026, 6, 18))
     assert QUIET.next_digest_after("weekly", at(2026, 6, 15, 9)) == at(2026, 6, 18, 17, 30)
 
 
 def test_a_week_without_working_days_has_no_weekly_digest() -> None:
-    # 2026-W08 (春节, Feb 16–22) has no working day: its digest would take W09's key.
-    assert "weekly" not in QUIET.due_digests(at(2026, 2, 24, 8, 30), {})
-    assert QUIET.due_digests(at(2026, 2, 27, 17, 30), {})["weekly"].label == "2026-W09"
+    # 2026-W08 (春节, Feb 16–22) has no working day: no digest reports on it.
+    served = {"weekly": at(2026, 2, 13, 17, 30).isoformat()}  # W07 served
+    assert "weekly" not in QUIET.due_digests(at(2026, 2, 24, 8, 30), served)
+    assert QUIET.due_digests(at(2026, 2, 27, 17, 30), served)["weekly"].label == "2026-W09"
 
 
 def test_next_digest_times_for_display() -> None:

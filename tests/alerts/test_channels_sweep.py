@@ -173,10 +173,14 @@ async def test_a_sweep_delivers_once_to_each_group_and_a_restart_resends_nothing
     await world.sweeper().tick(trigger="startup", force=True)
     world.clock.advance(timedelta(days=1))
     await world.sweeper().tick(force=True)
-    assert len(world.wecom.received) == 1 and len(world.ding.received) == 1
-    assert world.wecom.answers == [0] and world.ding.answers == [0]
-    # Telegram got its own alerts, unchanged by the groups.
-    assert len(world.bot.to(CONTACT.user_id)) == 1 and len(world.bot.to(I1)) == 1
+    # The next day only brings Monday's 日报, which the moved clock skipped: sent late to
+    # the inspectors' group, for Monday; nothing is sent twice.
+    assert len(world.ding.received) == 1 and world.ding.answers == [0]
+    assert len(world.wecom.received) == 2 and world.wecom.answers == [0, 0]
+    assert "日报" in world.wecom.received[1].content
+    # Telegram got its own alerts, unchanged by the groups (and the inspector Monday's 日报).
+    assert len(world.bot.to(CONTACT.user_id)) == 1
+    assert [s.text.startswith("【日报】") for s in world.bot.to(I1)] == [False, True]
 
 
 async def test_one_message_per_group_per_sweep_holds_every_item_within_the_byte_limit(

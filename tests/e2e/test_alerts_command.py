@@ -107,7 +107,8 @@ async def test_the_command_line_dry_run_prints_the_same_summary(
     text = dry_run_text(bot.config, bot.clock)  # the data directory is locked by the bot
     assert "提醒推送情况" in text and "<b>" not in text
     assert "上次巡检：3月2日（周一）09:00（手动），共 4 条消息：已发送 4" in text
-    assert "此刻巡检将发送（预演，不会实际发送）：1 条消息，共 1 项。" in text  # 临期 step 7
+    # 临期 step 7, and Monday's 日报 (17:30 passed while the clock jumped) for each inspector
+    assert "此刻巡检将发送（预演，不会实际发送）：3 条消息，共 3 项。" in text
     assert parse_args(["sweep", "--dry-run"]).dry_run is True
     assert COMMANDS["sweep"](bot.config, argparse.Namespace(dry_run=True)) == 0
     assert "提醒推送情况" in capsys.readouterr().out
@@ -132,18 +133,31 @@ async def test_a_clock_jump_of_eight_days_sends_what_is_due_once(bot: BotUnderTe
     # HZ-001 four days overdue (first notice; 提醒 to inspectors); HZ-002 due in two days
     # (临期 step 3: step 7 fell on 03-05, unsent while the clock jumped); HZ-003 18 days
     # overdue (repeat step 2; 告诫); HZ-004 waiting six working days for the leader.
+    # The jump also passed a Friday 17:30 and Monday 17:30: one 周报 (last week's) to the
+    # unit and one 日报 (Monday's) to each inspector, the rest collapsed into them.
     assert sorted(got[CONTACT_ID]) == [
+        ("digest_weekly", ""),
         ("due_soon", "HZ-002"),
         ("overdue", "HZ-001"),
         ("overdue", "HZ-003"),
     ]
     assert sorted(got[LEADER_ID]) == [
         ("await_endorsement", "HZ-004"),
+        ("digest_weekly", ""),
         ("overdue", "HZ-001"),
         ("overdue", "HZ-003"),
     ]
-    assert sorted(got[INSPECTOR_ID]) == [("escalation_1", "HZ-001"), ("escalation_2", "HZ-003")]
-    assert "已超期 18 天" in bot.emulator.user(CONTACT_ID, "").replies[-1].text
+    assert sorted(got[INSPECTOR_ID]) == [
+        ("digest_daily", ""),
+        ("escalation_1", "HZ-001"),
+        ("escalation_2", "HZ-003"),
+    ]
+    [alert] = [
+        m
+        for m in bot.emulator.user(CONTACT_ID, "").replies[-2:]
+        if m.text.startswith("【超期预警】")
+    ]
+    assert "已超期 18 天" in alert.text
     calls = len(bot.emulator.calls_of("sendMessage"))
     await watch.run(bot.app)
     bot.advance(timedelta(hours=3))

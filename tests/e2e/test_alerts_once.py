@@ -105,7 +105,10 @@ async def test_a_crash_between_send_and_record_is_uncertain_reported_and_never_r
             bot.advance(timedelta(hours=hours))
             await sweep_now(bot.app)
         assert len(alert_calls(emulator, CONTACT_ID)) == 1
-        assert len([c for c in emulator.calls_of("sendMessage")[sent:] if c.ok]) == 2
+        later = [c for c in emulator.calls_of("sendMessage")[sent:] if c.ok]
+        # the two notices, then only the 日报 the day's jump skipped (one per inspector)
+        assert [c.params["text"][:4] for c in later[2:]] == ["【日报】", "【日报】"]
+        assert sum(c.params["text"].startswith("【发送状态不明】") for c in later) == 2
         bot.check_clean()
 
 

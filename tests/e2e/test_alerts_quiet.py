@@ -48,7 +48,13 @@ async def test_a_weekend_and_a_holiday_defer_alerts_to_the_next_working_morning(
     bot.clock.set(at(2026, 3, 9))  # Monday 09:00: now, once
     await tick(bot.app)
     assert contact_kinds(bot).count(("overdue", "HZ-001")) == 1
-    assert "已超期 3 天" in bot.emulator.user(CONTACT_ID, "").replies[-1].text
+    replies = bot.emulator.user(CONTACT_ID, "").replies
+    [alert] = [m for m in replies if m.text.startswith("【超期预警】")]
+    assert "已超期 3 天" in alert.text
+    # Friday's 周报 was due at 17:30, when no sweep ran: it arrives now too, once
+    assert [m.text[:20] for m in replies if m.text.startswith("【周报】")] == [
+        "【周报】HZ单位党组 3月2日—3月6日"
+    ]
 
     for day in (at(2026, 4, 3), at(2026, 4, 4), at(2026, 4, 6), at(2026, 4, 6, 15)):
         bot.clock.set(day)
@@ -111,9 +117,18 @@ async def test_a_digest_outside_work_hours_goes_out_next_working_morning(
         bot.clock.set(at(2026, 3, 9, 8, 30))  # Monday morning
         await tick(bot.app)
         digests = [m for m in inspector.replies if m.text.startswith("【日报】")]
-        assert len(digests) == 1 and digests[0].text.startswith("【日报】3月9日")
-        assert "新增超期 1 项：HZ-001" in digests[0].text  # overdue since Saturday
+        # Friday's, deferred, not dropped: it covers Friday and says it was held back
+        assert len(digests) == 1 and digests[0].text.startswith("【日报】3月6日 整改台账日报")
+        assert "非工作时间顺延至今发送" in digests[0].text
+        assert "新增超期" not in digests[0].text  # HZ-001 is overdue from Saturday
         bot.clock.set(at(2026, 3, 9, 10))
         await tick(bot.app)
         assert len([m for m in inspector.replies if m.text.startswith("【日报】")]) == 1
+        bot.clock.set(at(2026, 3, 9, 19))  # Monday's own (19:00 is quiet: next morning)
+        await tick(bot.app)
+        bot.clock.set(at(2026, 3, 10, 8, 30))
+        await tick(bot.app)
+        digests = [m for m in inspector.replies if m.text.startswith("【日报】")]
+        assert len(digests) == 2 and digests[1].text.startswith("【日报】3月9日")
+        assert "新增超期 1 项：HZ-001" in digests[1].text  # overdue since Saturday
         bot.check_clean()

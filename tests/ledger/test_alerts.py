@@ -11,6 +11,7 @@ import pytest
 
 from ledger.alerts import (
     AlertKind,
+    DigestPeriod,
     Entry,
     Group,
     Outgoing,
@@ -52,7 +53,7 @@ def run(
     sent: Collection[str] = frozenset(),
     people: Iterable[Person] = PEOPLE,
     rules: Rules = RULES,
-    digests: Collection[str] = frozenset(),
+    digests: Collection[str] | Mapping[str, DigestPeriod] = frozenset(),
     since: Mapping[str, datetime] | None = None,
 ) -> list[Outgoing]:
     return decide_alerts(
@@ -475,3 +476,40 @@ def test_decide_alerts_is_deterministic() -> None:
     a = run(items, now, digests={"daily", "weekly"})
     b = run(items[::-1], now, digests={"daily", "weekly"})
     assert a == b
+
+
+def test_a_late_digest_is_keyed_by_the_period_it_covers_and_says_when_it_was_counted() -> None:
+    # Friday 2026-07-03's digests, sent on Monday 07-06 after downtime.
+    friday, monday = D(2026, 7, 3), D(2026, 6, 29)
+    late = working(seq=1, deadline=D(2026, 7, 2))  # first overdue day: Friday
+    closed_friday = drive(track(seq=2), Status.CLOSED, at(2026, 7, 3, 10)).item
+    closed_monday = drive(track(seq=3), Status.CLOSED, at(2026, 7, 6, 8)).item
+    items = [late, closed_friday, closed_monday]
+    now = at(2026, 7, 6, 8, 30)
+    periods = {"daily": DigestPeriod(friday, friday), "weekly": DigestPeriod(monday, friday)}
+    out = run(items, now, digests=periods)
+    [(_, daily), *_] = got(out, K.DIGEST_DAILY)
+    assert daily.key == f"digest:daily:{I1}:2026-07-03"
+    assert daily.details["date"] == "2026-07-03" and daily.details["as_of"] == now.isoformat()
+    assert daily.details["new_overdue"] == ["HZ-001"]  # overdue from Friday: Friday's news
+    weekly = got(out, K.DIGEST_WEEKLY)[0][1]
+    assert weekly.key == "digest:weekly:HZ:2026-W27"  # the week covered, not the week sent
+    assert (weekly.details["start"], weekly.details["end"]) == ("2026-06-29", "2026-07-03")
+    assert weekly.details["closed_this_week"] == ["HZ-002"]  # not Monday's closing
+    # Sent: the same period is never produced again; this Monday's own digests are new keys
+    sent = keys_of(out)
+    assert got(run(items, now, digests=periods, sent=sent), K.DIGEST_DAILY) == []
+    assert got(run(items, now, digests=periods, sent=sent), K.DIGEST_WEEKLY) == []
+    on_time = run(items, at(2026, 7, 6, 17, 30), digests={"daily"}, sent=sent)
+    [(_, today)] = [g for g in got(on_time, K.DIGEST_DAILY) if g[0] == I1]
+    assert today.key == f"digest:daily:{I1}:2026-07-06" and "as_of" not in today.details
+
+
+def test_the_daily_digest_says_which_new_overdue_items_the_sweep_already_told() -> None:
+    item = working(seq=1, deadline=D(2026, 7, 2))
+    morning = run([item], at(2026, 7, 3, 9))  # the 09:00 sweep escalates to both inspectors
+    [escalation] = {e.key for _, e in got(morning, K.ESCALATION)}
+    told_i1 = {delivery_key(escalation, I1)}  # only inspector 1 received it
+    out = run([item], at(2026, 7, 3, 17, 30), digests={"daily"}, sent=told_i1)
+    told = {u: e.details["new_overdue_told"] for u, e in got(out, K.DIGEST_DAILY)}
+    assert told == {I1: ["HZ-001"], I2: []}
