@@ -30,6 +30,7 @@ item closed after its deadline).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import unicodedata
@@ -50,6 +51,7 @@ from ledger.figures import EMPTY, Figures, days_late, figures, figures_by_unit
 from ledger.light import item_id_key, light
 from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
+from locales import Catalog
 from storage.xlsx_import import COLUMN_BY_FIELD, Field
 
 LANGS = ("zh-CN", "en")
@@ -121,35 +123,6 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("closeout_rate", "销号率", "Close-out rate"),
 )
 _SUMMARY_WIDTHS = (10, 24, 9, 8, 8, 8, 8, 8, 9, 6, 8, 8, 11, 9)
-WORDS: Mapping[str, tuple[str, str]] = {  # key → (zh-CN, en)
-    "summary_sheet": ("汇总", "Summary"),
-    "summary_title": ("巡察整改汇总（截至 {date}）", "Rectification summary as of {date}"),
-    "date": ("{year}年{month}月{day}日", "{year}-{month:02d}-{day:02d}"),
-    "withdrawn_sheet": ("已撤销事项", "Withdrawn"),
-    "withdrawn_title": (
-        "已撤销事项（不计入台账总数与各项比率）",
-        "Withdrawn items (outside every figure and rate)",
-    ),
-    "unit_title": ("中共{name}巡察反馈问题整改台账", "{name} — inspection rectification ledger"),
-    "total": ("合计", "Total"),
-    "long_term": ("长期坚持", "long-term"),
-    "none": ("—", "—"),
-    "status.open": ("未整改", "Not started"),
-    "status.in_progress": ("整改中", "In progress"),
-    "status.submitted": ("待签字", "Awaiting endorsement"),
-    "status.endorsed": ("待核验", "Awaiting verification"),
-    "status.closed": ("已销号", "Closed"),
-    "status.monitoring": ("长期坚持", "Ongoing (long-term)"),
-    "status.withdrawn": ("已撤销", "Withdrawn"),
-    "light.red": ("红", "red"),
-    "light.yellow": ("黄", "yellow"),
-    "light.green": ("绿", "green"),
-    "light.closed": ("已销号", "closed"),
-    "verification.approved": ("通过", "approved"),
-    "verification.rejected": ("退回", "returned"),
-    "verification.reopened": ("重新打开", "reopened"),
-    "verification.other": ("核验", "verified"),
-}
 LIGHT_FILLS: Mapping[Light, str] = {  # ARGB-less hex, as openpyxl wants
     Light.RED: "F8696B",
     Light.YELLOW: "FFEB84",
@@ -205,9 +178,19 @@ def _styles(lang: str = "zh-CN") -> list[NamedStyle]:
     return styles
 
 
+@functools.cache
+def _catalog() -> Catalog:
+    return Catalog.load()
+
+
 def word(key: str, lang: str) -> str:
-    zh, en = WORDS[key]
-    return en if lang == "en" else zh
+    """The export's word ``key`` in ``lang`` (``locales/*/export.toml``), as a template: the
+    caller fills its fields (``{name}``, ``{date}`` …)."""
+    return _catalog().raw(lang, f"export.{key}")
+
+
+def has_word(key: str) -> bool:
+    return _catalog().has(f"export.{key}")
 
 
 # --------------------------------------------------------------------------- figures
@@ -414,7 +397,7 @@ def _item_row(
     if item.verification is not None:
         v = item.verification
         key = f"verification.{v.result}"
-        label = word(key, lang) if key in WORDS else word("verification.other", lang)
+        label = word(key, lang) if has_word(key) else word("verification.other", lang)
         when = date_word(local_date(v.at, tz), lang)
         verification = "\n".join(x for x in (f"{label} · {names(v.by)}", when, v.note) if x)
     values: list[object] = [
@@ -655,7 +638,6 @@ __all__ = [
     "LIGHT_FILLS",
     "SUMMARY_COLUMNS",
     "WITHDRAWN_COLUMNS",
-    "WORDS",
     "UnitStats",
     "Withdrawal",
     "date_word",

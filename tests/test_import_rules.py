@@ -21,7 +21,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ledger": set(),
     "locales": set(),
     "config": {"ledger"},
-    "storage": {"ledger"},
+    "storage": {"ledger", "locales"},  # files written in people's words (exports)
     "app": {"storage", "ledger", "config", "locales"},
     "handlers": {"app", "storage", "ledger", "config", "locales"},
     "alerts": {"app", "storage", "ledger", "config", "locales"},
