@@ -21,9 +21,18 @@ def spawn(config: Path) -> pexpect.spawn:
         cwd=ROOT,
         env=env,
         encoding="utf-8",
+        codec_errors="replace",
         timeout=15,
         dimensions=(50, 200),
     )
+
+
+def quiet(child: pexpect.spawn, seconds: float = 2.0, limit: int = 200) -> None:
+    """Wait until the sandbox has printed nothing for ``seconds`` (at most ``limit`` rounds)."""
+    for _ in range(limit):
+        if child.expect([pexpect.TIMEOUT, r"[\s\S]+"], timeout=seconds) == 0:
+            return
+    raise AssertionError("the sandbox never went quiet")
 
 
 def test_groups_shows_what_each_demo_group_received(tmp_path: Path) -> None:
@@ -40,14 +49,9 @@ def test_groups_shows_what_each_demo_group_received(tmp_path: Path) -> None:
             "演示群机器人（本机模拟，不连接真实企业微信 / 钉钉）：巡察办工作群（企业微信）、"
         )
         child.expect_exact("巡察组 > ")
-        # The start-up sweep runs beside the prompt: ask until it has reached the groups.
-        for _ in range(20):
-            child.sendline("/groups")
-            if child.expect(["共收到 1 条 ——", "共收到 0 条 ——"]) == 0:
-                break
-            child.expect_exact("巡察组 > ")
-        else:
-            raise AssertionError("the demo groups received nothing")
+        # The start-up sweep prints beside the prompt: type only once the console is quiet
+        # (the pty's echo of typed input must not land inside a multi-byte character).
+        quiet(child)
         child.sendline("/groups")
         child.expect_exact("—— 巡察办工作群（企业微信）共收到 1 条 ——")
         child.expect_exact("### 整改通 · 巡察办工作群 ·")
