@@ -38,6 +38,24 @@ de-duplication writes stay small): kind, item and recipient are read back from t
 (:func:`describe`), and ``data`` holds only ``at`` (the time of the last move) and what the
 state adds (``message_id``; ``reason``/``error``; ``notice``).
 
+Retention (R33; README "The alert log"): what exactly-once needs is the record of every
+delivery the policy could still decide. ``ledger.alerts`` decides only the *current* step of
+each family ``<item>:<kind>:<anchor>@<user>`` and steps move one way as time passes, so a
+record of an earlier step, once a later step of its family has been recorded, can never be
+decided again. :meth:`AlertLog.prune` (once a day, at the start of a sweep) drops, in a
+final state (``sent``, ``unreachable``, ``failed``, ``superseded``, and ``uncertain`` once
+its notice is recorded):
+
+- an earlier step of a family with a later step recorded, :data:`STEP_DAYS` after it;
+- digests and notices, :data:`NOTICE_DAYS` after them (a digest is only decided for its own
+  period, a notice only once);
+- any other record :data:`FAMILY_DAYS` after it (the newest step of a family: an escalation
+  of an item still overdue after more than a year may then be sent once more).
+
+``pending``, ``sending`` and ``uncertain`` records not yet reported are always kept. After
+a simulated year at 300 units × 100 items (``bench/alertlog.py``) the log holds the last
+weeks' records plus the newest step of each family.
+
 Only the alerts package writes the alert log. Multi-key compare-and-set (``claim``,
 ``finish``) reads and writes under one process-wide lock; the alert log's own storage lock
 makes each write atomic, and the data-directory lock (R5) keeps other processes out.
@@ -47,7 +65,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -70,6 +88,12 @@ AFTER_SEND = frozenset(
     {State.SENT, State.UNCERTAIN, State.UNREACHABLE, State.FAILED, State.PENDING}
 )
 NOTICE_PREFIX = "notice:"
+STEP_DAYS = 35
+NOTICE_DAYS = 90
+FAMILY_DAYS = 400
+_FINAL = frozenset(
+    {State.SENT, State.UNREACHABLE, State.FAILED, State.SUPERSEDED, State.UNCERTAIN}
+)
 
 _WRITE_LOCK = threading.Lock()
 
@@ -101,6 +125,48 @@ def iso(instant: datetime) -> str:
     return instant.isoformat(timespec="seconds")
 
 
+def _recorded_at(record: AlertRecord) -> datetime | None:
+    at = record.data.get("at")
+    if not isinstance(at, str):
+        return None
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
+def expired(records: Iterable[AlertRecord], now: datetime) -> list[str]:
+    """The delivery keys the retention drops at ``now`` (see the module docstring)."""
+    newest: dict[str, datetime] = {}  # family -> when its latest record was written
+    dated: list[tuple[AlertRecord, datetime, str | None]] = []
+    for record in records:
+        at = _recorded_at(record)
+        if at is None or record.state not in _FINAL:
+            continue
+        if record.state == State.UNCERTAIN and "notice" not in record.data:
+            continue  # inspectors not told yet
+        key, user = split_delivery_key(record.key) if "@" in record.key else (record.key, 0)
+        parts = key.split(":")
+        family = None
+        if len(parts) == 4 and not is_notice(record.key) and parts[0] != "digest":
+            family = f"{parts[0]}:{parts[1]}:{parts[2]}@{user}"
+            if at > newest.get(family, at - timedelta(seconds=1)):
+                newest[family] = at
+        dated.append((record, at, family))
+    drop: list[str] = []
+    for record, at, family in dated:
+        age = now - at
+        if family is None:
+            if age > timedelta(days=NOTICE_DAYS):
+                drop.append(record.key)
+        elif age > timedelta(days=FAMILY_DAYS) or (
+            age > timedelta(days=STEP_DAYS) and newest[family] > at
+        ):
+            drop.append(record.key)
+    return drop
+
+
 class AlertLog:
     """Reads and state moves over ``registry``'s alert table (see the module docstring).
 
@@ -109,6 +175,18 @@ class AlertLog:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self._pruned_on: date | None = None
+
+    def prune(self, now: datetime) -> int:
+        """Apply the retention (module docstring) once per calendar day of ``now``; returns
+        how many records were dropped. The log is compacted when any was."""
+        today = now.date()
+        if self._pruned_on == today:
+            return 0
+        with _WRITE_LOCK:
+            dropped = self.registry.drop_alerts(expired(self.registry.list_alerts(), now))
+        self._pruned_on = today
+        return dropped
 
     def snapshot(self) -> dict[str, AlertRecord]:
         """Every record by delivery key."""
@@ -197,6 +275,7 @@ __all__ = [
     "State",
     "is_notice",
     "describe",
+    "expired",
     "iso",
     "split_delivery_key",
 ]

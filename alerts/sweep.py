@@ -322,6 +322,7 @@ class Sweeper:
 
         report = SweepReport(at=iso(now), trigger=trigger)
         report.recovered = len(self.log.recover(now))
+        self.log.prune(now)  # the alert log's retention, once a day (alerts.log)
         if report.recovered:
             log.warning("%d alert(s) were being sent when the bot stopped", report.recovered)
         if not allowed:

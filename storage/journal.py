@@ -36,6 +36,10 @@ from typing import Any
 from storage.errors import CorruptFile, ReadOnlyStore, StoreClosed
 from storage.safe import OS_FILE_OPS, FileOps, atomic_write, fsync_dir, quarantine
 
+# The alert log's journal (storage.repo._AlertTable); named here so check and backup agree.
+ALERT_JOURNAL_KIND = "alert-journal"
+ALERT_JOURNAL_SCHEMA = 1
+
 
 def _line(value: Any) -> bytes:
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -58,10 +62,14 @@ class Journal:
         read_only: bool = False,
         quarantine_dir: Path | None = None,
         file_ops: FileOps = OS_FILE_OPS,
+        header: dict[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
         self.kind = kind
         self.schema = schema
+        # Extra header fields the owner sets before writing (e.g. the alert log's ``base``);
+        # after ``load`` they hold what the file's header says.
+        self.header: dict[str, Any] = dict(header or {})
         self.read_only = read_only
         self.quarantine_dir = quarantine_dir
         self.file_ops = file_ops
@@ -135,7 +143,7 @@ class Journal:
     # ------------------------------------------------------------------ internals
 
     def _header(self) -> bytes:
-        return _line({"kind": self.kind, "schema": self.schema})
+        return _line({**self.header, "kind": self.kind, "schema": self.schema})
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -164,6 +172,7 @@ class Journal:
                 f"unknown schema version {header.get('schema')!r} (this build reads "
                 f"version {self.schema})"
             )
+        self.header = {k: v for k, v in header.items() if k not in ("kind", "schema")}
         entries: list[Any] = []
         for number, raw in enumerate(lines[1:], start=2):
             try:
@@ -186,8 +195,8 @@ class MemoryJournal(Journal):
     """The in-memory twin: same contract, nothing on disk (``writes`` counts appends and
     rewrites; ``data`` holds what the file would)."""
 
-    def __init__(self, *, kind: str, schema: int) -> None:
-        super().__init__(Path(f"memory:{kind}"), kind=kind, schema=schema)
+    def __init__(self, *, kind: str, schema: int, header: dict[str, Any] | None = None) -> None:
+        super().__init__(Path(f"memory:{kind}"), kind=kind, schema=schema, header=header)
         self.data: bytes | None = None
         self.writes = 0
 
@@ -228,4 +237,10 @@ def remove_durably(path: Path, ops: FileOps = OS_FILE_OPS) -> None:
         fsync_dir(path.parent, ops)
 
 
-__all__ = ["Journal", "MemoryJournal", "remove_durably"]
+__all__ = [
+    "ALERT_JOURNAL_KIND",
+    "ALERT_JOURNAL_SCHEMA",
+    "Journal",
+    "MemoryJournal",
+    "remove_durably",
+]

@@ -8,6 +8,8 @@ maintenance tools and bot.py agree.
 <data>/alerts.json             the alert log: one record per delivery key (alerts.log); its
                                own file so that a province's ~90,000 records are not rewritten
                                by every small registry write
+<data>/alerts.jsonl            the alert log's journal: records written since alerts.json was
+                               last compacted (storage.repo._AlertTable)
 <data>/updates.jsonl           update de-duplication marks: a journal (storage.marks), the
                                newest 500 update keys
 <data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
@@ -37,6 +39,10 @@ class Layout:
     @property
     def alerts(self) -> Path:
         return self.root / "alerts.json"
+
+    @property
+    def alerts_journal(self) -> Path:
+        return self.root / "alerts.jsonl"
 
     @property
     def updates(self) -> Path:

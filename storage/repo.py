@@ -64,7 +64,7 @@ from storage.errors import (
     ReadOnlyStore,
     StorageError,
 )
-from storage.journal import Journal, MemoryJournal
+from storage.journal import ALERT_JOURNAL_KIND, ALERT_JOURNAL_SCHEMA, Journal, MemoryJournal
 from storage.layout import Layout
 from storage.lock import DirLock
 from storage.marks import KIND as MARKS_KIND
@@ -573,61 +573,185 @@ class _KeyedTables:
             raise _corrupt(self._storage, f"{table} record {doc_id}", exc) from exc
 
 
-class _AlertTable(_KeyedTables):
-    """The alert log's table (``alerts.json``), behind ``Registry``'s alert methods.
+JOURNAL_KIND = ALERT_JOURNAL_KIND
+JOURNAL_SCHEMA = ALERT_JOURNAL_SCHEMA
+# Compact (rewrite alerts.json, empty the journal) once the journal holds this many lines and
+# at least as many as the log has records: the rewrite's cost, proportional to the records
+# kept, is then spread over at least as many appends.
+COMPACT_MIN_LINES = 20_000
 
-    Its own file and lock: a province's first sweep leaves ~90,000 records, and while they
-    lived in ``registry.json`` every person, invite or meta write re-encoded and fsynced all
-    of them. Read-only openers of a not yet migrated data directory point it at the registry's
-    storage, whose ``alerts`` table then holds the log (writes are refused there anyway).
+
+class _AlertTable:
+    """The alert log behind ``Registry``'s alert methods: ``alerts.json`` (a snapshot, TinyDB
+    layout) plus ``alerts.jsonl`` (a journal of every record written since, ``storage.journal``).
+
+    A write appends its records to the journal and fsyncs it: its cost is the size of the
+    records written, not of the log (R33). Every record is held in memory (key -> raw record,
+    first-put order), built at open from the snapshot with the journal replayed over it.
+    *Compaction* writes the whole log as a new snapshot with a ``generation`` one higher (in
+    its ``_meta``) and then starts an empty journal whose header names that generation as its
+    ``base``; a journal whose ``base`` is not the snapshot's generation was already folded in
+    (a crash between the two writes) and is ignored, and replaced by the locked owner.
+    Compaction runs when the journal is long (:data:`COMPACT_MIN_LINES`) and when records are
+    dropped by the retention (:meth:`drop`, ``alerts.log.AlertLog.prune``).
+
+    Read-only openers of a not yet migrated data directory point it at the registry's storage
+    (its ``alerts`` table holds the log) with no journal; writes are refused there anyway.
     """
 
-    _skip_keyless = True
+    def __init__(self, storage: DocumentStorage, journal: Journal | None = None) -> None:
+        self._storage = storage
+        self._journal = journal
+        self._lock = threading.RLock()
+        self._records: dict[str, dict[str, Any]] | None = None
+        self._damaged = 0
+        self._generation = 0
 
-    def __init__(self, storage: DocumentStorage) -> None:
-        super().__init__(storage, ALERTS)
+    # ------------------------------------------------------------------ reads
 
     def get(self, key: str) -> AlertRecord | None:
-        doc = self._doc()
-        doc_id = self._index(doc, ALERTS, "key").ids.get(key)
-        return None if doc_id is None else _alert_or_uncertain(doc[ALERTS][doc_id])
+        raw = self._all().get(key)
+        return None if raw is None else _alert_or_uncertain(raw)
 
     def records(self, state: str | None) -> list[AlertRecord]:
         """Every record (in ``state``), oldest first. One damaged record must not silence
         every alert (R29): one whose key still reads counts as ``uncertain`` (never resent;
         the sweep tells the inspectors once), one without a key is left out."""
-        doc = self._doc()
-        records = doc.get(ALERTS, {})
         out: list[AlertRecord] = []
-        for d in sorted(records, key=int):
-            record = _alert_or_uncertain(records[d])
+        for raw in self._all().values():
+            record = _alert_or_uncertain(raw)
             if record is not None and (state is None or record.state == state):
                 out.append(record)
         return out
 
+    def states(self) -> dict[str, str]:
+        """Key -> state of every record, without decoding the records' data."""
+        out: dict[str, str] = {}
+        for key, raw in self._all().items():
+            state = raw.get("state")
+            out[key] = state if isinstance(state, str) else "uncertain"
+        return out
+
+    def raw(self) -> dict[str, dict[str, Any]]:
+        """Key -> raw record (shared: do not mutate)."""
+        return self._all()
+
     def damaged(self) -> int:
         """How many records do not decode (each read as ``uncertain`` or left out)."""
-        count = 0
-        for raw in self._doc().get(ALERTS, {}).values():
+        self._all()
+        count = self._damaged
+        for raw in self._all().values():
             try:
                 alert_from_dict(raw)
             except Exception:  # any failure to decode means a damaged record
                 count += 1
         return count
 
+    # ------------------------------------------------------------------ writes
+
     def put_many(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         with self._lock:
-            self._put_keyed_many(self._doc(), ALERTS, "key", batch)
+            records = self._all()
+            self._write(batch)
+            for key, record in batch:
+                records[key] = record
+            self._maybe_compact()
 
     def swap(self, key: str, expect_state: str | None, new: dict[str, Any]) -> bool:
         with self._lock:
-            doc = self._doc()
-            doc_id = self._index(doc, ALERTS, "key").ids.get(key)
-            current = None if doc_id is None else doc[ALERTS][doc_id].get("state")
-            if current != expect_state:
+            records = self._all()
+            current = records.get(key)
+            if (None if current is None else current.get("state")) != expect_state:
                 return False
-            self._put_keyed_many(doc, ALERTS, "key", [(key, new)])
+            self._write([(key, new)])
+            records[key] = new
             return True
+
+    def drop(self, keys: Iterable[str]) -> int:
+        """Forget ``keys`` (the retention's choice) and compact; returns how many went."""
+        with self._lock:
+            records = self._all()
+            gone = [k for k in dict.fromkeys(keys) if k in records]
+            if not gone:
+                return 0
+            for key in gone:
+                del records[key]
+            self._compact()
+            return len(gone)
+
+    def compact(self) -> None:
+        """Write the whole log as a new snapshot and start an empty journal."""
+        with self._lock:
+            self._all()
+            self._compact()
+
+    # ------------------------------------------------------------------ internals
+
+    def _all(self) -> dict[str, dict[str, Any]]:
+        records = self._records
+        if records is not None:
+            return records
+        with self._lock:
+            if self._records is None:
+                self._records = self._load()
+            return self._records
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        doc = self._storage.read()
+        table = {} if doc is None else doc.get(ALERTS, {})
+        generation = 0 if doc is None else document_meta(doc).get("generation", 0)
+        self._generation = generation if isinstance(generation, int) else 0
+        records: dict[str, dict[str, Any]] = {}
+        self._damaged = 0
+        for doc_id in sorted(table, key=int):
+            raw = table[doc_id]
+            key = raw.get("key")
+            if isinstance(key, str):
+                records[key] = raw
+            else:
+                self._damaged += 1
+        journal = self._journal
+        if journal is not None:
+            entries = journal.load()
+            if entries is not None and journal.header.get("base") == self._generation:
+                for number, raw in enumerate(entries, start=2):
+                    key = raw.get("key") if isinstance(raw, dict) else None
+                    if not isinstance(key, str):
+                        raise CorruptFile(journal.path, f"line {number} is not an alert record")
+                    records[key] = raw
+            elif entries is not None and not journal.read_only:
+                # Folded into the snapshot already (a crash right after a compaction).
+                journal.header["base"] = self._generation
+                journal.rewrite([])
+            journal.header["base"] = self._generation
+        return records
+
+    def _write(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        if self._journal is None or self._storage.read_only:
+            # The in-memory twin and read-only openers: the snapshot path (refuses read-only).
+            self._snapshot(self._all() | dict(batch))
+            return
+        self._journal.append(record for _, record in batch)
+
+    def _maybe_compact(self) -> None:
+        journal = self._journal
+        if journal is not None and journal.lines >= max(COMPACT_MIN_LINES, len(self._all())):
+            self._compact()
+
+    def _compact(self) -> None:
+        self._generation += 1
+        self._snapshot(self._all())
+        if self._journal is not None:
+            self._journal.header["base"] = self._generation
+            self._journal.rewrite([])
+
+    def _snapshot(self, records: dict[str, dict[str, Any]]) -> None:
+        doc = self._storage.read()
+        meta = {**(document_meta(doc) if doc else new_document(ALERTS)[META_TABLE][META_ID])}
+        meta["generation"] = self._generation
+        table = {str(n): raw for n, raw in enumerate(records.values(), start=1)}
+        rest = {k: v for k, v in (doc or {}).items() if k not in (META_TABLE, ALERTS)}
+        self._storage.write({META_TABLE: {META_ID: meta}, **rest, ALERTS: table})
 
 
 def _alert_or_uncertain(raw: dict[str, Any]) -> AlertRecord | None:
@@ -648,9 +772,14 @@ class Registry(_KeyedTables):
     creates the unit's ledger file).
     """
 
-    def __init__(self, storage: DocumentStorage, alert_storage: DocumentStorage) -> None:
+    def __init__(
+        self,
+        storage: DocumentStorage,
+        alert_storage: DocumentStorage,
+        alert_journal: Journal | None = None,
+    ) -> None:
         super().__init__(storage, REGISTRY)
-        self._alerts = _AlertTable(alert_storage)
+        self._alerts = _AlertTable(alert_storage, alert_journal)
 
     # ------------------------------------------------------------------ units
 
@@ -816,6 +945,16 @@ class Registry(_KeyedTables):
         if batch:
             self._alerts.put_many(batch)
 
+    def alert_states(self) -> dict[str, str]:
+        """Delivery key -> state of every alert record, without decoding their data (what a
+        sweep needs to know what was already sent)."""
+        return self._alerts.states()
+
+    def drop_alerts(self, keys: Iterable[str]) -> int:
+        """Forget these alert records (the alert log's retention, ``alerts.log``) and compact
+        the log; returns how many were dropped."""
+        return self._alerts.drop(keys)
+
     def swap_alert(self, key: str, expect_state: str | None, record: AlertRecord) -> bool:
         """Compare-and-set: store ``record`` (whose key must be ``key``) only if the current
         state is ``expect_state`` (``None``: no record yet). Returns whether it was stored.
@@ -889,13 +1028,15 @@ class Store:
         ledger_storage: Callable[[str], DocumentStorage],
         layout: Layout | None = None,
         marks: UpdateMarks | None = None,
+        alert_journal: Journal | None = None,
         lock: DirLock | None = None,
         read_only: bool = False,
     ) -> None:
         """Internal: use ``open()`` or ``memory()``."""
         self.layout = layout
         self.read_only = read_only
-        self.registry = Registry(registry_storage, alert_storage)
+        self.registry = Registry(registry_storage, alert_storage, alert_journal)
+        self._alert_journal = alert_journal
         if marks is None:
             marks = UpdateMarks(MemoryJournal(kind=MARKS_KIND, schema=MARKS_SCHEMA))
         self.update_marks = marks
@@ -995,11 +1136,24 @@ class Store:
                     file_ops=file_ops,
                 )
             )
+            alert_source = _move_alert_log(layout, registry_storage, alert_storage)
             store = cls(
                 registry_storage=registry_storage,
-                alert_storage=_move_alert_log(layout, registry_storage, alert_storage),
+                alert_storage=alert_source,
                 ledger_storage=ledger_storage,
                 marks=marks,
+                alert_journal=(
+                    Journal(
+                        layout.alerts_journal,
+                        kind=JOURNAL_KIND,
+                        schema=JOURNAL_SCHEMA,
+                        read_only=not lock,
+                        quarantine_dir=quarantine_dir,
+                        file_ops=file_ops,
+                    )
+                    if alert_source is alert_storage
+                    else None
+                ),
                 layout=layout,
                 lock=dir_lock,
                 read_only=not lock,
@@ -1035,6 +1189,7 @@ class Store:
         return cls(
             registry_storage=registry_storage,
             alert_storage=alert_storage,
+            alert_journal=MemoryJournal(kind=JOURNAL_KIND, schema=JOURNAL_SCHEMA),
             ledger_storage=ledger_storage,
         )
 
@@ -1089,8 +1244,18 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        journal = self._alert_journal
+        if journal is not None and journal.lines and not self.read_only:
+            # A clean stop folds the journal into alerts.json: what older tools and a
+            # restore read whole is then complete, and the next start replays nothing.
+            try:
+                self.registry._alerts.compact()
+            except (StorageError, OSError):
+                log.exception("could not compact the alert log at close (the journal keeps it)")
         self._registry_storage.close()
         self._alert_storage.close()
+        if self._alert_journal is not None:
+            self._alert_journal.close()
         self.update_marks.journal.close()
         for ledger in self._ledgers.values():
             ledger._storage.close()

@@ -95,6 +95,7 @@ def make_legacy(data_dir: Path) -> dict[str, Any]:
     doc["alerts"] = json.loads(alerts.read_bytes())["alerts"]
     registry.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     alerts.unlink()
+    (data_dir / "alerts.jsonl").unlink(missing_ok=True)  # the journal came later still
     return doc
 
 

@@ -50,13 +50,14 @@ def test_snapshot_is_complete_and_restorable(populated: Path, tmp_path: Path) ->
     assert names == [
         "MANIFEST.json",
         "alerts.json",
+        "alerts.jsonl",  # the alert log's journal (empty after the clean close: compacted)
         "evidence/HZ-001/佐证1.pdf",
         "ledgers/HZ.json",
         "ledgers/NB.json",
         "registry.json",
     ]
     assert manifest["created_at"] == NOW.isoformat()
-    for name in ("registry.json", "alerts.json"):
+    for name in ("registry.json", "alerts.json", "alerts.jsonl"):
         content = (populated / name).read_bytes()
         assert manifest["files"][name] == {
             "size": len(content),

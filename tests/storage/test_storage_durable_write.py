@@ -108,15 +108,17 @@ def test_store_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder)
 
 
 def test_alert_log_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder) -> None:
-    """An alert-log write makes the R2 calls on alerts.json, in order, and touches nothing
-    else (in particular not registry.json)."""
+    """An alert-log write appends to alerts.jsonl and fsyncs it before returning (the first
+    one creates the journal through the R2 sequence); it touches nothing else — not
+    registry.json, and not alerts.json, which only a compaction rewrites (R33)."""
     data_dir = tmp_path / "data"
     with Store.open(data_dir, file_ops=recorder.ops()) as store:
         recorder.calls.clear()
         store.registry.put_alerts([AlertRecord("k1", "pending"), AlertRecord("k2", "pending")])
         assert store.registry.swap_alert("k1", "pending", AlertRecord("k1", "sending"))
-    target = data_dir / "alerts.json"
-    assert _names(recorder, target) == 2 * [
+        calls = _names(recorder, data_dir / "alerts.jsonl")
+    target = str(data_dir / "alerts.jsonl")
+    assert [c.replace(target, "target") for c in calls] == [
         "open(tmp)",
         "write(tmp)",
         "fsync(tmp)",
@@ -125,6 +127,10 @@ def test_alert_log_write_path_is_the_durable_one(tmp_path: Path, recorder: Recor
         "open(dir)",
         "fsync(dir)",
         "close(dir)",
+        "open(target)",
+        "write(target)",
+        "fsync(target)",
+        "close(target)",
     ]
 
 

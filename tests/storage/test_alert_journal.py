@@ -1,0 +1,158 @@
+"""The alert log is incremental (issue 14, R33): a write appends to ``alerts.jsonl``, never
+rewrites ``alerts.json``; a torn last line is ignored, other damage refused; a journal already
+folded into the snapshot by a compaction is not replayed; the retention keeps the log bounded
+and never drops what exactly-once still needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from alerts.log import AlertLog, State, expired, iso
+from storage import AlertRecord, CorruptFile, Store, check
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=TZ)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _crash(store: Store) -> None:
+    """The process dies: no clean close (so no compaction), the directory lock goes."""
+    assert store._lock is not None
+    store._lock.release()
+
+
+def _sent(key: str, at: datetime) -> AlertRecord:
+    return AlertRecord(key, State.SENT, {"at": iso(at), "message_id": 1})
+
+
+def test_a_small_write_appends_and_never_rewrites_the_log(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.registry.put_alerts(
+            _sent(f"HZ-{n:03d}:overdue:2026-01-01:0@11", T0) for n in range(500)
+        )
+        store.registry._alerts.compact()  # everything in alerts.json now
+        snapshot = (root / "alerts.json").stat().st_mtime_ns, _sha(root / "alerts.json")
+        journal = (root / "alerts.jsonl").stat().st_size
+        store.registry.put_alerts([_sent("HZ-001:overdue:2026-01-01:1@11", T0)])
+        assert ((root / "alerts.json").stat().st_mtime_ns, _sha(root / "alerts.json")) == snapshot
+        grown = (root / "alerts.jsonl").stat().st_size - journal
+        assert 0 < grown < 200  # one line, not the log
+        assert len(store.registry.list_alerts()) == 501
+    with Store.open(root, lock=False) as reader:  # a reader sees the journal too
+        assert reader.registry.get_alert("HZ-001:overdue:2026-01-01:1@11") is not None
+
+
+def test_the_journal_is_replayed_at_the_next_start(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    store = Store.open(root)
+    store.registry.put_alerts([AlertRecord("k1", State.PENDING)])
+    assert store.registry.swap_alert("k1", State.PENDING, AlertRecord("k1", State.SENDING))
+    _crash(store)
+    with Store.open(root) as again:
+        assert again.registry.get_alert("k1") == AlertRecord("k1", State.SENDING)
+
+
+def test_a_torn_last_line_is_ignored_and_cut(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    store = Store.open(root)
+    store.registry.put_alerts([AlertRecord("k1", State.PENDING)])
+    _crash(store)
+    with (root / "alerts.jsonl").open("ab") as f:
+        f.write(b'{"key": "k2", "state": "sen')  # killed mid-append
+    with Store.open(root) as again:
+        assert [r.key for r in again.registry.list_alerts()] == ["k1"]
+        again.registry.put_alerts([AlertRecord("k3", State.PENDING)])
+        assert check(root).ok
+    with Store.open(root) as third:
+        assert [r.key for r in third.registry.list_alerts()] == ["k1", "k3"]
+
+
+def test_a_damaged_journal_stops_the_start_and_is_kept(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    store = Store.open(root)
+    store.registry.put_alerts([AlertRecord("k1", State.PENDING), AlertRecord("k2", State.SENT)])
+    _crash(store)
+    path = root / "alerts.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    damaged = b"\n".join([lines[0], b"{oops", *lines[1:]])
+    path.write_bytes(damaged)
+    with pytest.raises(CorruptFile, match="alerts.jsonl"):
+        Store.open(root)
+    assert path.read_bytes() == damaged
+    assert not check(root).ok
+
+
+def test_a_journal_folded_in_by_a_compaction_is_not_replayed(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.registry.put_alerts([AlertRecord("k1", State.SENT)])
+        store.registry._alerts.compact()
+        generation = json.loads((root / "alerts.json").read_bytes())["_meta"]["1"]["generation"]
+    # A crash between the compaction's two writes: the old journal is still there.
+    stale = {"kind": "alert-journal", "schema": 1, "base": generation - 1}
+    old = {"key": "k1", "state": "pending", "data": {}}
+    (root / "alerts.jsonl").write_text(f"{json.dumps(stale)}\n{json.dumps(old)}\n", "utf-8")
+    with Store.open(root) as store:
+        assert store.registry.get_alert("k1") == AlertRecord("k1", State.SENT)
+
+
+def test_retention_drops_earlier_steps_and_old_digests_and_keeps_what_may_be_decided() -> None:
+    now = T0 + timedelta(days=100)
+    old, recent = now - timedelta(days=60), now - timedelta(days=3)
+    records = [
+        _sent("HZ-001:overdue:2025-09-01:3@11", old),  # a later step exists: dropped
+        _sent("HZ-001:overdue:2025-09-01:9@11", recent),  # the family's newest: kept
+        _sent("HZ-002:escalation:2025-09-01:3@1", old),  # newest of its family: kept
+        _sent("HZ-003:overdue:2025-09-01:1@11", recent - timedelta(days=1)),  # too recent
+        _sent("HZ-003:overdue:2025-09-01:2@11", recent),
+        _sent(f"digest:daily:1:{old.date()}@1", old - timedelta(days=40)),  # dropped
+        _sent(f"digest:daily:1:{recent.date()}@1", recent),  # kept
+        AlertRecord("HZ-004:overdue:2025-09-01:0@11", State.PENDING, {"at": iso(old)}),
+        AlertRecord("HZ-004:overdue:2025-09-01:2@11", State.SENT, {"at": iso(recent)}),
+        AlertRecord("HZ-005:stale:2025-09-01:1@11", State.UNCERTAIN, {"at": iso(old)}),
+        AlertRecord("HZ-005:stale:2025-09-01:3@11", State.SENT, {"at": iso(recent)}),
+        _sent("HZ-006:lookback:2025-01-01:1@1", now - timedelta(days=401)),  # past a year
+    ]
+    assert sorted(expired(records, now)) == sorted(
+        [
+            "HZ-001:overdue:2025-09-01:3@11",
+            f"digest:daily:1:{old.date()}@1",
+            "HZ-006:lookback:2025-01-01:1@1",
+        ]
+    )
+
+
+def test_a_simulated_year_stays_bounded(tmp_path: Path) -> None:
+    """Every day, ten items step on (an overdue step to two people) and a digest goes out;
+    after a year the log holds the recent weeks plus each family's newest step."""
+    with Store.open(tmp_path / "data") as store:
+        log = AlertLog(store.registry)
+        for day in range(365):
+            now = T0 + timedelta(days=day)
+            keys = [
+                f"U-{(day * 10 + n) % 200:03d}:overdue:2026-01-01:{day // 7}@{user}"
+                for n in range(10)
+                for user in (11, 12)
+            ] + [f"digest:daily:1:{now.date()}@1"]
+            log.write(AlertRecord(k, State.PENDING, {"at": iso(now)}) for k in keys)
+            claimed = log.claim(keys)
+            log.finish({k: (State.SENT, {"at": iso(now), "message_id": 1}) for k in claimed})
+            log.prune(now)
+        kept = store.registry.list_alerts()
+        journal_lines = store._alert_journal.lines if store._alert_journal else 0
+    total = 365 * 21
+    # 200 items × 2 people: their newest step each, plus the last 35 days' steps and the
+    # last 90 days' digests.
+    assert len(kept) <= 400 + 35 * 20 + 90
+    assert len(kept) < total / 3
+    assert journal_lines < 10_000
