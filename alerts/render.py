@@ -27,7 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.buttons import card_button
 from ledger.alerts import AlertKind, Entry, Group, Outgoing
 from ledger.figures import Figures
-from ledger.model import Item, Light, Person, Role, Unit
+from ledger.model import Item, Light, Person, Role, Status, Unit
 from locales import Catalog, Html, escape
 from locales.figures import figures_inline, figures_lines
 
@@ -186,8 +186,20 @@ class Renderer:
         recipient = self.directory.people.get(user_id)
         for_inspector = recipient is None or recipient.role is Role.INSPECTOR
         sections: list[tuple[Html, list[Entry]]] = []
+        # One item, one line: an item already listed as overdue (or due) is not listed again
+        # under 无进展; its overdue line says how long it has been idle instead.
+        listed = {
+            e.item_id
+            for e in entries
+            if e.kind in (AlertKind.ESCALATION, AlertKind.OVERDUE, AlertKind.DUE_SOON)
+        }
+        idle = {e.item_id: e for e in entries if e.kind is AlertKind.STALE and e.item_id in listed}
         for kind in _SECTION_ORDER:
-            of_kind = [e for e in entries if e.kind is kind]
+            of_kind = [
+                e
+                for e in entries
+                if e.kind is kind and not (kind is AlertKind.STALE and e.item_id in listed)
+            ]
             for title, group in self._sections(lang, kind, of_kind):
                 sections.append((title, group))
         lines = _Lines()
@@ -203,7 +215,7 @@ class Renderer:
                 if omitted:  # once a section is full, count the rest without rendering it
                     omitted += 1
                     continue
-                block = self._entry_lines(lang, entry, for_inspector)
+                block = self._entry_lines(lang, entry, for_inspector, idle.get(entry.item_id))
                 if not lines.room(block, reserve + 40):
                     omitted += 1
                     continue
@@ -242,7 +254,10 @@ class Renderer:
             return [(self.t(lang, "alerts.section.lookback", months=months), entries)]
         return [(self.t(lang, f"alerts.section.{kind}"), entries)]
 
-    def _entry_lines(self, lang: str, entry: Entry, for_inspector: bool) -> str:
+    def _entry_lines(
+        self, lang: str, entry: Entry, for_inspector: bool, idle: Entry | None = None
+    ) -> str:
+        """An item's two lines; ``idle``: its 无进展 entry, merged into this line."""
         if entry.kind is AlertKind.REPORT_DUE:  # a unit's milestone, not an item
             known = self.directory.units.get(entry.unit or "")
             line = self.t(
@@ -266,15 +281,22 @@ class Renderer:
         if for_inspector and entry.unit is not None:
             known = self.directory.units.get(entry.unit)
             unit = self.t(lang, "alerts.line.unit", unit=known.name if known else entry.unit)
+        # A long-term item kept under watch (长期坚持) is not "done": no ✅ beside it.
+        monitored = item is not None and item.status is Status.MONITORING
         head = self.t(
             lang,
             "alerts.line.item",
-            light=self.t(lang, f"alerts.light.{entry.light or Light.GREEN}"),
+            light=self.t(lang, "everyday.light_long_term")
+            if monitored
+            else self.t(lang, f"alerts.light.{entry.light or Light.GREEN}"),
             item_id=entry.item_id or "",
             unit=Html(unit),
             problem=self._problem(item),
         )
         detail = self._detail(lang, entry)
+        if idle is not None and entry.kind is not AlertKind.STALE:
+            also = self.t(lang, "everyday.also_idle", days=idle.details.get("idle_days", ""))
+            detail = Html(detail + also)
         if entry.fallback:
             intended = entry.details.get("intended", "unit")
             detail = Html(detail + self.t(lang, f"alerts.detail.fallback_{intended}"))

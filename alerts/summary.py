@@ -87,7 +87,15 @@ def summary(sweeper: Sweeper, lang: str, now: datetime | None = None) -> Html:
         lines.append(t("shell.sweep.why"))
         lines.extend(t(f"shell.sweep.{reason}") for reason in why_nothing(sweeper))
     else:
-        lines.append(t("alerts.summary.plan", messages=len(plan.messages), entries=plan.entries))
+        # items, not item × recipient: one item told to three people is 3 messages, 1 item
+        items = {
+            e.item_id
+            for m in plan.messages
+            if m.outgoing is not None
+            for e in m.outgoing.entries
+            if e.item_id is not None
+        }
+        lines.append(t("alerts.summary.plan", messages=len(plan.messages), entries=len(items)))
         if plan.quiet:
             deferred = r.when(lang, schedule.next_allowed(now))
             lines.append(t("alerts.summary.plan_quiet", next=deferred))

@@ -157,7 +157,10 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
             "people.units.line",
             unit=u.code,
             name=one_line(u.name, UNIT_NAME_LIMIT),
-            round=one_line(u.round, ROUND_LIMIT) if u.round else "—",
+            # no round: nothing, never an empty "（—）"
+            round=who.plain("everyday.round", round=one_line(u.round, ROUND_LIMIT))
+            if u.round
+            else "",
             figures=join(counts_lines(words, services, f)),
         )
         for u, f in zip(units, per_unit, strict=True)

@@ -339,7 +339,8 @@ async def answer(
         else:
             await send_hint(update, who, "")
     except LedgerError as error:
-        await reply_text(update, who, word_error(who, error))
+        typed = normalise_item_id(found.item) if found.item is not None else None
+        await reply_text(update, who, word_error(who, error, item_id=typed))
 
 
 def todo_kind(who: Who, kind: str) -> str:

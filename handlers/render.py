@@ -261,6 +261,15 @@ def badge(view_light: Light) -> str:
     return {Light.RED: "🔴", Light.YELLOW: "🟡", Light.GREEN: "🟢", Light.CLOSED: "✅"}[view_light]
 
 
+def card_deadline(words: Words, view: ItemView) -> str:
+    """The card's 整改时限 value: :func:`when_text`, but a closed or withdrawn item's bare date
+    (the label is already there: never "整改时限：整改时限 …")."""
+    item = view.item
+    if not item.status.is_active and item.deadline is not None and not item.long_term:
+        return format_date(words, item.deadline)
+    return when_text(words, view)
+
+
 def when_text(words: Words, view: ItemView) -> str:
     """The deadline and days left/overdue, e.g. ``截止 2026年3月31日（周二），还剩 29 天``."""
     item = view.item
@@ -379,7 +388,7 @@ def item_card(
         words.t("render.card.department", value=_field(item.department, FIELD_MAX)),
         words.t("render.card.owner", value=_field(item.owner, FIELD_MAX)),
         *measure_lines(words, item),
-        words.t("render.card.deadline", value=when_text(words, view)),
+        words.t("render.card.deadline", value=card_deadline(words, view)),
         words.t("render.card.last_progress", value=progress_text(words, item, names)),
         words.t("render.card.evidence", count=len(item.evidence)),
         words.t("render.card.endorsement", value=endorsement_text(words, item, rules, names)),

@@ -1,9 +1,11 @@
 """Everyone's first contact: ``/start [invite]``, ``/help``, ``/lang`` (DESIGN §5, R21, R23).
 
 - ``/start <code>`` redeems an invitation atomically (``Registry.redeem_invite``: single use,
-  bound to the redeemer, expiring). A code that is malformed (charset, length), unknown,
-  used — by anyone, the redeemer included — or expired gets one and the same answer and
-  changes nothing. A configured inspector is never downgraded by someone's invite: they are
+  bound to the redeemer, expiring). A code that is malformed (charset, length) or unknown
+  gets one and the same answer and changes nothing; a used one says it was used (to its
+  redeemer: that they are in already) and an expired one that it expired — only whoever holds
+  the real, unguessable link can learn that (:func:`invite_refusal`). A configured inspector
+  is never downgraded by someone's invite: they are
   told so and the invite stays unused for the person it was meant for. On success the person
   is greeted with what they can do, gets their own command menu, and the inspector who made
   the invite is told.
@@ -193,6 +195,20 @@ async def remember_inspector(who: Who) -> None:
         await who.services.store.run(registry.upsert_person, replace(person, name=name))
 
 
+def invite_refusal(exc: Exception, user_id: int) -> str:
+    """The words for a refused invitation: a link already used says so (the redeemer who
+    opens it again is told they are in); an expired one says so; anything else — unknown,
+    malformed — gets the one answer that reveals nothing (R23). Only a holder of the real,
+    unguessable code can learn it was used or expired: that is the person it was sent to."""
+    if isinstance(exc, InviteRejected) and exc.invite is not None:
+        if exc.reason == "used":
+            mine = exc.invite.used_by == user_id
+            return "everyday.invite.used_by_you" if mine else "everyday.invite.used"
+        if exc.reason == "expired":
+            return "everyday.invite.expired"
+    return "start.invite_invalid"
+
+
 async def redeem(
     update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, args: list[str]
 ) -> None:
@@ -217,7 +233,7 @@ async def redeem(
         )
     except (InviteRejected, UnknownUnit) as exc:
         log.info("invite refused for user %s: %s", user.id, exc)
-        await send(update, who.t("start.invite_invalid"))
+        await send(update, who.t(invite_refusal(exc, user.id)))
         return
     log.info("user %s bound as %s of %s", user.id, person.role, person.unit)
     bound = Who(services, user, person, language_for(services, person, user))

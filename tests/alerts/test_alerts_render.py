@@ -332,3 +332,43 @@ def test_a_late_daily_digest_names_its_day_and_why_items_appear_again() -> None:
     )
     assert lines[2] == "新增超期 1 项：HZ-001"
     assert lines[3] == "其中 HZ-001 已在巡检提醒中逐项告知，此处汇总。"
+
+
+def test_one_item_is_one_line_even_when_overdue_and_idle() -> None:
+    """An item overdue and without progress is listed once, under 超期, with how long it has
+    been idle; another item only idle stays under 无进展 (issue 12)."""
+    entries = (
+        entry(AlertKind.OVERDUE, 1, days_overdue=5, deadline="2026-02-25"),
+        entry(AlertKind.STALE, 1, 1, idle_days=28, since="2026-02-02"),
+        entry(AlertKind.STALE, 2, 1, idle_days=15, since="2026-02-15"),
+    )
+    text = plain(
+        renderer([item(1), item(2)])
+        .outgoing(Outgoing(CONTACT.user_id, Group.ALERTS, entries))
+        .text
+    )
+    assert text.count("HZ-001") == 1
+    assert "整改时限 2月25日，已超期 5 天，已 28 天无新进展" in text
+    assert "【无进展提醒】" in text and text.count("HZ-002") == 1
+
+
+def test_a_long_term_item_under_watch_has_no_done_mark() -> None:
+    from dataclasses import replace
+
+    from ledger.model import Status
+
+    watched = replace(item(3), status=Status.MONITORING, long_term=True, deadline=None)
+    stale = Entry(
+        key="HZ-003:stale:2026-02-15:1",
+        kind=AlertKind.STALE,
+        item_id="HZ-003",
+        unit="HZ",
+        step=1,
+        light=Light.CLOSED,
+        deadline=None,
+        details={"idle_days": 40, "since": "2026-01-21"},
+    )
+    text = plain(
+        renderer([watched]).outgoing(Outgoing(CONTACT.user_id, Group.ALERTS, (stale,))).text
+    )
+    assert "✅" not in text and "🔁 HZ-003" in text

@@ -114,4 +114,4 @@ def test_sweep_dry_run_says_why_it_would_send_nothing(tmp_path: Path) -> None:
     assert "台账中还没有事项" in staffed.stdout
     english = bot(config, "--lang", "en", "sweep", "--dry-run")
     assert "Why nothing would be sent:" in english.stdout and "为什么" not in english.stdout
-    assert bot(config, "sweep").stderr.startswith("预警巡检在机器人运行时进行")
+    assert bot(config, "sweep").stderr.startswith("提醒推送在机器人运行时进行")

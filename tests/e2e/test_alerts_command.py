@@ -58,11 +58,12 @@ async def test_alerts_shows_the_timetable_the_last_sweep_and_a_dry_run(bot: BotU
     text = (await inspector.next_reply()).text
     assert bot.store.registry.list_alerts() == before  # a dry run records nothing
     assert text.startswith("提醒推送情况\n静默时段：仅在工作日 08:30–18:00 发送，其余时间顺延。")
-    assert "下次巡检：3月3日（周二）09:00" in text
+    assert "下次提醒推送：3月3日（周二）09:00" in text
     assert "下次日报：3月2日（周一）17:30；下次周报：3月6日（周五）17:30" in text
-    assert "上次巡检：3月2日（周一）09:00（启动时），共 0 条消息" in text
-    # HZ-003 overdue to contact and leader, escalated to both inspectors; HZ-001 临期 step 7.
-    assert "此刻巡检将发送（预演，不会实际发送）：4 条消息，共 5 项。" in text
+    assert "上次提醒推送：3月2日（周一）09:00（启动时），共 0 条消息" in text
+    # HZ-003 overdue to contact and leader, escalated to both inspectors; HZ-001 临期 step 7:
+    # 5 entries in 4 messages, about 2 items (one item told to several people counts once).
+    assert "此刻推送将发送（预演，不会实际发送）：4 条消息，涉及 2 个事项。" in text
     assert "按类别：超期升级 2 · 超期预警 2 · 临期提醒 1\n" in text
     assert "· 王联络（联络员，HZ单位党组）：2 项" in text
     assert "· 李书记（主要负责人，HZ单位党组）：1 项" in text
@@ -74,7 +75,7 @@ async def test_alerts_shows_the_timetable_the_last_sweep_and_a_dry_run(bot: BotU
     await inspector.send("/alerts")
     text = (await inspector.next_reply()).text
     assert "共 4 条消息：已发送 4，状态不明 0，无法送达 0，发送失败 0，留待下次 0。" in text
-    assert "此刻巡检将发送（预演）：无。" in text
+    assert "此刻推送将发送（预演）：无。" in text
 
 
 async def test_alerts_is_for_inspectors_only(bot: BotUnderTest) -> None:
@@ -106,14 +107,14 @@ async def test_the_command_line_dry_run_prints_the_same_summary(
     bot.advance(timedelta(days=1))
     text = dry_run_text(bot.config, bot.clock)  # the data directory is locked by the bot
     assert "提醒推送情况" in text and "<b>" not in text
-    assert "上次巡检：3月2日（周一）09:00（手动），共 4 条消息：已发送 4" in text
+    assert "上次提醒推送：3月2日（周一）09:00（手动），共 4 条消息：已发送 4" in text
     # 临期 step 7, and Monday's 日报 (17:30 passed while the clock jumped) for each inspector
-    assert "此刻巡检将发送（预演，不会实际发送）：3 条消息，共 3 项。" in text
+    assert "此刻推送将发送（预演，不会实际发送）：3 条消息，涉及 1 个事项。" in text
     assert parse_args(["sweep", "--dry-run"]).dry_run is True
     assert COMMANDS["sweep"](bot.config, argparse.Namespace(dry_run=True)) == 0
     assert "提醒推送情况" in capsys.readouterr().out
     assert COMMANDS["sweep"](bot.config, argparse.Namespace(dry_run=False)) == 2
-    assert "预警巡检在机器人运行时进行" in capsys.readouterr().err  # Chinese unless --lang en
+    assert "提醒推送在机器人运行时进行" in capsys.readouterr().err  # Chinese unless --lang en
 
 
 async def test_a_clock_jump_of_eight_days_sends_what_is_due_once(bot: BotUnderTest) -> None:

@@ -94,7 +94,7 @@ async def test_units_shows_each_units_figures_and_rate(bot: BotUnderTest) -> Non
         "整改完成率 66.6% · 销号率 33.3%"
     )
     assert f"HZ 杭州市局党组（第一轮）\n{hz}\n\n" in units.text
-    assert "NB 宁波市局党组（—）\n共 0 项\n\n" in units.text  # no zero parts, no "—" rates
+    assert "NB 宁波市局党组\n共 0 项\n\n" in units.text  # no zero parts, no "—" rates, no "（—）"
     assert units.text.startswith(f"各单位整改进度（共 2 个单位）\n{hz}\n\n")  # the sum
     assert units.button_texts == ["HZ", "NB"]
     await inspector.press(units, "HZ")

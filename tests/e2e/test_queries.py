@@ -162,7 +162,7 @@ async def test_the_card_shows_every_field(bot: BotUnderTest) -> None:
         in endorsed
     )
     assert "佐证材料：1 份" in endorsed
-    assert "签字背书：已签字（书记，2026年2月28日（周六） 09:40）" in endorsed
+    assert "签字背书：已签字 · 书记 · 2026年2月28日（周六） 09:40" in endorsed
     assert "核验：待巡察组核验" in endorsed
 
 

@@ -16,6 +16,9 @@ from tests.e2e.harness import INSPECTOR_ID, BotUnderTest, running_bot
 from tests.e2e.seed import INVITE_LINK, invite_code
 
 INVALID = "邀请链接无效或已过期。请联系巡察办重新获取邀请链接。"
+USED = "这个邀请链接已经被使用过（每个链接只能使用一次）。请联系巡察办重新获取邀请链接。"
+ALREADY_IN = "您已经通过这个邀请链接加入，无需再次使用。发送 /help 查看使用说明。"
+EXPIRED = "这个邀请链接已过期。请联系巡察办重新获取邀请链接。"
 REFUSED = "抱歉，本机器人仅供受邀人员使用。如需使用，请联系巡察办获取邀请链接。"
 
 
@@ -93,10 +96,10 @@ async def test_an_invite_is_single_use_even_for_its_redeemer(bot: BotUnderTest) 
     alice, bob = bot.user(2001, "Alice"), bot.user(2002, "Bob")
     await alice.send(f"/start {code}")
     assert "欢迎" in (await alice.next_reply()).text
-    await bob.send(f"/start {code}")
-    assert (await bob.next_reply()).text == INVALID
+    await bob.send(f"/start {code}")  # a used link says it was used (issue 12)
+    assert (await bob.next_reply()).text == USED
     await alice.send(f"/start {code}")
-    assert (await alice.next_reply()).text == INVALID
+    assert (await alice.next_reply()).text == ALREADY_IN
     assert [p.user_id for p in people(bot)] == [2001]
     await bob.send("/open")
     assert (await bob.next_reply()).text == REFUSED
@@ -113,7 +116,7 @@ async def test_an_invite_expires_after_the_configured_hours(bot: BotUnderTest) -
     bot.advance(timedelta(seconds=1))
     alice = bot.user(2002, "Alice")
     await alice.send(f"/start {late}")
-    assert (await alice.next_reply()).text == INVALID
+    assert (await alice.next_reply()).text == EXPIRED
     assert bot.store.registry.get_person(2002) is None
 
 

@@ -97,7 +97,7 @@ async def test_one_item_from_open_to_closed_with_three_personas(bot: BotUnderTes
     endorsed = await leader.next_edit()
     assert (
         "· 待核验" in endorsed.text
-        and "签字背书：已签字（李书记，2026年3月2日（周一） 09:00）" in (endorsed.text)
+        and "签字背书：已签字 · 李书记 · 2026年3月2日（周一） 09:00" in (endorsed.text)
     )
     assert action_buttons(endorsed) == ["📎 佐证"]
     for person in (inspector, p.other_inspector):

@@ -244,9 +244,12 @@ def test_card_states() -> None:
     text = item_card(words(), view_item(full, NOW, TZ, svc.rules), svc.rules, names, "杭州")
     assert text.startswith("✅ · <b>HZ-007</b> · 已销号")
     assert "<b>佐证材料：</b>2 份" in text
-    assert "核验通过（巡察组（100），2026年3月2日（周一） 08:00）；备注：很好" in text
+    assert "核验通过 · 巡察组（100） · 2026年3月2日（周一） 08:00；备注：很好" in text
     assert "<b>销号时间：</b>2026年3月2日（周一） 08:00" in text
     assert "原用户（5）：已整改（共 1 条）" in text
+    # one label, no brackets inside brackets (issue 12's cosmetic list)
+    assert "整改时限：</b>2026年" in text and "整改时限：</b>整改时限" not in text
+    assert "签字背书：</b>已签字 · " in text and "（周一） 06:00）" not in text
     withdrawn = item(status=Status.WITHDRAWN, withdrawn_reason="重复")
     text = item_card(words(), view_item(withdrawn, NOW, TZ, svc.rules), svc.rules, names, None)
     assert text.startswith("⚪ · <b>HZ-007</b> · 已撤销")
