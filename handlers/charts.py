@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from ledger.figures import format_rate
@@ -100,6 +101,10 @@ def render_stats_png(
     fig.suptitle(title, fontproperties=cjk(16))
     _draw_units(ax_units, rows, lang)
     _draw_weeks(ax_weeks, weekly_closed, lang)
+    # Unit names and titles are text people typed: "$…$" must not be read as mathtext (an
+    # unbalanced formula raised and broke /stats). Every label is plain text.
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
     return out.getvalue()

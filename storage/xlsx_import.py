@@ -105,6 +105,8 @@ from openpyxl.utils import get_column_letter
 
 from ledger.dates import (
     DEFAULT_IMMEDIATE_DAYS,
+    MAX_YEAR,
+    MIN_YEAR,
     RELATIVE_KINDS,
     AddWorkdays,
     DeadlineKind,
@@ -1318,10 +1320,19 @@ class _Reader:
 
     def _deadline(self, value: object) -> tuple[date | None, bool, bool, bool, str, str]:
         """(deadline, long_term, estimated, relative to today, wording kept, note)."""
-        if isinstance(value, datetime):
-            return value.date(), False, False, False, "", ""
         if isinstance(value, date):
-            return value, False, False, False, "", ""
+            # A date cell is checked like a typed date: 1900–2200 (a serial typed into a
+            # date-formatted cell can land in year 9999 or 1900-01-00).
+            day = value.date() if isinstance(value, datetime) else value
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise InvalidValue(
+                    f"bad deadline: {day.isoformat()} (out_of_range)",
+                    field="deadline",
+                    value=day.isoformat(),
+                    example=f"{self.today.year}-12-31",
+                    problem="out_of_range",
+                )
+            return day, False, False, False, "", ""
         if isinstance(value, str):
             parsed = parse_deadline(
                 value, self.today, self.add_workdays, immediate_days=self.immediate_days

@@ -113,3 +113,12 @@ def test_render_leaves_no_pyplot_state() -> None:
         "assert rc() == before, 'rcParams changed'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize("name", ["$x^$", "$\\frac{a}{$", "成本$100$万元", "a_$b$_c \\\\"])
+def test_a_dollar_unit_name_is_drawn_as_plain_text_not_mathtext(name: str) -> None:
+    """A unit name (or title) between ``$`` signs broke /stats: matplotlib read it as
+    mathtext and raised on the unbalanced formula. Labels are plain text."""
+    rows = [UnitStats("JB", name, Figures(open=1, overdue=1))]
+    data = render(rows, f"{name} 整改进度")
+    assert png_size(data) == chart_size(1)

@@ -12,12 +12,14 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from storage import xlsx_guard
-from tests.storage.xlsx_helpers import HEADER, book_bytes, ledger_sheet, patch_zip, row
+from storage.xlsx_import import ImportErrors, IssueCode
+from tests.storage.xlsx_helpers import HEADER, book_bytes, ledger_sheet, patch_zip, read, row
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEET = "xl/worksheets/sheet1.xml"
@@ -158,3 +160,16 @@ def test_each_cap_is_named_with_its_limit() -> None:
     cells = xlsx_guard.scan(_book(blank_padding(200)), max_cells=100)
     assert cells is not None and cells.what == "cells"
     assert HEADER  # the header the generated sheets keep
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2300, 1, 1), date(2201, 1, 1), datetime(9999, 12, 31)],  # noqa: DTZ001 (Excel cells are naive)
+)
+def test_a_date_cell_outside_1900_2200_is_refused_with_its_row(day: date) -> None:
+    data = book_bytes({"JB": ledger_sheet([row(1), row(2, deadline=day)])})
+    result = read(data)
+    assert isinstance(result, ImportErrors), result
+    (issue,) = result.issues
+    assert issue.code is IssueCode.BAD_DATE and issue.params["problem"] == "out_of_range"
+    assert issue.sheet == "JB" and issue.row == 4  # title, header, row 1, then this one
