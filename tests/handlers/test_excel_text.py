@@ -115,6 +115,10 @@ EVERY_ISSUE = [
         )
         for item_id in (None, "JB-002")
     ),
+    *(
+        ImportIssue(IssueCode.TOO_COMPLEX, "JB", row, params={"what": what, "limit": 1000})
+        for what, row in (("row_cells", 4), ("cells", 9), ("merged", None), ("blank_rows", 7))
+    ),
 ]
 
 
