@@ -251,7 +251,12 @@ class Renderer:
             return out
         if kind is AlertKind.LOOKBACK:
             months = entries[0].details.get("months", "")
-            return [(self.t(lang, "alerts.section.lookback", months=months), entries)]
+            title = self.t(lang, "alerts.section.lookback", months=months)
+            # The proposal leads into the 回头看 itself: /lookback samples these items first.
+            units = sorted({e.unit for e in entries if e.unit is not None})
+            commands = " ".join(f"/lookback {u}" for u in units)
+            hint = self.t(lang, "alerts.line.lookback_start", commands=commands)
+            return [(Html(f"{title}\n{hint}"), entries)]
         return [(self.t(lang, f"alerts.section.{kind}"), entries)]
 
     def _entry_lines(

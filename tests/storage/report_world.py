@@ -12,6 +12,7 @@ from ledger.milestone import set_feedback
 from ledger.model import Person, Role
 from ledger.rules import Rules
 from ledger.survey import Choice, open_survey, record_response
+from ledger.workflow import Action, act
 from sandbox.demo import seed
 from storage.paper import PaperStore
 from storage.repo import Store
@@ -66,4 +67,21 @@ def build(store: Store, rules: Rules | None = None, now: datetime = NOW) -> None
             record = mark(record, item_id, check, verdict)
         note = "长效制度尚未建立，问题有反复" if failed else ""
         record = record_finding(record, item_id, note, by=INSPECTOR.user_id, now=started)
+        if failed:  # reopened as 反弹, as /lookback does through the workflow
+            reason = f"回头看发现反弹：巩固措施定到位未到位。{note}"
+            with store.ledger(UNIT).transaction() as tx:
+                before = tx.get_item(item_id)
+                assert before is not None
+                reopened, event = act(
+                    before,
+                    INSPECTOR,
+                    Action.REOPEN,
+                    now=started,
+                    rules=rules,
+                    seq=tx.next_event_seq(item_id),
+                    reason=reason,
+                    deadline=date(2026, 3, 31),
+                )
+                tx.put(reopened)
+                tx.append(event)
     paper.add_lookback(UNIT, lambda existing: record)
