@@ -147,12 +147,27 @@ def offered_file(message: Message, services: Services) -> Offered | None:
         return Offered(
             largest.file_id,
             largest.file_unique_id,
-            f"photo_{stamp}.jpg",
+            photo_name(message.caption, stamp),
             largest.file_size,
             "image/jpeg",
             photo=True,
         )
     return None
+
+
+PHOTO_NAME_MAX = 40  # characters of a caption kept as a photo's name
+
+
+def photo_name(caption: str | None, stamp: str) -> str:
+    """A photo's name: Telegram sends photos without one, so the words of its caption after
+    the item id (``HZ-003 整改前现场照片`` → ``整改前现场照片_<stamp>.jpg``) name it — the person
+    named it there; a caption that is only the id (or none) gives ``photo_<stamp>.jpg``."""
+    words = normalise_text(caption or "").split()
+    if words and normalise_item_id(words[0]) is not None:
+        words = words[1:]
+    text = "".join(ch for ch in " ".join(words) if ch.isalnum() or ch in "-_（）()·")
+    text = shown_name(text[:PHOTO_NAME_MAX])
+    return f"{text}_{stamp}.jpg" if text else f"photo_{stamp}.jpg"
 
 
 def caption_item(message: Message) -> str | None:

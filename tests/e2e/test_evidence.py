@@ -46,7 +46,8 @@ async def test_files_sent_after_the_evidence_button(bot: BotUnderTest) -> None:
     assert (await p.contact.next_edit()).text.count("佐证材料：1 份") == 1  # the card follows
     await p.contact.send_photo(png(), caption="现场照片")  # a caption without an id is fine
     photo = await p.contact.next_reply()
-    assert photo.text.startswith("✅ 已收到 HZ-001 的佐证材料“photo_20260302_090000.jpg”")
+    # a photo is named by its caption (Telegram sends photos without a name)
+    assert photo.text.startswith("✅ 已收到 HZ-001 的佐证材料“现场照片_20260302_090000.jpg”")
     await p.contact.next_edit()
     assert (await ask(p.contact, "好的")).text.startswith("请发送 HZ-001 的佐证材料（文件或照片）")
     done = await ask(p.contact, "/done")
@@ -56,7 +57,7 @@ async def test_files_sent_after_the_evidence_button(bot: BotUnderTest) -> None:
     assert done.button_texts == ["📤 申请销号", "查看 HZ-001"]
     assert actions(bot)[-2:] == ["add_evidence", "add_evidence"]
     evidence = item_of(bot).evidence
-    assert [e.name for e in evidence] == ["整改方案.docx", "photo_20260302_090000.jpg"]
+    assert [e.name for e in evidence] == ["整改方案.docx", "现场照片_20260302_090000.jpg"]
     for e in evidence:
         copy = bot.config.data_dir / e.stored_path
         assert hashlib.sha256(copy.read_bytes()).hexdigest() == e.sha256
