@@ -4,7 +4,6 @@ with their JSON codec (same conventions as ledger.model.to_dict: ISO instants wi
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,4 +94,14 @@ def alert_from_dict(d: dict[str, Any]) -> AlertRecord:
     if not isinstance(key, str) or not isinstance(state, str) or not isinstance(data, dict):
         raise ValueError("alert record needs string key and state and an object data")
     # A deep copy: the caller may mutate ``data``; the stored document must not change with it.
-    return AlertRecord(key=key, state=state, data=copy.deepcopy(data))
+    return AlertRecord(key=key, state=state, data=_copy_json(data))
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars) — several times cheaper than
+    ``copy.deepcopy``, which a sweep ran on every one of ~100,000 alert records."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value

@@ -619,6 +619,11 @@ class _AlertTable:
         the sweep tells the inspectors once), one without a key is left out."""
         out: list[AlertRecord] = []
         for raw in self._all().values():
+            stored = raw.get("state")
+            if state not in (None, "uncertain") and isinstance(stored, str) and stored != state:
+                # Not decoded: ``recover`` looks for a handful among 100,000. (A damaged
+                # record reads as uncertain whatever it says, so that query decodes all.)
+                continue
             record = _alert_or_uncertain(raw)
             if record is not None and (state is None or record.state == state):
                 out.append(record)
