@@ -80,7 +80,7 @@ async def test_an_inspector_returns_an_endorsed_item_and_the_leader_hears_too(
     assert item.verification is not None and item.verification.result == "rejected"
     shown = await card(p.contact)
     assert (
-        "核验：已退回补充（巡察组100，2026年3月2日（周一） 09:00）；理由：佐证材料不能反映整改成效"
+        "核验：已退回补充 · 巡察组100 · 2026年3月2日（周一） 09:00；理由：佐证材料不能反映整改成效"
         in (shown.text)
     )
 
