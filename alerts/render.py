@@ -25,7 +25,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.buttons import card_button
-from ledger.alerts import AlertKind, Entry, Group, Outgoing
+from ledger.alerts import SECTION_ORDER, AlertKind, Entry, Group, Outgoing
 from ledger.figures import Figures
 from ledger.model import Item, Light, Person, Role, Status, Unit
 from locales import Catalog, Html, escape
@@ -39,16 +39,7 @@ TEXT_BUDGET = 3900
 PROBLEM_CHARS = 36
 IDS_SHOWN = 30
 
-_SECTION_ORDER = (
-    AlertKind.ESCALATION,
-    AlertKind.OVERDUE,
-    AlertKind.DUE_SOON,
-    AlertKind.STALE,
-    AlertKind.AWAIT_VERIFICATION,
-    AlertKind.AWAIT_ENDORSEMENT,
-    AlertKind.LOOKBACK,
-    AlertKind.REPORT_DUE,
-)
+_SECTION_ORDER = SECTION_ORDER  # ledger.alerts: one order for the policy and the words
 
 
 def utf16_len(text: str) -> int:

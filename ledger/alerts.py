@@ -124,22 +124,21 @@ class Group(StrEnum):
 
 DIGEST_NAMES = frozenset({"daily", "weekly"})
 
+SECTION_ORDER: tuple[AlertKind, ...] = (
+    AlertKind.ESCALATION,
+    AlertKind.OVERDUE,
+    AlertKind.DUE_SOON,
+    AlertKind.STALE,
+    AlertKind.AWAIT_VERIFICATION,
+    AlertKind.AWAIT_ENDORSEMENT,
+    AlertKind.LOOKBACK,
+    AlertKind.REPORT_DUE,
+)
+"""The order of an alert message's sections (most urgent first); digests come after."""
+
 _KIND_RANK = {
     kind: rank
-    for rank, kind in enumerate(
-        (
-            AlertKind.ESCALATION,
-            AlertKind.OVERDUE,
-            AlertKind.DUE_SOON,
-            AlertKind.STALE,
-            AlertKind.AWAIT_VERIFICATION,
-            AlertKind.AWAIT_ENDORSEMENT,
-            AlertKind.LOOKBACK,
-            AlertKind.REPORT_DUE,
-            AlertKind.DIGEST_DAILY,
-            AlertKind.DIGEST_WEEKLY,
-        )
-    )
+    for rank, kind in enumerate((*SECTION_ORDER, AlertKind.DIGEST_DAILY, AlertKind.DIGEST_WEEKLY))
 }
 _GROUP_RANK = {g: i for i, g in enumerate(Group)}
 _WORKING = (Status.OPEN, Status.IN_PROGRESS)
@@ -719,6 +718,7 @@ def _weekly_digest(
 
 
 __all__ = [
+    "SECTION_ORDER",
     "DIGEST_NAMES",
     "AlertKind",
     "DigestPeriod",
