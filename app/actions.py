@@ -13,9 +13,10 @@ from datetime import date, datetime
 from app.services import Services
 from app.transaction import Decided, change
 from ledger.access import Action, require_visible
+from ledger.calendar import local_date
 from ledger.errors import InvalidValue, UnknownItem
 from ledger.model import Event, Item, Person, split_item_id
-from ledger.workflow import NewEvidence, act
+from ledger.workflow import NewEvidence, act, reopen_deadline
 from ledger.workflow import create_item as new_item
 from storage.repo import Transaction
 
@@ -71,6 +72,11 @@ def record_action(
 
     def decide(tx: Transaction) -> Decided[Done]:
         item = require_visible(tx.get_item(item_id), actor, item_id)
+        deadline = given.deadline
+        if action is Action.REOPEN and deadline is None and not item.long_term:
+            # 反弹 needs a new 整改时限: the default when none was chosen (never the old,
+            # already passed one)
+            deadline = reopen_deadline(local_date(now, services.config.tz))
         new, event = act(
             item,
             actor,
@@ -80,7 +86,7 @@ def record_action(
             seq=tx.next_event_seq(item_id),
             text=given.text,
             reason=given.reason,
-            deadline=given.deadline,
+            deadline=deadline,
             long_term=given.long_term,
             evidence=given.evidence,
         )

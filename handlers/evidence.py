@@ -579,11 +579,18 @@ def draw_evidence(who: Who, item: Item, page: int) -> Page:
     assert person is not None
     names = Names(who.services, who.words)
     files = item.evidence
-    lines = [evidence_line(who, names, n, e) for n, e in enumerate(files, start=1)]
+    lines = [
+        # files sent before the last reopen (反弹) are the previous round's: marked so
+        (who.t("rounds.earlier_mark") if n <= item.evidence_from else "")
+        + evidence_line(who, names, n, e)
+        for n, e in enumerate(files, start=1)
+    ]
     pages = paginate(lines, who.services.config.workflow.page_size)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
     head = who.t("evidence.header", item_id=item.id, count=len(files))
+    if item.evidence_from:
+        head = join([head, who.t("rounds.header_note", earlier=item.evidence_from)])
     if not files:
         body = who.t("evidence.empty", item_id=item.id)
     else:

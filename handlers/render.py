@@ -33,6 +33,7 @@ from app.services import Services
 from handlers.buttons import button, card_button
 from ledger.access import Action, allowed_actions
 from ledger.calendar import days_left, local_date
+from ledger.figures import days_late
 from ledger.history import stored_reason
 from ledger.light import light, order_key
 from ledger.model import Event, Item, Light, Person, Role, Status
@@ -295,9 +296,18 @@ def item_line(words: Words, view: ItemView) -> Html:
         badge=badge(view.light),
         item_id=item.id,
         problem=one_line(item.problem, LINE_PROBLEM_MAX),
-        status=status_word(words, item.status),
+        status=_line_status(words, view),
         when=when_text(words, view),
     )
+
+
+def _line_status(words: Words, view: ItemView) -> str:
+    """The status in a list line; an overdue item waiting for review says the unit has
+    applied and who holds it ("已申请销号，待签字"): still 超期, but not the unit's move."""
+    status = view.item.status
+    if view.light is Light.RED and status in (Status.SUBMITTED, Status.ENDORSED):
+        return words.plain(f"figures.waiting.{status}")
+    return status_word(words, status)
 
 
 def item_button(view: ItemView) -> InlineKeyboardButton:
@@ -390,7 +400,7 @@ def item_card(
         *measure_lines(words, item),
         words.t("render.card.deadline", value=card_deadline(words, view)),
         words.t("render.card.last_progress", value=progress_text(words, item, names)),
-        words.t("render.card.evidence", count=len(item.evidence)),
+        evidence_count(words, item),
         words.t("render.card.endorsement", value=endorsement_text(words, item, rules, names)),
         words.t("render.card.verification", value=verification_text(words, item, names)),
     ]
@@ -400,6 +410,9 @@ def item_card(
         lines.append(
             words.t("render.card.closed_at", value=format_datetime(words, item.closed_at))
         )
+        late = days_late(item, words.tz)
+        if late is not None:  # 逾期完成: closed, but after the deadline
+            lines.append(words.t("rounds.closed_late", days=late))
     if item.status is Status.WITHDRAWN:
         lines.append(
             words.t("render.card.withdrawn", value=_field(item.withdrawn_reason, REASON_MAX))
@@ -576,6 +589,18 @@ def reason_text(words: Words, data: Mapping[str, Any]) -> str:
     ):
         return words.plain(key, **params)
     return found.text
+
+
+def evidence_count(words: Words, item: Item) -> Html:
+    """The card's evidence line: after a reopen (反弹) this round's files, and the previous
+    rounds' apart (a new close-out request needs this round's)."""
+    if item.evidence_from:
+        return words.t(
+            "rounds.card_evidence",
+            count=len(item.round_evidence),
+            earlier=len(item.earlier_evidence),
+        )
+    return words.t("render.card.evidence", count=len(item.evidence))
 
 
 def deadline_word(words: Words, iso: object, long_term: object) -> str:

@@ -418,6 +418,12 @@ async def start_typed(update: Update, context: Context, who: Who, action: Action
     if not rest:
         return await ask(update, context, who, Pending(action, item.id), item)
     inputs = Inputs(text=rest) if action is Action.PROGRESS else Inputs(reason=rest)
+    if action is Action.REOPEN:
+        # ``/reopen ID [new deadline] reason``: a leading date is the new 整改时限; without
+        # one, app.actions gives the default (a month on), which the reply names
+        found = split_deadline(who, rest)
+        if isinstance(found, tuple) and found[1] and not found[0].long_term:
+            inputs = Inputs(reason=found[1], deadline=found[0].deadline)
     await act_now(update, context, who, item.id, action, inputs)
     return END
 

@@ -46,6 +46,13 @@ class MissingEvidence(LedgerError):
     key = "error.missing_evidence"
 
 
+class MissingRoundEvidence(MissingEvidence):
+    """Submit after a reopen (反弹) needs evidence of the new round; ``earlier`` files are the
+    previous round's."""
+
+    key = "rounds.missing_evidence"
+
+
 class MissingReason(LedgerError):
     """Reject, reopen, withdraw and deadline changes need a reason."""
 

@@ -192,10 +192,23 @@ class Item:
     extension: ExtensionRequest | None = None  # 申请延期 waiting for the inspectors
     measure_list: tuple[Measure, ...] = ()
     note: str = ""
+    # 反弹: evidence[:evidence_from] belongs to rounds before the last reopen; a new close-out
+    # request needs evidence of this round (ledger.workflow: submit).
+    evidence_from: int = 0
 
     @property
     def last_progress(self) -> ProgressNote | None:
         return self.progress[-1] if self.progress else None
+
+    @property
+    def round_evidence(self) -> tuple[Evidence, ...]:
+        """The evidence of the current round (all of it unless the item was reopened)."""
+        return self.evidence[self.evidence_from :]
+
+    @property
+    def earlier_evidence(self) -> tuple[Evidence, ...]:
+        """The evidence sent before the last reopen (反弹): the previous rounds'."""
+        return self.evidence[: self.evidence_from]
 
 
 @dataclass(frozen=True)
@@ -336,6 +349,7 @@ def item_from_dict(d: dict[str, Any]) -> Item:
         measure_list=tuple(measure_from_dict(m) for m in d.get("measure_list", [])),
         note=d.get("note", ""),
         extension=_extension(d.get("extension")),
+        evidence_from=int(d.get("evidence_from", 0)),
     )
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ledger.access import PERMISSIONS, Action, authorize, require_visible
@@ -55,6 +55,7 @@ from ledger.errors import (
     LedgerError,
     MissingEvidence,
     MissingReason,
+    MissingRoundEvidence,
     NotAllowed,
 )
 from ledger.model import (
@@ -233,7 +234,10 @@ def decide(
     - ``approve``: ``text`` optional note → ``{"note"}``; ``after`` is ``monitoring`` for a
       ``long_term`` item, else ``closed``.
     - ``reject``: ``reason`` required (``MissingReason(action)``) → ``{"reason", "role"}``.
-    - ``reopen``: ``reason`` required → ``{"reason"}``.
+    - ``reopen`` (反弹): ``reason`` required; ``deadline`` (a date) optional: the new 整改时限
+      of a dated item → ``{"reason"}`` plus ``{"old", "new"}`` (ISO) when a deadline is given
+      (``app.actions`` offers :func:`reopen_deadline` by default). The evidence sent so far
+      becomes the previous round's (``Item.evidence_from``).
     - ``set_deadline``: ``deadline`` (a date) xor ``long_term=True``, and ``reason`` →
       ``{"old", "new", "old_long_term", "new_long_term", "reason"}`` (dates ISO or null). An
       unchanged deadline raises ``InvalidValue(field="deadline", problem="unchanged")``.
@@ -277,6 +281,8 @@ def decide(
     elif act_ is Action.ADD_EVIDENCE:
         data = _evidence_data(item, evidence)
     elif act_ is Action.SUBMIT:
+        if item.evidence_from and not item.round_evidence:  # reopened: this round's
+            raise MissingRoundEvidence(item_id=item.id, earlier=item.evidence_from)
         if not item.evidence:
             raise MissingEvidence(item_id=item.id)
         after = _S.SUBMITTED if rules.endorsement_required else _S.ENDORSED
@@ -291,6 +297,9 @@ def decide(
         after = _S.IN_PROGRESS
     elif act_ is Action.REOPEN:
         data["reason"] = _reason(reason, act_)
+        if deadline is not None and not item.long_term:
+            new, _ = _deadline(deadline, False)
+            data["old"], data["new"] = _iso(item.deadline), _iso(new)
         after = _S.IN_PROGRESS
     elif act_ in (Action.SET_DEADLINE, Action.REQUEST_EXTENSION):  # the same inputs
         new, new_long_term = _deadline(deadline, long_term)
@@ -437,6 +446,16 @@ def measure_summary(measures: Sequence[Measure]) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- reopen
+
+REOPEN_DAYS = 30  # the default new 整改时限 after a 反弹: a month from the reopening day
+
+
+def reopen_deadline(today: date) -> date:
+    """The new deadline offered when an item is reopened (反弹) on ``today``: 30 days on."""
+    return today + timedelta(days=REOPEN_DAYS)
+
+
 # --------------------------------------------------------------------------- create
 
 
@@ -527,7 +546,7 @@ def apply_event(item: Item | None, event: Event) -> Item:
     - reject: ``endorsement = None``; by an inspector also
       ``verification = (by, at, "rejected", reason)``;
     - reopen: ``verification = (by, at, "reopened", reason)``, ``endorsement`` and ``closed_at``
-      cleared;
+      cleared, ``evidence_from = len(evidence)``, and ``deadline = new`` when given;
     - set_deadline: ``deadline``/``long_term`` = new; withdraw: ``withdrawn_reason``;
     - edit: each field = its ``new`` text (its ``old`` text must be the item's).
     """
@@ -598,6 +617,9 @@ def _apply(item: Item | None, action: Action, event: Event) -> Item:
         changes["verification"] = Verification(by=by, at=at, result="reopened", note=d["reason"])
         changes["endorsement"] = None
         changes["closed_at"] = None
+        changes["evidence_from"] = len(item.evidence)
+        if "new" in d:
+            changes["deadline"] = _undate(d["new"])
     elif action in (Action.SET_DEADLINE, Action.GRANT_EXTENSION):
         changes["deadline"] = _undate(d["new"])
         changes["long_term"] = bool(d["new_long_term"])
@@ -738,6 +760,7 @@ __all__ = [
     "create_item",
     "decide",
     "import_progress",
+    "reopen_deadline",
     "replay",
     "status_since",
 ]

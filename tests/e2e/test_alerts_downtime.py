@@ -237,7 +237,9 @@ async def test_an_item_submitted_late_stays_red_and_counted_until_closed(
         inspector = emulator.user(INSPECTOR_ID, "")
         await inspector.send("/overdue")
         listed = await inspector.next_reply()
-        assert "🔴 HZ-001" in listed.text and "待签字" in listed.text  # red, status shown
+        assert (
+            "🔴 HZ-001" in listed.text and "已申请销号，待签字" in listed.text
+        )  # red, status shown
         await inspector.send("/units")
         assert "超期 1" in (await inspector.next_reply()).text
         # the sweep: no more overdue notices to the contact (the next step is the leader's)

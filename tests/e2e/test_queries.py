@@ -76,7 +76,7 @@ async def test_overdue_and_due_windows(bot: BotUnderTest) -> None:
     overdue = await ask(alice, "/overdue")
     assert overdue.text.startswith("超期事项 · 杭州市局党组（HZ）\n共 2 项")
     assert ids_in(overdue) == ["HZ-002", "HZ-004"]  # submitted late: still overdue
-    assert "🔴 HZ-004 “三会一课”制度落实不到位\n　　待签字 · 截止" in overdue.text
+    assert "🔴 HZ-004 “三会一课”制度落实不到位\n　　已申请销号，待签字 · 截止" in overdue.text
     due = await ask(alice, "/due")  # config due_days = 7: 3-2 … 3-9
     assert "2026年3月2日（周一） 至 2026年3月9日（周一） 到期的事项" in due.text
     assert ids_in(due) == ["HZ-003"]

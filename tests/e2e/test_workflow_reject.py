@@ -106,6 +106,31 @@ async def test_a_closed_item_that_rebounds_is_reopened(bot: BotUnderTest) -> Non
     item = item_of(bot)
     assert item.status is Status.IN_PROGRESS and item.closed_at is None
     assert actions(bot)[-1] == "reopen"
+    # 反弹 asks for a new 整改时限: the default (a month on) unless one is chosen
+    assert item.deadline == date(2026, 4, 1)
+    assert "新的整改时限：2026年4月1日（周三）（默认一个月" in done.text
+    assert "此前的佐证材料留作上一轮记录" in done.text and "新的整改时限：" in told
+    # the evidence sent before is the previous round's: a new close-out needs new evidence
+    shown = await card(p.contact)
+    assert "佐证材料：本轮 0 份（反弹前上一轮 1 份）" in shown.text
+    refused = await ask(p.contact, "/submit HZ-001")
+    assert refused.text.startswith(
+        "事项 HZ-001 问题反弹后重新整改，此前的 1 份佐证材料属上一轮；"
+        "请上传本轮新的佐证材料后再申请销号。"
+    )
+    listed = await ask(p.contact, "/evidence HZ-001")
+    assert "其中前 1 份为问题反弹前上一轮的材料" in listed.text
+    assert "〔上一轮〕1. " in listed.text
+    assert item_of(bot).status is Status.IN_PROGRESS
+
+
+async def test_a_reopen_typed_with_a_date_sets_that_deadline(bot: BotUnderTest) -> None:
+    p = await personas(bot, Status.CLOSED)
+    done = await ask(p.inspector, "/reopen HZ-001 2026-05-31 回头看发现问题反弹")
+    assert "新的整改时限：2026年5月31日（周日）" in done.text
+    item = item_of(bot)
+    assert item.deadline == date(2026, 5, 31) and item.verification is not None
+    assert item.verification.note == "回头看发现问题反弹"
 
 
 async def test_the_deadline_is_extended_with_a_reason(bot: BotUnderTest) -> None:

@@ -513,3 +513,17 @@ def test_the_daily_digest_says_which_new_overdue_items_the_sweep_already_told() 
     out = run([item], at(2026, 7, 3, 17, 30), digests={"daily"}, sent=told_i1)
     told = {u: e.details["new_overdue_told"] for u, e in got(out, K.DIGEST_DAILY)}
     assert told == {I1: ["HZ-001"], I2: []}
+
+
+def test_a_late_item_once_submitted_is_no_longer_the_contacts_but_its_holder_is_reminded() -> None:
+    # HZ-001 due 06-30, submitted on 07-01 (late): red, counted overdue, but the contact's
+    # overdue notices stop; the leader who must sign gets the 待签字 reminder.
+    t = drive(track(seq=1, deadline=D(2026, 6, 30)), Status.SUBMITTED, at(2026, 7, 1))
+    since = {t.item.id: status_since(t.events)}
+    later = at(2026, 7, 8)  # 8 days overdue: the second overdue step would be due today
+    out = run([t.item], later, since=since)
+    assert not [u for u, _ in got(out, K.OVERDUE)]
+    assert not [u for u, e in got(out) if u == C]
+    assert [u for u, _ in got(out, K.AWAIT_ENDORSEMENT)] == [L]
+    assert all(e.light is Light.RED for _, e in got(out))
+    assert figures([t.item], later, TZ, RULES).overdue == 1

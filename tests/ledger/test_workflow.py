@@ -16,6 +16,7 @@ from ledger.errors import (
     InvalidValue,
     MissingEvidence,
     MissingReason,
+    MissingRoundEvidence,
     NotAllowed,
     UnknownItem,
 )
@@ -31,6 +32,7 @@ from ledger.workflow import (
     create_item,
     decide,
     import_progress,
+    reopen_deadline,
     replay,
     status_since,
 )
@@ -402,6 +404,36 @@ def test_reopen_clears_closing() -> None:
     v = t.item.verification
     assert t.item.status is Status.IN_PROGRESS and t.item.closed_at is None
     assert v is not None and v.result == "reopened" and v.at == T0 + timedelta(days=180)
+
+
+def test_a_reopened_item_gets_a_new_deadline_and_needs_new_evidence() -> None:
+    t = drive(track(), Status.CLOSED, T0)  # deadline 2026-06-30, one piece of evidence
+    later = T0 + timedelta(days=180)
+    new = reopen_deadline(later.date())
+    assert new == date(2026, 11, 27)  # a month on
+    event = t.do(INSPECTOR, Action.REOPEN, later, reason="回头看发现反弹", deadline=new)
+    assert event.data == {"reason": "回头看发现反弹", "old": "2026-06-30", "new": "2026-11-27"}
+    item = t.item
+    assert item.deadline == new and item.status is Status.IN_PROGRESS
+    # the evidence sent before is the previous round's: a new close-out needs new evidence
+    assert len(item.earlier_evidence) == 1 and item.round_evidence == ()
+    with pytest.raises(MissingRoundEvidence) as refused:
+        t.do(CONTACT, Action.SUBMIT, later + timedelta(days=1))
+    assert refused.value.params == {"item_id": item.id, "earlier": 1}
+    t.do(CONTACT, Action.ADD_EVIDENCE, later + timedelta(days=2), evidence=evidence(2))
+    assert [e.name for e in t.item.round_evidence] == ["佐证2.pdf"]
+    t.do(CONTACT, Action.SUBMIT, later + timedelta(days=3))
+    assert t.item.status is Status.SUBMITTED
+    assert replay(t.events) == t.item  # the history rebuilds the rounds exactly
+    back = event_from_dict(json.loads(json.dumps(to_dict(event))))
+    assert back == event
+
+
+def test_a_reopen_without_a_deadline_keeps_the_old_one_in_the_ledger() -> None:
+    # (app.actions always offers the default: this is the ledger's own rule, for old events)
+    t = drive(track(), Status.CLOSED, T0)
+    event = t.do(INSPECTOR, Action.REOPEN, T0 + timedelta(days=1), reason="反弹")
+    assert event.data == {"reason": "反弹"} and t.item.deadline == date(2026, 6, 30)
 
 
 # --------------------------------------------------------------------------- non-status actions
