@@ -236,7 +236,7 @@ async def test_workflow_commands_in_a_group_show_no_ledger_data(bot: BotUnderTes
         ("/endorse", "用法：/endorse 事项编号"),
         ("/approve", "用法：/approve 事项编号 [核验意见]"),
         ("/reject", "用法：/reject 事项编号 理由"),
-        ("/reopen", "用法：/reopen 事项编号 理由"),
+        ("/reopen", "用法：/reopen 事项编号 [新的整改时限] 理由"),
         ("/urge", "用法：/urge 事项编号 [催办内容]"),
         ("/deadline", "用法：/deadline 事项编号 新时限 理由"),
         ("/evidence", "用法：/evidence 事项编号"),

@@ -519,7 +519,9 @@ def test_a_late_item_once_submitted_is_no_longer_the_contacts_but_its_holder_is_
     # HZ-001 due 06-30, submitted on 07-01 (late): red, counted overdue, but the contact's
     # overdue notices stop; the leader who must sign gets the 待签字 reminder.
     t = drive(track(seq=1, deadline=D(2026, 6, 30)), Status.SUBMITTED, at(2026, 7, 1))
-    since = {t.item.id: status_since(t.events)}
+    entered = status_since(t.events)
+    assert entered is not None
+    since = {t.item.id: entered}
     later = at(2026, 7, 8)  # 8 days overdue: the second overdue step would be due today
     out = run([t.item], later, since=since)
     assert not [u for u, _ in got(out, K.OVERDUE)]
