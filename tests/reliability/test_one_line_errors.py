@@ -81,7 +81,9 @@ def test_a_damaged_data_file_ends_every_command_in_one_line(
         "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached: the data stops it first
     }
     done = subprocess.run(
+        # the operator's English words are checked (the shell speaks Chinese by default)
         [sys.executable, str(ROOT / "bot.py"), "--config", str(tmp_path / "config.toml")]
+        + ["--lang", "en"]
         + COMMANDS[command],
         capture_output=True,
         text=True,

@@ -154,18 +154,28 @@ def test_bot_py_check_prints_the_warning_and_succeeds(tmp_path: Path) -> None:
     left = kill_a_download(data)
     config = tmp_path / "config.toml"
     config.write_text("", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "--config", str(config), "check"],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def check_in(*lang: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "bot.py"), "--config", str(config), *lang, "check"],
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = check_in("--lang", "en")
     assert done.returncode == 0, done.stderr
     rel = left.relative_to(data).as_posix()
     assert done.stdout.splitlines() == [
         f"warning: {rel}: {WARNING}",
         "all 3 files OK (1 registry, 1 alert log, 1 ledger, 0 items, 0 events, 0 alert records)",
+    ]
+    chinese = check_in()  # the default
+    assert chinese.returncode == 0, chinese.stderr
+    assert chinese.stdout.splitlines() == [
+        f"提示：{rel}: {WARNING}",
+        "全部 3 个文件完好（台账 1 个，事项 0 项，记录 0 条，预警记录 0 条）",
     ]
     assert os.path.exists(left)  # check never removes anything
