@@ -66,6 +66,10 @@ KEEPS = {
     "set_deadline": ACTIVE,
     "urge": ACTIVE | {S.MONITORING},
     "edit": ACTIVE | {S.MONITORING},
+    # 申请延期 and its decision keep the status of an item still being worked on
+    "request_extension": ACTIVE,
+    "grant_extension": ACTIVE,
+    "refuse_extension": ACTIVE,
 }
 WHO = {
     "progress": {Role.CONTACT, Role.LEADER},
@@ -79,8 +83,11 @@ WHO = {
     "urge": {Role.INSPECTOR},
     "withdraw": {Role.INSPECTOR},
     "edit": {Role.INSPECTOR},
+    "request_extension": {Role.CONTACT, Role.LEADER},
+    "grant_extension": {Role.INSPECTOR},
+    "refuse_extension": {Role.INSPECTOR},
 }
-NEEDS_REASON = {"reject", "reopen", "withdraw", "set_deadline"}
+NEEDS_REASON = {"reject", "reopen", "withdraw", "set_deadline", "request_extension"}
 EDITABLE = {"category", "problem", "measures", "leader", "department", "owner"}
 
 ACTORS = [INSPECTOR, INSPECTOR2, CONTACT, LEADER, OTHER_CONTACT, OTHER_LEADER]
@@ -140,6 +147,20 @@ def _check_event(actor: Person, before: Item, after: Item, event: Any, rules: Ru
         assert event.data["reason"].strip()
     if action == "progress":
         assert event.data["text"].strip()
+    if action == "request_extension":  # asked for, not yet granted: the deadline stands
+        assert after.extension is not None and after.extension.seq == event.seq
+        assert (after.deadline, after.long_term) == (before.deadline, before.long_term)
+    if action in ("grant_extension", "refuse_extension"):  # only a pending request is decided
+        assert before.extension is not None and after.extension is None
+        assert event.data["request"] == before.extension.seq
+    if action == "grant_extension":
+        assert before.extension is not None
+        assert after.deadline == before.extension.deadline
+        assert after.long_term == before.extension.long_term
+    elif action == "refuse_extension":
+        assert (after.deadline, after.long_term) == (before.deadline, before.long_term)
+    if action == "set_deadline":  # any new deadline settles a pending request
+        assert after.extension is None
     if action == "edit":
         assert event.data and set(event.data) <= EDITABLE
         for name, change in event.data.items():
