@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "RELIABILITY.md"
 PROOF = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
+BENCH = re.compile(r"(?<![\w/])(bench/\w+\.py)")
 
 
 def functions_in(path: Path) -> set[str]:
@@ -35,3 +36,9 @@ def test_every_named_proof_is_a_test_in_the_repository() -> None:
         if not (ROOT / path).is_file() or name not in functions_in(ROOT / path)
     ]
     assert missing == []
+
+
+def test_every_named_benchmark_is_in_the_repository() -> None:
+    benches = BENCH.findall(DOC.read_text(encoding="utf-8"))
+    assert benches, "R20 is proven by a benchmark"
+    assert [b for b in benches if not (ROOT / b).is_file()] == []
