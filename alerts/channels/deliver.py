@@ -56,6 +56,7 @@ from alerts.channels.robots import Answer, Message, Reply, Robot, client_for, ro
 from alerts.log import DONE, AlertLog, State, iso
 from alerts.pacing import Limits, Pacer
 from alerts.sweep import Plan, Sweeper, SweepReport, World
+from app.report import report_due_dates
 from app.roster import roster
 from app.services import Services
 from config import ChannelConfig, ChannelsConfig
@@ -250,6 +251,7 @@ class ChannelPass:
             self.services.calendar,
             digests=dict(digests),  # keyed by the period each covers, like the sweep's
             status_since=world.since,
+            reports=report_due_dates(self.services, world.units),  # a unit's group hears it too
         )
         decided: dict[str, dict[str, Entry]] = {}
         for out in outgoing:

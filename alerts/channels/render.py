@@ -23,19 +23,11 @@ from typing import Any
 
 from alerts.channels.robots import Message, limit_of
 from config import ChannelConfig
-from ledger.alerts import AlertKind, Entry
+from ledger.alerts import SECTION_ORDER, AlertKind, Entry
 from ledger.model import Item, Light, Unit
 from locales import Catalog
 
-_SECTION_ORDER = (
-    AlertKind.ESCALATION,
-    AlertKind.OVERDUE,
-    AlertKind.DUE_SOON,
-    AlertKind.STALE,
-    AlertKind.AWAIT_VERIFICATION,
-    AlertKind.AWAIT_ENDORSEMENT,
-    AlertKind.LOOKBACK,
-)
+_SECTION_ORDER = SECTION_ORDER  # the Telegram alerts' order: one list, every kind in it
 _DIGESTS = (AlertKind.DIGEST_DAILY, AlertKind.DIGEST_WEEKLY)
 # Markdown-active characters in stored strings become their full-width twins: a unit called
 # "**X**" or "[a](b)" reads as typed and cannot format, link or inject a <font> tag.
@@ -270,6 +262,14 @@ class GroupRenderer:
         elif kind in (AlertKind.AWAIT_ENDORSEMENT, AlertKind.AWAIT_VERIFICATION):
             key = str(kind)
             params.update(days=d.get("waited_workdays", ""))
+        elif kind is AlertKind.REPORT_DUE:  # a unit's milestone, not an item
+            key = "report_due"
+            params.update(
+                unit=self.unit_name(entry.unit or ""),
+                code=md(entry.unit or ""),
+                due=self.date(d["due"]),
+                days=d.get("days_left", ""),
+            )
         else:
             key = "lookback"
             params.update(closed=self.date(d["closed_on"]))

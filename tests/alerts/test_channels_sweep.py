@@ -385,3 +385,28 @@ async def test_test_messages_are_paced_under_twenty_a_minute_per_robot(world: Wo
     assert 60 <= time.now - 1000.0 < 70  # the 21st waited for the first one's minute to end
     tests = [k for k in world.states() if "|test:" in k]
     assert len(tests) == 50 and set(world.states().values()) == {State.SENT}
+
+
+async def test_a_units_group_hears_its_report_due_reminder_once(world: World) -> None:
+    """The 整改情况报告 reminder (issue 16) goes where the unit's people are told: its group
+    gets a 【整改情况报告】 line with the due date, once; the inspectors' group does not."""
+    from ledger.milestone import set_feedback
+    from storage.paper import PaperStore
+
+    PaperStore(world.store.registry).change_milestone(
+        "HZ",
+        lambda current: set_feedback(
+            current, "HZ", date(2026, 1, 9), date(2026, 3, 9), by=I1, now=MONDAY
+        ),
+    )
+    await world.sweeper().tick(force=True)
+    [unit] = world.ding.received
+    assert "【整改情况报告】" in unit.content
+    assert "杭州市局党组（HZ）整改情况报告应于 3月9日前报送，还有 7 天" in unit.content
+    assert "整改情况报告报送提醒 1" in unit.content  # counted in the summary line like any kind
+    assert all("整改情况报告" not in m.content for m in world.wecom.received)
+    assert world.states() == {"channel:unit:HZ|HZ:report_due:2026-03-09:7": State.SENT}
+    await world.sweeper().tick(force=True)
+    world.clock.advance(timedelta(days=1))
+    await world.sweeper().tick(force=True)
+    assert len(world.ding.received) == 1  # the next step (1 day) is not due yet
