@@ -66,6 +66,7 @@ MENUS: dict[Role | None, tuple[str, ...]] = {
         "report",
         "feedback",
         "alerts",
+        "channels",
         "newunit",
         "invite",
         "people",

@@ -110,6 +110,7 @@ HELP_SECTIONS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("lookback", "lookback"),
         ("report", "report"),
         ("feedback", "feedback"),
+        ("channels", "channels"),
         ("more", "lang"),
     ),
 }

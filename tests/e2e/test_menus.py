@@ -44,6 +44,8 @@ async def test_configured_inspectors_get_their_menu_at_start_up(bot: BotUnderTes
     commands = [c for c, _ in inspector.commands()]
     assert commands[:3] == ["todo", "units", "unit"]
     assert {"invite", "people", "revoke", "newunit", "help", "lang"} <= set(commands)
+    # the paperwork and the work-group robots (issues 16, 17) are in reach too
+    assert {"report", "lookback", "survey", "feedback", "alerts", "channels"} <= set(commands)
     latecomer = bot.inspector(101)
     assert [c for c, _ in latecomer.commands()] == ["start", "help"]  # the default, for now
     await latecomer.send("/start")
