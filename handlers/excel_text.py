@@ -10,6 +10,7 @@ file holds: at most :data:`ISSUE_LINES` problems (fewer if they are long) then a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -157,7 +158,26 @@ def _skipped(catalog: Catalog, lang: str, sheets: Sequence[SkippedSheet]) -> str
     return catalog.plain(lang, "excel.list_sep").join(named)
 
 
-def _counts(catalog: Catalog, lang: str, outcome: ImportOutcome) -> list[Html]:
+def _unit_categories(catalog: Catalog, lang: str, plan: ImportPlan, code: str) -> Html | None:
+    """A unit's categories and how many problems each, when the file holds several units
+    (with one unit the file-wide line says it all)."""
+    found = Counter(d.category for d in plan.drafts if d.unit == code)
+    if not found:
+        return None
+    sep = catalog.plain(lang, "excel.list_sep")
+    shown = sep.join(
+        catalog.plain(lang, "intake.preview.unit_category", category=clip(c, 20), count=n)
+        for c, n in found.most_common(UNIT_LINES)
+    )
+    more = len(found) - UNIT_LINES
+    if more > 0:
+        shown += catalog.plain(lang, "intake.preview.unit_categories_more", count=more)
+    return catalog.t(lang, "intake.preview.unit_categories", categories=shown)
+
+
+def _counts(
+    catalog: Catalog, lang: str, outcome: ImportOutcome, plan: ImportPlan | None = None
+) -> list[Html]:
     lines = [
         catalog.t(
             lang,
@@ -185,6 +205,10 @@ def _counts(catalog: Catalog, lang: str, outcome: ImportOutcome) -> list[Html]:
                 unchanged=unit.unchanged,
             )
         )
+        if plan is not None and len(outcome.units) > 1:
+            categories = _unit_categories(catalog, lang, plan, unit.code)
+            if categories is not None:
+                lines.append(categories)
     if len(outcome.units) > UNIT_LINES:
         lines.append(
             catalog.t(lang, "excel.preview.more_units", count=len(outcome.units) - UNIT_LINES)
@@ -208,7 +232,7 @@ def preview_text(
     summary = plan.summary
     lines = [
         catalog.t(lang, "excel.preview.title", file=clip(file_name)),
-        *_counts(catalog, lang, outcome),
+        *_counts(catalog, lang, outcome, plan),
     ]
     if summary.earliest_deadline is not None and summary.latest_deadline is not None:
         lines.append(

@@ -4,6 +4,7 @@ text is escaped (R24), and no list outgrows a Telegram message whatever the file
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 import pytest
@@ -218,3 +219,26 @@ def test_the_sample_preview_in_english() -> None:
     assert "3 unit(s), 18 item(s): 18 new, 0 updated, 0 unchanged." in text
     assert "• JB 江北市局党组 (new unit): 6 item(s) (6 new, 0 updated, 0 unchanged)" in text
     assert text.endswith("Import it? (valid for 30 minutes)")
+
+
+def test_a_preview_of_several_units_names_each_units_categories() -> None:
+    """Issue 10: the preview says per unit which categories were found, and how many problems
+    each; the counts add up to the unit's rows."""
+    plan = plan_of(read(SAMPLE))
+    units = tuple(UnitOutcome(u.code, u.name, True, 6, 0, 0) for u in plan.units)
+    text = to_plain(
+        preview_text(
+            CATALOG, "zh-CN", plan, ImportOutcome(units, ()), file_name="sample.xlsx", minutes=30
+        )
+    )
+    lines = text.splitlines()
+    for unit in units:
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"• {unit.code} "))
+        shown = lines[at + 1]
+        assert shown.startswith("　问题类别：")
+        counts = [int(n) for n in re.findall(r" (\d+) 项", shown)]
+        assert sum(counts) == unit.rows
+        for draft in plan.drafts:
+            if draft.unit == unit.code:
+                assert draft.category in shown
+    assert "　问题类别：全面从严治党 3 项、党的建设 2 项、党的领导 1 项" in lines
