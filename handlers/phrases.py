@@ -41,7 +41,16 @@ from telegram.ext import (
 from app.actions import Inputs
 from handlers import confirm, extension, queries
 from handlers.buttons import button, parse
-from handlers.common import Who, refuse, reply_text, send, stale_button, who_is, word_error
+from handlers.common import (
+    Who,
+    for_roles,
+    refuse,
+    reply_text,
+    send,
+    stale_button,
+    who_is,
+    word_error,
+)
 from handlers.deadline_input import split_deadline
 from handlers.evidence import draw_evidence
 from handlers.people import units_command
@@ -495,25 +504,15 @@ async def on_suggestion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer(update, context, who, Route(kind, window=window if kind == "due" else None))
 
 
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_roles()
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """A command no feature handles."""
-    who = who_is(update, context)
-    if who is None:
-        return
-    if who.person is None:
-        await refuse(update, who)
-        return
     await send(update, who.t("phrases.unknown_command"))
 
 
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_roles()
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """Any other message in a private chat (sticker, photo, file nobody took)."""
-    who = who_is(update, context)
-    if who is None:
-        return
-    if who.person is None:
-        await refuse(update, who)
-        return
     message = update.effective_message
     if message is not None and (message.document is not None or message.photo):
         # A file without an item id: most likely evidence whose caption was forgotten.

@@ -270,14 +270,9 @@ async def tell_inviter(context: ContextTypes.DEFAULT_TYPE, invite: Invite, perso
 # --------------------------------------------------------------------------- /help
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@for_roles()
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """/help: what this person can do, with examples."""
-    who = who_is(update, context)
-    if who is None:
-        return
-    if who.person is None:
-        await refuse(update, who)
-        return
     await menus.refresh(context.application, context.bot, who)
     await send(update, help_text(context.application, who))
 
