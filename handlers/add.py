@@ -6,7 +6,12 @@ Steps, one question each (buttons where there is a choice; ``/cancel`` or 取消
 1. unit (buttons, or the code typed; ``/add HZ`` skips this step)   2. category (buttons)
 3. problem (问题描述, required)   4–7. leader, department, owner, measures (跳过 allowed)
 8. deadline, typed leniently (``2026-12-31``, ``12月31日``, ``30天内``, ``15个工作日``; not
-   before today) or the 长期坚持 button — then a summary with 确认新增 / 取消.
+   before today) or the 长期坚持 button — then a summary with 确认新增 / 修改 / 取消.
+
+The step count is the questions actually asked: the first question is 1/N, and ``/add HZ``
+(the unit given) asks N = 7. 修改 under the summary offers one button per field; the chosen
+field alone is asked again (its usual buttons included) and the summary comes back with a new
+token, so the buttons of the superseded summary are stale.
 
 Confirming creates the item with ``app.actions.create_item`` in one transaction of the
 unit's ledger (the id is allocated there, so a concurrent import cannot take it), sends the
@@ -75,6 +80,7 @@ SKIP_WORDS = frozenset({"跳过", "无", "没有", "-", "—", "skip", "none"})
 STEPS = ("unit", "category", "problem", "leader", "department", "owner", "measures", "deadline")
 OPTIONAL = ("leader", "department", "owner", "measures")
 CONFIRM = len(STEPS)  # the state after the last step; steps are states 0 … 7
+CHOOSE = CONFIRM + 1  # the state while 修改 waits for the field to ask again
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -82,9 +88,15 @@ Context = ContextTypes.DEFAULT_TYPE
 @dataclass(frozen=True)
 class Draft:
     """The answers so far and the ``step`` being asked (an index of :data:`STEPS`, or
-    :data:`CONFIRM`); ``token`` is set once the summary is shown."""
+    :data:`CONFIRM`); ``token`` is set once the summary is shown. ``first`` is the first step
+    asked (1 when the unit came with the command), ``editing`` that the step is a correction
+    asked from the summary (its answer goes back to the summary), ``choosing`` that 修改 was
+    pressed and the field to correct is not chosen yet."""
 
     step: int = 0
+    first: int = 0
+    editing: bool = False
+    choosing: bool = False
     unit: str = ""
     category: str = ""
     problem: str = ""
@@ -98,13 +110,26 @@ class Draft:
     @property
     def asking(self) -> str | None:
         """The field being asked for; ``None`` at the summary."""
-        return STEPS[self.step] if self.step < len(STEPS) else None
+        if self.choosing or self.step >= len(STEPS):
+            return None
+        return STEPS[self.step]
+
+    @property
+    def state(self) -> int:
+        """The conversation state: the step, or :data:`CHOOSE`."""
+        return CHOOSE if self.choosing else self.step
 
     def answered(self, value: Any) -> Draft:
-        """The draft with the current field set to ``value``, moved to the next step."""
+        """The draft with the current field set to ``value``, moved to the next step (back to
+        the summary after a correction)."""
         field = self.asking
         assert field is not None
-        return replace(self, **{field: value}, step=self.step + 1)
+        following = CONFIRM if self.editing else self.step + 1
+        return replace(self, **{field: value}, step=following, editing=False)
+
+    def numbered(self) -> tuple[int, int]:
+        """(this question's number, how many questions) as the inspector is asked them."""
+        return self.step - self.first + 1, len(STEPS) - self.first
 
 
 DRAFT = FlowState(FLOW, DRAFT_KEY, Draft)
@@ -115,24 +140,22 @@ DRAFT = FlowState(FLOW, DRAFT_KEY, Draft)
 
 
 def question(who: Who, draft: Draft) -> tuple[Html, InlineKeyboardMarkup | None]:
-    """The text and buttons of the draft's step (or of the summary)."""
+    """The text and buttons of the draft's step (or of the summary, or of the 修改 choice)."""
     services = who.services
+    if draft.choosing:
+        return who.t("add.edit.which"), field_buttons(who)
     name = draft.asking
     if name is None:
         return summary(who, draft), InlineKeyboardMarkup(
             [
                 [
                     button(who.plain("add.button.confirm"), "ok", draft.token),
+                    button(who.plain("add.edit.button"), "add", "edit", draft.token),
                     button(who.plain("add.button.cancel"), "no", draft.token),
                 ]
             ]
         )
-    text = who.t(
-        f"add.ask.{name}",
-        step=draft.step + 1,
-        total=len(STEPS),
-        example=f"{who.words.today.year}-12-31",
-    )
+    text = question_text(who, draft, name)
     rows: list[list[InlineKeyboardButton]] = []
     if name == "unit":
         units = services.store.registry.list_units()[:UNIT_BUTTONS]
@@ -147,6 +170,42 @@ def question(who: Who, draft: Draft) -> tuple[Html, InlineKeyboardMarkup | None]
     elif name == "deadline":
         rows = [[button(who.plain("add.button.long_term"), "add", "long", "deadline")]]
     return text, InlineKeyboardMarkup(rows) if rows else None
+
+
+def question_text(who: Who, draft: Draft, name: str) -> Html:
+    """One question: "第 n/N 步：…" (the first one under the heading), or "修改…：…" when it is
+    a correction asked from the summary."""
+    body = who.t(f"add.ask.{name}", example=f"{who.words.today.year}-12-31")
+    if draft.editing:
+        return who.t("add.edit.ask", field=field_label(who, name), question=body)
+    number, total = draft.numbered()
+    line = who.t("add.step", step=number, total=total, question=body)
+    if number > 1:
+        return line
+    if draft.first == 0:
+        heading = who.t("add.heading", total=total)
+    else:
+        unit = who.services.store.registry.get_unit(draft.unit)
+        heading = who.t(
+            "add.heading_unit",
+            unit=draft.unit,
+            unit_name=one_line(unit.name, 40) if unit else draft.unit,
+            total=total,
+        )
+    return join([heading, line])
+
+
+def field_label(who: Who, name: str) -> str:
+    """How a field is named on the summary (单位, 问题类别 …)."""
+    return who.plain("add.edit.unit") if name == "unit" else who.plain(f"field.{name}")
+
+
+def field_buttons(who: Who) -> InlineKeyboardMarkup:
+    """One button per field of the summary, and one to go back to it unchanged."""
+    buttons = [button(field_label(who, name), "add", "fix", name) for name in STEPS]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([button(who.plain("add.edit.back"), "add", "back", "summary")])
+    return InlineKeyboardMarkup(rows)
 
 
 def summary(who: Who, draft: Draft) -> Html:
@@ -172,12 +231,12 @@ def summary(who: Who, draft: Draft) -> Html:
 
 async def ask_next(update: Update, context: Context, who: Who, draft: Draft) -> object:
     """Keep ``draft`` and put its question; the conversation state is its step."""
-    if draft.asking is None and not draft.token:
+    if draft.asking is None and not draft.choosing and not draft.token:
         draft = replace(draft, token=TOKEN_PREFIX + secrets.token_urlsafe(9))
     DRAFT.keep(context, draft)
     text, markup = question(who, draft)
     await send(update, text, markup)
-    return draft.step
+    return draft.state
 
 
 # =========================================================================== entry
@@ -200,7 +259,7 @@ async def add_command(update: Update, context: Context, who: Who) -> object:
     draft = Draft()
     code = unit_code(" ".join(context.args)) if context.args else None
     if code is not None and registry.get_unit(code) is not None:
-        draft = draft.answered(code)
+        draft = replace(draft.answered(code), first=1)  # the unit is not asked: 1/7 … 7/7
     if replaced is not None:
         await send(update, who.t("workflow.replaced"))
     return await ask_next(update, context, who, draft)
@@ -222,7 +281,7 @@ async def on_text(update: Update, context: Context, who: Who) -> object:
         return await cancelled(update, context, who)
     name = draft.asking
     if name is None:
-        await send(update, who.t("add.press_confirm"))
+        await send(update, who.t("add.edit.press" if draft.choosing else "add.press_confirm"))
         return None
     if name == "unit":
         code = unit_code(text)
@@ -262,7 +321,9 @@ def _category(services: Services, text: str) -> str | None:
 @known
 async def on_button(update: Update, context: Context, who: Who) -> object:
     """``add:unit:<CODE>`` · ``add:cat:<n>`` · ``add:skip:<field>`` · ``add:long:deadline``:
-    a choice for the current step (buttons of earlier steps are stale)."""
+    a choice for the current step (buttons of earlier steps are stale); ``add:edit:<token>``
+    (修改 under the summary), ``add:fix:<field>`` (the field to ask again) and
+    ``add:back:summary`` (no correction after all)."""
     query = update.callback_query
     assert query is not None
     data = parse(query.data)
@@ -271,6 +332,8 @@ async def on_button(update: Update, context: Context, who: Who) -> object:
         await stale_button(update, who)
         return None
     kind, value = data.args
+    if kind in ("edit", "fix", "back"):
+        return await on_correction(update, context, who, draft, kind, value)
     expected = {"unit": "unit", "cat": "category", "skip": value, "long": "deadline"}.get(kind)
     choice: Any = None
     if kind == "unit" and who.services.store.registry.get_unit(value) is not None:
@@ -284,11 +347,37 @@ async def on_button(update: Update, context: Context, who: Who) -> object:
     if expected is None or draft.asking != expected or choice is None:
         await stale_button(update, who)
         return None
+    await drop_buttons(update)
+    return await ask_next(update, context, who, draft.answered(choice))
+
+
+async def on_correction(
+    update: Update, context: Context, who: Who, draft: Draft, kind: str, value: str
+) -> object:
+    """修改: from the summary (its token) to the field buttons, from a field button to that
+    one question, or back to the summary. Nothing is recorded; the superseded summary's token
+    is dropped, so its 确认新增 is stale."""
+    if kind == "edit" and draft.token and value == draft.token:
+        following = replace(draft, token="", choosing=True)
+    elif kind == "fix" and draft.choosing and value in STEPS:
+        following = replace(draft, choosing=False, editing=True, step=STEPS.index(value))
+    elif kind == "back" and draft.choosing:
+        following = replace(draft, choosing=False)
+    else:
+        await stale_button(update, who)
+        return None
+    await drop_buttons(update)
+    return await ask_next(update, context, who, following)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Answer the press and take the pressed message's buttons away (the choice is made)."""
+    query = update.callback_query
+    assert query is not None
     await query.answer()
-    # The choice is made: drop the buttons. If that fails they stay, and are stale anyway.
+    # If removing them fails they stay, and are stale anyway.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(None)
-    return await ask_next(update, context, who, draft.answered(choice))
 
 
 # =========================================================================== confirm
@@ -411,7 +500,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(on_button, pattern=r"^add:"),
         CallbackQueryHandler(on_decision, pattern=rf"^(ok|no):{TOKEN_PREFIX}[A-Za-z0-9_-]*$"),
     ]
-    states: dict[object, list[Any]] = {step: list(answers) for step in range(CONFIRM + 1)}
+    states: dict[object, list[Any]] = {step: list(answers) for step in range(CHOOSE + 1)}
     states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, on_timeout)]
     app.add_handler(
         conversation(

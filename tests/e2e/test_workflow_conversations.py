@@ -93,7 +93,7 @@ async def test_another_flow_takes_over_the_typed_answers(bot: BotUnderTest) -> N
     await p.inspector.next_reply()
     await p.inspector.send("/add")
     assert (await p.inspector.next_reply()).text == "（之前未完成的操作已取消。）"
-    assert (await p.inspector.next_reply()).text.startswith("新增整改事项（第 1/8 步）")
+    assert (await p.inspector.next_reply()).text.startswith("新增整改事项（共 8 步")
     await p.inspector.send("hz")  # the unit for /add, not a deadline
     assert (await p.inspector.next_reply()).text.startswith("第 2/8 步：请选择问题类别。")
     assert actions(bot)[-1] == "progress"
