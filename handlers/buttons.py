@@ -24,6 +24,8 @@ Verbs in use (the module that handles each is in brackets):
 - ``iu:<token>:<n>:<CODE>`` the unit of the n-th unit name a 台账 upload gave (excel: pick a
   registered unit, or create one under a proposed code)
 - ``lang:<zh|en>`` choose the language (start; the /lang buttons)
+- ``mv:<ok|no>:<invite code>:<UNIT>:<role>`` 确认 / 取消 leaving UNIT's role for another
+  unit's invitation (start; the holder of the code is its redeemer anyway)
 - ``inv:<CODE>:<contact|leader>`` make an invitation (people; under /newunit's answer)
 - ``sv:<CODE>:<token>:x<answers>[:ok|:note]`` answer a 满意度测评 (survey; anyone holding the
   link's token, which the data carries)

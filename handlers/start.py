@@ -8,7 +8,8 @@
   is never downgraded by someone's invite: they are
   told so and the invite stays unused for the person it was meant for. On success the person
   is greeted with what they can do, gets their own command menu, and the inspector who made
-  the invite is told.
+  the invite is told. Someone bound to a unit whose invite would move them to another unit
+  or role is asked first (:func:`ask_move`, ``mv:`` buttons); see README "Moving someone".
 - ``/start`` alone greets a known person (and refreshes their menu); unknown users, whatever
   they send, get the one refusal that reveals nothing (``access.refused``).
 - ``/help`` is per role: a few short sections (bold heading, commands with examples) of what
@@ -30,7 +31,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from app.services import services_of
+from app import invites
+from app.invites import Redeemed
+from app.services import Services, services_of
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import (
@@ -53,6 +56,8 @@ from storage.errors import InviteRejected
 from storage.records import Invite
 
 log = logging.getLogger(__name__)
+
+MOVE_VERB = "mv"  # mv:ok|no:<code>:<UNIT>:<role> — 确认 / 取消 a move to another unit or role
 
 # What an invite code may look like before it is even looked up is ledger.invites.well_formed
 # (R23): anything else is refused without touching the registry.
@@ -213,7 +218,8 @@ def invite_refusal(exc: Exception, user_id: int) -> str:
 async def redeem(
     update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, args: list[str]
 ) -> None:
-    """Use the invitation ``args[0]`` for the sender (R23)."""
+    """Use the invitation ``args[0]`` for the sender (R23); someone bound elsewhere is asked
+    first (:func:`ask_move`)."""
     code = args[0] if len(args) == 1 else ""
     if not well_formed(code):
         await send(update, who.t("start.invite_invalid"))
@@ -221,26 +227,158 @@ async def redeem(
     if not may_redeem(who.person):
         await send(update, who.t("start.invite_inspector"))
         return
+    await use_invite(update, context, who, code, None)
+
+
+async def use_invite(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    code: str,
+    move_from: tuple[str, Role] | None,
+) -> None:
+    """Redeem ``code`` (``app.invites.redeem``; ``move_from``: the binding the sender
+    confirmed to leave), then greet, refresh the menu and tell whoever is to hear of it."""
     services = who.services
     user = who.user
     name = one_line(user.full_name or str(user.id), 64)
     try:
-        invite, person = await services.store.run(
-            services.store.registry.redeem_invite,
-            code,
-            user_id=user.id,
-            name=name,
-            now=services.clock.now(),
+        used = await services.store.run(
+            invites.redeem, services, code, user_id=user.id, name=name, move_from=move_from
         )
-    except (InviteRejected, UnknownUnit) as exc:
+    except InviteRejected as exc:
+        if exc.reason == "move" and exc.invite is not None and exc.current is not None:
+            await ask_move(update, who, code, exc.invite, exc.current)
+            return
         log.info("invite refused for user %s: %s", user.id, exc)
-        await send(update, who.t(invite_refusal(exc, user.id)))
+        await edit_or_send(update, who.t(invite_refusal(exc, user.id)))
         return
+    except UnknownUnit as exc:
+        log.info("invite refused for user %s: %s", user.id, exc)
+        await edit_or_send(update, who.t(invite_refusal(exc, user.id)))
+        return
+    person = used.person
     log.info("user %s bound as %s of %s", user.id, person.role, person.unit)
     bound = Who(services, user, person, language_for(services, person, user))
     await menus.refresh(context.application, context.bot, bound)
+    if used.left is not None:
+        await edit_or_send(update, bound.t("invite_move.moved", **_old_params(bound, used.left)))
     await send(update, greeting(context.application, bound, "start.welcome"))
-    await tell_inviter(context, invite, person)
+    if used.left is not None:
+        await tell_move(context, used)
+    if used.invite.created_by not in {p.user_id for p in used.told}:  # told once
+        await tell_inviter(context, used.invite, person)
+
+
+def _unit_name(services: Services, code: str | None) -> str:
+    unit = services.store.registry.get_unit(code or "")
+    return one_line(unit.name, 80) if unit is not None else (code or "")
+
+
+def _old_params(who: Who, old: Person) -> dict[str, Any]:
+    return {
+        "old_unit": old.unit or "",
+        "old_unit_name": _unit_name(who.services, old.unit),
+        "old_role": role_word(who.words, old.role),
+    }
+
+
+async def ask_move(update: Update, who: Who, code: str, invite: Invite, current: Person) -> None:
+    """ "您目前是 A 的联络员 … 确认更改吗？" with 确认 / 取消: nothing changes before 确认, and
+    the buttons carry the binding being left, so a press after it changed asks again."""
+    params = {
+        **_old_params(who, current),
+        "new_unit": invite.unit or "",
+        "new_unit_name": _unit_name(who.services, invite.unit),
+        "new_role": role_word(who.words, invite.role),
+    }
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    who.plain("invite_move.yes"),
+                    MOVE_VERB,
+                    "ok",
+                    code,
+                    current.unit or "",
+                    str(current.role),
+                ),
+                button(
+                    who.plain("invite_move.no"),
+                    MOVE_VERB,
+                    "no",
+                    code,
+                    current.unit or "",
+                    str(current.role),
+                ),
+            ]
+        ]
+    )
+    await edit_or_send(update, who.t("invite_move.ask", **params), keyboard)
+
+
+async def move_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认 / 取消 under :func:`ask_move` (``mv:ok|no:<code>:<UNIT>:<role>``). Every check of
+    ``/start <code>`` is made again; 确认 moves only from the binding the question named."""
+    who = who_is(update, context)
+    query = update.callback_query
+    if who is None or query is None:
+        return
+    parsed = parse(query.data)
+    args = parsed.args if parsed is not None else ()
+    if (
+        len(args) != 4
+        or args[0] not in ("ok", "no")
+        or not well_formed(args[1])
+        or args[3] not in (str(Role.CONTACT), str(Role.LEADER))
+    ):
+        await stale_button(update, who)
+        return
+    decision, code, unit, role = args[0], args[1], args[2], Role(args[3])
+    await query.answer()
+    if who.person is None and decision == "no":
+        await edit_or_send(update, who.t("start.invite_invalid"))
+        return
+    if decision == "no":
+        old = who.person if who.person is not None else Person(who.user.id, "", role, unit=unit)
+        await edit_or_send(update, who.t("invite_move.cancelled", **_old_params(who, old)))
+        return
+    if not may_redeem(who.person):
+        await edit_or_send(update, who.t("start.invite_inspector"))
+        return
+    await use_invite(update, context, who, code, (unit, role))
+
+
+async def tell_move(context: ContextTypes.DEFAULT_TYPE, used: Redeemed) -> None:
+    """Tell each of ``used.told`` once that ``used.left`` moved (best effort): inspectors with
+    the unit's vacancy if there is one, the unit's people that their contact or leader left."""
+    services = services_of(context)
+    left, person = used.left, used.person
+    assert left is not None
+    for reader in used.told:
+        lang = language_for(services, reader, None)
+        words = services.catalog
+        params = {
+            "name": one_line(person.name, 40),
+            "user_id": person.user_id,
+            "old_unit": left.unit or "",
+            "old_unit_name": _unit_name(services, left.unit),
+            "old_role": words.plain(lang, f"role.{left.role}"),
+            "old_role_arg": str(left.role),
+            "new_unit": person.unit or "",
+            "new_unit_name": _unit_name(services, person.unit),
+            "new_role": words.plain(lang, f"role.{person.role}"),
+        }
+        if reader.role is Role.INSPECTOR:
+            text = words.t(lang, "invite_move.told_inspector", **params)
+            if used.vacant:
+                text = join([text, words.t(lang, "invite_move.vacant", **params)])
+        else:
+            text = words.t(lang, "invite_move.told_unit", **params)
+        try:
+            await context.bot.send_message(reader.user_id, text, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.warning("could not tell %s of a move: %s", reader.user_id, exc)
 
 
 async def tell_inviter(context: ContextTypes.DEFAULT_TYPE, invite: Invite, person: Person) -> None:
@@ -351,3 +489,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("lang", lang_command))
     app.add_handler(CallbackQueryHandler(lang_button, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(move_button, pattern=rf"^{MOVE_VERB}:"))

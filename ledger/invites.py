@@ -7,6 +7,9 @@
   characters is no code at all, and gets the same answer as an unknown one.
 - An invitation expires ``ttl_hours`` after it was made and is used once (the registry
   enforces single use and binds the redeemer). An inspector never redeems one.
+- Someone already bound to a unit who opens an invitation to another unit, or to another
+  role, is *moved* (:func:`would_move`): that needs their 确认 first, and the unit they leave
+  is told (:func:`told_of_move`). Until then nothing changes and the invitation stays usable.
 
 Drawing the random code is the caller's (``app.invites``): this module stays pure.
 """
@@ -14,6 +17,7 @@ Drawing the random code is the caller's (``app.invites``): this module stays pur
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ledger.errors import NotAllowed
@@ -45,6 +49,33 @@ def may_redeem(person: Person | None) -> bool:
     return person is None or person.role is not Role.INSPECTOR
 
 
+def would_move(person: Person | None, role: Role, unit: str | None) -> bool:
+    """Whether using an invitation to ``unit`` as ``role`` would take ``person`` away from a
+    unit binding they have now (another unit, or another role in the same unit). Someone
+    unbound, or already bound exactly so, is not moved."""
+    if person is None or person.role is Role.INSPECTOR or person.unit is None:
+        return False
+    return (person.unit, person.role) != (unit, role)
+
+
+def told_of_move(
+    mover: Person, left_behind: Sequence[Person], inspectors: Sequence[Person]
+) -> tuple[Person, ...]:
+    """Who hears that ``mover`` (as they were before: their old unit and role) left their unit
+    for another by an invitation, each once and never the mover: every inspector (they look
+    after who is bound where, and may have to invite a successor), and of the old unit's
+    remaining people (``left_behind``) its leaders — or, when it has no other leader, its
+    contacts — so the unit learns it has lost its contact or leader."""
+    others = [p for p in left_behind if p.user_id != mover.user_id and p.unit == mover.unit]
+    leaders = [p for p in others if p.role is Role.LEADER]
+    unit_side = leaders or [p for p in others if p.role is Role.CONTACT]
+    told: dict[int, Person] = {}
+    for p in [*inspectors, *unit_side]:
+        if p.user_id != mover.user_id:
+            told.setdefault(p.user_id, p)
+    return tuple(told.values())
+
+
 __all__ = [
     "CODE_BYTES",
     "CODE_RE",
@@ -52,5 +83,7 @@ __all__ = [
     "expires_at",
     "may_redeem",
     "require_may_invite",
+    "told_of_move",
     "well_formed",
+    "would_move",
 ]

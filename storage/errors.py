@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ledger.model import Person
     from storage.records import Invite
 
 
@@ -124,11 +125,15 @@ class EventOutOfOrder(StorageError):
 
 
 class InviteRejected(StorageError):
-    """An invite code cannot be redeemed. ``reason`` is ``"unknown"``, ``"used"`` or
-    ``"expired"``; ``invite`` is the stored record when there is one (so a caller can see,
-    say, that the same user already redeemed it)."""
+    """An invite code cannot be redeemed. ``reason`` is ``"unknown"``, ``"used"``,
+    ``"expired"`` or ``"move"`` (the redeemer is bound elsewhere and has not confirmed leaving:
+    ``current`` is their binding now); ``invite`` is the stored record when there is one (so a
+    caller can see, say, that the same user already redeemed it)."""
 
-    def __init__(self, reason: str, invite: Invite | None = None) -> None:
+    def __init__(
+        self, reason: str, invite: Invite | None = None, current: Person | None = None
+    ) -> None:
         self.reason = reason
         self.invite = invite
+        self.current = current
         super().__init__(f"invite {reason}")

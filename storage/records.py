@@ -30,6 +30,8 @@ class Invite:
     expires_at: datetime
     used_by: int | None = None
     used_at: datetime | None = None
+    # The binding its redeemer left for it (a move they confirmed): unit code and role.
+    moved_from: tuple[str, Role] | None = None
 
     @property
     def used(self) -> bool:
@@ -65,6 +67,11 @@ def invite_to_dict(invite: Invite) -> dict[str, Any]:
         "expires_at": require_aware(invite.expires_at).isoformat(),
         "used_by": invite.used_by,
         "used_at": None if invite.used_at is None else require_aware(invite.used_at).isoformat(),
+        **(
+            {}
+            if invite.moved_from is None
+            else {"moved_from": {"unit": invite.moved_from[0], "role": str(invite.moved_from[1])}}
+        ),
     }
 
 
@@ -82,7 +89,16 @@ def invite_from_dict(d: dict[str, Any]) -> Invite:
         expires_at=expires_at,
         used_by=None if d.get("used_by") is None else int(d["used_by"]),
         used_at=_instant(d.get("used_at")),
+        moved_from=_moved_from(d.get("moved_from")),
     )
+
+
+def _moved_from(value: Any) -> tuple[str, Role] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("unit"), str):
+        raise ValueError("invite moved_from needs a unit and a role")
+    return value["unit"], Role(value["role"])
 
 
 def alert_to_dict(record: AlertRecord) -> dict[str, Any]:

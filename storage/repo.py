@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
 from ledger.errors import InvalidValue, UnknownUnit
+from ledger.invites import would_move
 from ledger.model import (
     Event,
     Item,
@@ -891,7 +892,14 @@ class Registry(_KeyedTables):
         return sorted(invites, key=lambda i: i.created_at, reverse=True)
 
     def redeem_invite(
-        self, code: str, *, user_id: int, name: str, now: datetime, language: str | None = None
+        self,
+        code: str,
+        *,
+        user_id: int,
+        name: str,
+        now: datetime,
+        language: str | None = None,
+        move_from: tuple[str, Role] | None = None,
     ) -> tuple[Invite, Person]:
         """Use an invite once, atomically: mark it used by ``user_id`` at ``now`` and bind that
         user as a Person with the invite's role and unit, in one registry write.
@@ -899,6 +907,10 @@ class Registry(_KeyedTables):
         An existing Person record for ``user_id`` is replaced (role, unit, name), keeping their
         ``language`` unless one is given and resetting ``reachable``; whether that is allowed
         (e.g. an inspector redeeming a contact invite) is the caller's decision, made before.
+        A user bound to another unit or role (``ledger.invites.would_move``) is moved only if
+        ``move_from`` names the (unit, role) they are leaving — the binding they confirmed to
+        leave — and the invite then records it (``moved_from``); otherwise ``InviteRejected``
+        ``"move"`` with their current binding, and the invite stays usable.
         Raises ``InviteRejected`` with reason ``"unknown"``, ``"used"`` (also for the same
         user: single use) or ``"expired"`` (from ``expires_at`` on); nothing is written then.
         """
@@ -914,8 +926,14 @@ class Registry(_KeyedTables):
                 raise InviteRejected("used", invite)
             if invite.expired(now):
                 raise InviteRejected("expired", invite)
-            used = replace(invite, used_by=user_id, used_at=now)
             old = self.get_person(user_id)
+            moved: tuple[str, Role] | None = None
+            if old is not None and would_move(old, invite.role, invite.unit):
+                assert old.unit is not None  # would_move: bound to a unit
+                if move_from != (old.unit, old.role):
+                    raise InviteRejected("move", invite, current=old)
+                moved = (old.unit, old.role)
+            used = replace(invite, used_by=user_id, used_at=now, moved_from=moved)
             person = Person(
                 user_id=user_id,
                 name=name,

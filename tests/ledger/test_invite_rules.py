@@ -13,9 +13,11 @@ from ledger.invites import (
     expires_at,
     may_redeem,
     require_may_invite,
+    told_of_move,
     well_formed,
+    would_move,
 )
-from ledger.model import Role
+from ledger.model import Person, Role
 from tests.ledger.factories import CONTACT, INSPECTOR, LEADER, at
 
 
@@ -58,3 +60,26 @@ def test_an_invitation_expires_after_its_hours_and_needs_an_aware_now() -> None:
 def test_inspectors_never_redeem() -> None:
     assert may_redeem(None) and may_redeem(CONTACT) and may_redeem(LEADER)
     assert not may_redeem(INSPECTOR)
+
+
+def test_only_a_change_of_unit_or_role_is_a_move() -> None:
+    contact = Person(1, "联络员", Role.CONTACT, unit="HZ")
+    assert would_move(contact, Role.CONTACT, "NB")
+    assert would_move(contact, Role.LEADER, "HZ")
+    assert not would_move(contact, Role.CONTACT, "HZ")  # the same binding: nothing moves
+    assert not would_move(None, Role.CONTACT, "HZ")
+    assert not would_move(Person(9, "巡察", Role.INSPECTOR), Role.CONTACT, "HZ")
+
+
+def test_a_move_is_told_to_inspectors_and_the_leaders_left_behind_or_else_the_contacts() -> None:
+    mover = Person(1, "王", Role.CONTACT, unit="HZ")
+    leader = Person(2, "赵", Role.LEADER, unit="HZ")
+    other_contact = Person(3, "钱", Role.CONTACT, unit="HZ")
+    elsewhere = Person(4, "孙", Role.LEADER, unit="NB")
+    inspectors = [Person(100, "甲", Role.INSPECTOR), Person(101, "乙", Role.INSPECTOR)]
+    people = [mover, leader, other_contact, elsewhere]
+    assert [p.user_id for p in told_of_move(mover, people, inspectors)] == [100, 101, 2]
+    leaving_leader = Person(2, "赵", Role.LEADER, unit="HZ")
+    told = told_of_move(leaving_leader, [other_contact, elsewhere], inspectors)
+    assert [p.user_id for p in told] == [100, 101, 3]  # no leader left: the contacts
+    assert [p.user_id for p in told_of_move(mover, [], inspectors)] == [100, 101]

@@ -104,8 +104,31 @@ def test_invite_redeems_once_and_binds_the_redeemer(store: Store) -> None:
 def test_redeem_keeps_a_known_language(store: Store) -> None:
     store.registry.upsert_person(Person(42, "old", Role.CONTACT, unit="NB", language="en"))
     _invite(store)
-    _, person = store.registry.redeem_invite(CODE, user_id=42, name="王五", now=T0)
+    _, person = store.registry.redeem_invite(
+        CODE, user_id=42, name="王五", now=T0, move_from=("NB", Role.CONTACT)
+    )
     assert (person.unit, person.language) == ("HZ", "en")
+
+
+def test_a_bound_person_is_moved_only_from_the_binding_they_confirmed(store: Store) -> None:
+    """Someone bound to NB is not moved to HZ by an invite unless the caller names NB as
+    the binding they confirmed to leave; a refusal leaves the invite usable (issue 15)."""
+    bound = Person(42, "old", Role.CONTACT, unit="NB")
+    store.registry.upsert_person(bound)
+    _invite(store)
+    for move_from in (None, ("NB", Role.LEADER), ("XX", Role.CONTACT)):
+        with pytest.raises(InviteRejected) as err:
+            store.registry.redeem_invite(CODE, user_id=42, name="x", now=T0, move_from=move_from)
+        assert err.value.reason == "move" and err.value.current == bound
+    invite = store.registry.get_invite(CODE)
+    assert invite is not None and not invite.used and invite.moved_from is None
+    assert store.registry.get_person(42) == bound
+    used, person = store.registry.redeem_invite(
+        CODE, user_id=42, name="王五", now=T0, move_from=("NB", Role.CONTACT)
+    )
+    assert (person.unit, person.role) == ("HZ", Role.CONTACT)
+    assert used.moved_from == ("NB", Role.CONTACT)
+    assert store.registry.get_invite(CODE) == used  # the move is stored with the invite
 
 
 def test_invite_expires_at_expires_at(store: Store) -> None:
