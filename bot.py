@@ -305,7 +305,8 @@ def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
     from sandbox.console import BotDoors
     from sandbox.console import main as sandbox_main
 
-    return sandbox_main(config, fresh=args.fresh, doors=BotDoors(build_app, log_to))
+    doors = BotDoors(build_app, log_to, started=alert_jobs.wait_started)
+    return sandbox_main(config, fresh=args.fresh, doors=doors)
 
 
 COMMANDS: dict[str, cli.Command] = {"run": _cmd_run, "sandbox": _cmd_sandbox, **cli.COMMANDS}

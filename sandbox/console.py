@@ -12,17 +12,21 @@ data directory (a config where the two overlap is refused)::
     sandbox-data/data/        the bot's data directory, seeded by sandbox.demo when missing
     sandbox-data/downloads/   documents and photos the bot sent, as the console saved them
     sandbox-data/bot.log      the bot's log (the terminal shows only the chat)
-    sandbox-data/clock        the demo clock at the last exit: the demo resumes where it was
+    sandbox-data/clock        the demo time at the last exit (a new run starts at real
+                              time; ``/clock resume`` goes back to it)
 
 The demo data is kept between runs; ``/reset yes`` (or ``main(config, fresh=True)``) deletes
 and recreates it.
 
 In the chat, a line is either a console command or text sent to the bot as the current
 persona: ``/as``, ``/who``, ``/personas``, a bare number (press that button on the latest
-message with buttons), ``/send PATH [caption]``, ``/clock [shift|now]``, ``/reset yes``,
+message with buttons), ``/send PATH [caption]``, ``/inbox [N]``,
+``/clock [shift|now|resume]``, ``/reset yes``,
 ``/help`` (also sent on to the bot), ``/quit`` (or Ctrl-D, Ctrl-C, SIGTERM). Everything the
 bot does in any chat is printed: in the current persona's chat plainly, elsewhere under the
-recipient's name, so alerts to others show up as they are sent. Lines piped in instead of
+recipient's name, so alerts to others show up as they are sent — except the start-up
+sweep's, summed up in one line before the first prompt, and edits of earlier messages (a card
+redrawn after an upload), noted in one line. Lines piped in instead of
 typed (``printf '/as HZ contact\n/open\n1\n' | python bot.py sandbox``) are taken one at a
 time, each after the bot has answered the previous one.
 
@@ -44,7 +48,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from html.parser import HTMLParser
@@ -70,7 +74,7 @@ from sandbox.emulator import Emulator
 from sandbox.files import FileKind, StoredFile, image_format
 from sandbox.ptb import polling
 from sandbox.robots import RobotStub, sandbox_channels
-from sandbox.users import BotMessage, ChatEvent, EmulatedUser, FileInfo
+from sandbox.users import BotMessage, ChatEvent, ChatView, EmulatedUser, FileInfo
 from storage.errors import StorageError
 from storage.repo import Store
 
@@ -95,6 +99,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 GROUP_MESSAGES = 5  # /groups shows each group's latest messages
+INBOX_MESSAGES = 3  # /inbox shows the current persona's latest messages
 REPLY_WAIT = 3.0  # seconds without any reaction before the console says the bot was silent
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _SHIFT = re.compile(r"^([+-])((?:\d{1,6}[wdhm])+)$")
@@ -178,17 +183,14 @@ def prepare_data(
     return result
 
 
-def load_clock(path: Path) -> OffsetClock:
-    """The demo clock, resumed at the instant saved at the last exit (real time if none)."""
+def saved_clock(path: Path) -> datetime | None:
+    """The demo clock's instant saved at the last exit, if any (``None`` when missing,
+    unreadable or naive). A new run starts at real time; ``/clock resume`` goes back to it."""
     try:
         saved = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
-        return OffsetClock()
-    if saved.tzinfo is None:
-        return OffsetClock()
-    clock = OffsetClock()
-    clock.offset = saved - clock.now()
-    return clock
+        return None
+    return saved if saved.tzinfo is not None else None
 
 
 def save_clock(path: Path, clock: OffsetClock) -> None:
@@ -585,6 +587,35 @@ async def on_clock_moved(
     return ran
 
 
+# What the scheduled jobs are called in people's words (``sandbox.job_<key>``), by the start of
+# their JobQueue name; ``None``: housekeeping nobody needs to hear about (the minute watch,
+# the group robots' retry). A job not listed is "another scheduled job".
+JOB_WORDS: tuple[tuple[str, str | None], ...] = (
+    ("alerts.sweep", "sweep"),
+    ("alerts.digest.daily", "daily"),
+    ("alerts.digest.weekly", "weekly"),
+    ("backup", "backup"),
+    ("alerts.watch", None),
+    ("alerts.startup", None),
+    ("channels.retry", None),
+)
+
+
+def job_words(words: Words, names: Sequence[str]) -> list[str]:
+    """The jobs ``names`` (JobQueue names) as the console tells them, each said once, in
+    order: ``09:00 巡检提醒``, ``日报``, ``自动备份`` …; internal names never show."""
+    said: list[str] = []
+    for name in names:
+        key = next((k for prefix, k in JOB_WORDS if name.startswith(prefix)), "other")
+        if key is None:
+            continue
+        at = name.rpartition(" ")[2] if key == "sweep" and " " in name else ""
+        text = words(f"job_{key}", time=at).strip()
+        if text not in said:
+            said.append(text)
+    return said
+
+
 def parse_shift(text: str) -> timedelta | None:
     """``+3d``, ``+2h``, ``+30m``, ``-1d``, ``+1w``, ``+1d12h`` → a timedelta (at most ten
     years either way); anything else → ``None``."""
@@ -628,6 +659,7 @@ class Console:
         reset_dir: Path | None = None,
         reply_wait: float = REPLY_WAIT,
         robots: RobotStub | None = None,
+        resume_at: datetime | None = None,
     ) -> None:
         if not personas:
             raise ValueError("the console needs at least one persona")
@@ -645,7 +677,11 @@ class Console:
         self.reset_dir = reset_dir
         self.reply_wait = reply_wait
         self.robots = robots  # the 企业微信 / 钉钉 group robots' stand-ins (/groups)
+        self.resume_at = resume_at  # the demo time at the last exit (/clock resume)
         self.persona = self.personas[0]
+        self._held: list[ChatEvent] | None = None  # start-up: counted, not printed
+        self._pressed: dict[int, int] = {}  # chat → the message whose button was just pressed
+        self._brief: set[int] = set()  # edits shown as one line (their buttons were not shown)
         self._role_words = words.role_words()
         self._tasks: set[asyncio.Task[None]] = set()
         self._commands: dict[str, Callable[[str], Any]] = {
@@ -657,6 +693,7 @@ class Console:
             "/send": self._send_file,
             "/reset": self._reset,
             "/groups": self._groups,
+            "/inbox": self._inbox,
         }
         # Everyone has opened the chat with the bot, as people bound through an invite have:
         # an alert to a persona not yet played must reach them, not answer "chat not found".
@@ -761,6 +798,12 @@ class Console:
         before = self.clock.now()
         if arg == "now":
             self.clock.offset = timedelta(0)
+        elif arg == "resume":
+            if self.resume_at is None:
+                self.screen.show(self.words("clock_no_resume"))
+                return
+            self.clock.offset += self.resume_at - before
+            self.resume_at = None
         else:
             shift = parse_shift(arg)
             if shift is None:
@@ -772,8 +815,10 @@ class Console:
         if self.clock_file is not None:
             await asyncio.to_thread(save_clock, self.clock_file, self.clock)
         ran = await on_clock_moved(self.app, before, after)
-        if ran:
-            self.screen.show(self.words("jobs_ran", names="、".join(ran)))
+        named = job_words(self.words, ran)
+        if named:
+            names = self.words("list_separator").join(named)
+            self.screen.show(self.words("jobs_ran", names=names))
 
     async def _send_file(self, rest: str) -> None:
         try:
@@ -789,6 +834,7 @@ class Console:
             self.screen.show(self.words("send_missing", path=path))
             return
         user = self._user(self.persona)
+        self._pressed.pop(user.id, None)
         who = self.words.persona(self.persona)
         if isinstance(content, int):
             # Only declared: the bot must refuse it before downloading (R25), as on Telegram.
@@ -843,6 +889,7 @@ class Console:
 
     async def _say(self, text: str) -> None:
         user = self._user(self.persona)
+        self._pressed.pop(user.id, None)
         await user.send(text)
         self._expect_reply(user)
 
@@ -861,6 +908,7 @@ class Console:
             self.screen.show(self.words("url_button", url=button.url or ""))
             return
         self.screen.show(self.words("pressed", n=n, text=button.text))
+        self._pressed[user.id] = message.message_id
         await user.press(message, button.index)
         self._expect_reply(user)
 
@@ -875,7 +923,7 @@ class Console:
         buttons now (an edit that removed the buttons does not count)."""
         current = user.messages
         for event in reversed(user.events):
-            if event.message is None:
+            if event.message is None or id(event) in self._brief:
                 continue
             message = current.get(event.message.message_id)
             if message is not None and not message.deleted and message.buttons:
@@ -918,20 +966,93 @@ class Console:
         """Print what the bot did in any chat; save the files it sent."""
         if event.kind == "action":
             return
+        if self._held is not None:
+            self._held.append(event)
+            return
+        text = self._event_text(event)
+        if text:
+            self.screen.show(text)
+
+    def _event_text(self, event: ChatEvent) -> str:
         header = self.screen.bold(self.words.core("app.name") + self._recipient(event.chat_id))
         body: list[str] = []
         if event.kind == "answer" and event.answer is not None:
             if not event.answer.text:
-                return
+                return ""
             key = "alert" if event.answer.show_alert else "toast"
             body.append(self.words(key, text=event.answer.text))
         elif event.kind == "deleted":
             body.append(self.words("deleted"))
+        elif event.kind == "edited" and event.message is not None and self._in_passing(event):
+            # An earlier message redrawn (a card after an upload): Telegram updates it in
+            # place, out of sight; the terminal names it in one line instead of printing it
+            # again.
+            self._brief.add(id(event))
+            text = terminal_text(event.message.html, ansi=False) if event.message.html else ""
+            first = next((line for line in text.split("\n") if line.strip()), "")
+            body.append(self.words("updated_above", text=_shorten(first.strip(), 40)))
         elif event.message is not None:
             if event.kind == "edited":
                 header += " " + self.words("edited")
             body.extend(self._message_lines(event.message, save=event.kind == "sent"))
-        self.screen.show("\n".join([header, *("  " + line for line in body)]))
+        return "\n".join([header, *("  " + line for line in body)])
+
+    def _in_passing(self, event: ChatEvent) -> bool:
+        """Is this edit of a message that is neither the chat's latest nor the one whose
+        button was just pressed (the answer to a press is always shown whole)?"""
+        assert event.message is not None
+        message_id = event.message.message_id
+        if self._pressed.get(event.chat_id) == message_id:
+            return False
+        shown = [m.message_id for m in ChatView(self.emulator, event.chat_id).messages.values()]
+        return bool(shown) and message_id < max(shown)
+
+    # ------------------------------------------------------------------ start-up
+
+    def hold(self) -> None:
+        """From now on count the bot's messages instead of printing them (the start-up
+        sweep's alerts), until :meth:`release`."""
+        self._held = []
+
+    def release(self) -> None:
+        """Print what was held as one line (how many messages to whom; ``/inbox`` reads
+        them), then print the bot's messages as they come again."""
+        held, self._held = self._held or [], None
+        count: dict[int, int] = {}
+        for event in held:
+            if event.kind == "sent" and event.message is not None:
+                count[event.chat_id] = count.get(event.chat_id, 0) + 1
+        if not count:
+            return
+        order = {p.user_id: n for n, p in enumerate(self.personas)}
+        who = self.words("list_separator").join(
+            self.words("startup_who", persona=self._persona_words(chat), n=n)
+            for chat, n in sorted(count.items(), key=lambda kv: order.get(kv[0], len(order)))
+        )
+        self.screen.show(
+            self.words("startup_summary", count=sum(count.values()), people=len(count), who=who)
+        )
+
+    def _persona_words(self, chat_id: int) -> str:
+        known = [p for p in self.personas if p.user_id == chat_id]
+        persona = known[0] if known else Persona(chat_id, self.words("stranger_name"), None)
+        return self.words.persona(persona)
+
+    async def _inbox(self, rest: str) -> None:
+        """The current persona's latest messages from the bot (``/inbox [N]``, default
+        :data:`INBOX_MESSAGES`), oldest first, as they read now."""
+        n = int(rest) if rest.strip().isdigit() and int(rest) > 0 else INBOX_MESSAGES
+        user = self._user(self.persona)
+        latest = sorted(
+            (m for m in user.messages.values() if not m.deleted), key=lambda m: m.message_id
+        )[-n:]
+        if not latest:
+            self.screen.show(self.words("inbox_empty", persona=self.words.persona(self.persona)))
+            return
+        header = self.screen.bold(self.words.core("app.name") + " ›")
+        for message in latest:
+            lines = self._message_lines(message, save=False)
+            self.screen.show("\n".join([header, *("  " + line for line in lines)]))
 
     def _recipient(self, chat_id: int) -> str:
         if chat_id == self.persona.user_id:
@@ -965,6 +1086,10 @@ class Console:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(info.content)
         return self.words("saved_photo" if is_photo else "saved_document", path=path)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _load_upload(arg: str) -> tuple[Path, bytes | int | None]:
@@ -1024,10 +1149,14 @@ def restore_files(emulator: Emulator, store: Store) -> int:
 @dataclass(frozen=True)
 class BotDoors:
     """What ``bot.py`` hands the sandbox (the sandbox never imports it): the production
-    Application builder, and the log set-up with the token mask (``bot.log_to``)."""
+    Application builder, the log set-up with the token mask (``bot.log_to``), and the wait
+    for the start-up sweep."""
 
     build_app: Callable[[Config, Services], Application[Any, Any, Any, Any, Any, Any]]
     log_to: Callable[[logging.Handler, str | None, Sequence[str]], None]
+    # Waits until the bot's start-up work (the start-up sweep) is done: its alerts are then
+    # summed up before the first prompt (alerts.jobs.wait_started). None: nothing to wait for.
+    started: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
 
 
 def main(config: Config, *, doors: BotDoors, fresh: bool = False) -> int:
@@ -1114,7 +1243,11 @@ async def _session(
     lines: asyncio.Queue[str | None],
 ) -> Outcome:
     """One life of emulator + bot + console on the demo data, until quit or reset."""
-    clock = OffsetClock() if fresh else load_clock(paths.clock)
+    # A new run starts at real time; the demo time of the last exit is offered (/clock resume).
+    clock = OffsetClock()
+    resume_at = None if fresh else saved_clock(paths.clock)
+    if resume_at is not None and abs(resume_at - clock.now()) < timedelta(minutes=1):
+        resume_at = None
     inspectors = config.bot.inspectors or (DEMO_INSPECTOR.user_id,)
     seeded = await asyncio.to_thread(
         prepare_data, paths, fresh=fresh, now=clock.now(), config=config, inspector=inspectors[0]
@@ -1148,21 +1281,32 @@ async def _session(
                 clock_file=paths.clock,
                 reset_dir=paths.data,
                 robots=robots,
+                resume_at=resume_at,
             )
             emulator.add_listener(console.on_event)
             screen.show(_data_summary(words, store, seeded, config, clock.now()))
             screen.show(_groups_summary(catalog, words.lang, sandboxed, store))
             async with polling(app):
                 # What run_polling does around polling and sandbox.ptb.polling does not: the
-                # bot's own start-up work (command menus, the start-up sweep …).
+                # bot's own start-up work (command menus, the start-up sweep …). Its alerts
+                # are summed up in one line, not printed before the first prompt.
+                console.hold()
                 if app.post_init is not None:
                     await app.post_init(app)
+                if doors.started is not None:
+                    try:
+                        await doors.started(app)
+                    except TimeoutError:
+                        log.warning("the start-up sweep is still running; its alerts follow")
+                console.release()
                 me = console.persona
                 screen.show(
                     words(
                         "ready", persona=words.persona(me), name=me.name, time=console.now_text()
                     )
                 )
+                if resume_at is not None:
+                    screen.show(words("clock_resume_hint", time=words.time(resume_at, config.tz)))
                 while True:
                     screen.prompt = console.prompt
                     reader.ready()

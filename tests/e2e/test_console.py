@@ -42,9 +42,10 @@ from sandbox.console import (
     SandboxPaths,
     Screen,
     Words,
-    load_clock,
+    job_words,
     parse_shift,
     prepare_data,
+    saved_clock,
     terminal_text,
 )
 from sandbox.emulator import Emulator
@@ -86,7 +87,8 @@ def demo_time(text: str) -> datetime:
 
 def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
     """First line, a working prompt within 10 s, personas, a refusal, a press, the clock, and
-    a clean exit; the second run keeps the demo data and resumes its clock."""
+    a clean exit; the second run keeps the demo data, starts at real time and goes back to
+    the moved clock on /clock resume."""
     config = tmp_path / "config.toml"
     config.write_text('[bot]\nlanguage = "zh-CN"\ndata_dir = "data"\n', encoding="utf-8")
     started = wall.monotonic()
@@ -133,7 +135,14 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
     try:
         again.expect_exact("沿用上次的演示数据（/reset yes 可重新生成）：4 个单位。")
         again.expect_exact("共 39 项：")
+        # A new run starts at real time, and offers the demo time of the last exit.
         again.expect(r"演示时间：(.+)。")
+        assert abs(demo_time(again.match.group(1)) - ready_at) <= timedelta(minutes=1)
+        again.expect(r"上次退出时演示时间为 (.+)；本次从真实时间开始，输入 /clock resume")
+        assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
+        again.expect_exact("巡察组 > ")
+        again.sendline("/clock resume")
+        again.expect(r"时钟已拨到 (.+)（与真实时间相差 \+(2 天 23 小时|3 天)")
         assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
         again.expect_exact("巡察组 > ")
         again.sendeof()  # Ctrl-D
@@ -193,10 +202,39 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+def card_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("📎 佐证", callback_data="upload"),
+            ]
+        ]
+    )
+
+
+async def card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An item card with a 📎 button, as the bot's cards are (handlers.evidence)."""
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        "🟡 HZ-003 · 未整改\n佐证材料：0 份", reply_markup=card_keyboard()
+    )
+
+
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    assert query is not None
-    if query.data == "page:2":
+    assert query is not None and query.message is not None
+    chat_data: dict[str, Any] = context.chat_data  # type: ignore[assignment]
+    if query.data == "upload":
+        await query.answer()
+        chat_data["card"] = query.message.message_id
+        cancel = InlineKeyboardButton("✖ 取消", callback_data="cancel")
+        await query.message.chat.send_message(
+            "请发送 HZ-003 的佐证材料", reply_markup=InlineKeyboardMarkup([[cancel]])
+        )
+    elif query.data == "cancel":
+        await query.answer()
+        await query.edit_message_text("已取消上传")
+    elif query.data == "page:2":
         await query.answer("已翻页")
         back = InlineKeyboardButton("‹ 上一页", callback_data="page:1")
         await query.edit_message_text("第 2 页", reply_markup=InlineKeyboardMarkup([[back]]))
@@ -223,6 +261,15 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
+    chat_data: dict[str, Any] = context.chat_data  # type: ignore[assignment]
+    card_id = chat_data.pop("card", None)
+    if card_id is not None:  # the file for a card's 📎: the card is redrawn, then a reply
+        await context.bot.edit_message_text(
+            "🟡 HZ-003 · 整改中\n佐证材料：1 份",
+            chat_id=message.chat_id,
+            message_id=card_id,
+            reply_markup=card_keyboard(),
+        )
     if message.document is not None:
         doc = message.document
         await message.reply_text(f"收到 {doc.file_name} {doc.file_size} {message.caption}")
@@ -290,15 +337,21 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
     app.add_handler(CommandHandler("export", export))
     app.add_handler(CommandHandler("chart", chart))
     app.add_handler(CommandHandler("add", choose))
+    app.add_handler(CommandHandler("card", card))
     app.add_handler(CallbackQueryHandler(pressed))
     app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, received))
     assert app.job_queue is not None
-    app.job_queue.run_daily(job("sweep", CONTACT.user_id), time(9, 0, tzinfo=TZ), name="sweep")
+    # The bot's own job names (alerts.jobs): the console tells them in people's words.
+    app.job_queue.run_daily(
+        job("sweep", CONTACT.user_id), time(9, 0, tzinfo=TZ), name="alerts.sweep 09:00"
+    )
     app.job_queue.run_custom(
-        job("digest", INSPECTOR.user_id), {"trigger": AtTime(time(17, 30))}, name="digest"
+        job("digest", INSPECTOR.user_id),
+        {"trigger": AtTime(time(17, 30))},
+        name="alerts.digest.daily",
     )
     app.job_queue.run_repeating(
-        job("wake", INSPECTOR.user_id), interval=3600, first=3600, name="wake"
+        job("wake", INSPECTOR.user_id), interval=3600, first=3600, name="alerts.watch"
     )
     app.job_queue.run_once(job("retry", INSPECTOR.user_id), when=3600, name="retry")
     emulator.add_listener(console.on_event)
@@ -418,7 +471,7 @@ async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Cha
     assert chat.ran == []
 
     shown = await chat.say("/clock +10m")  # 09:05: the 09:00 job fell due, once
-    assert "已按新时间补跑到点的定时任务：sweep。" in shown
+    assert "已按新时间补跑到点的定时任务：09:00 巡检提醒。" in shown
     assert [name for name, _ in chat.ran] == ["sweep"]
     assert chat.ran[0][1] >= DEMO_START + timedelta(minutes=15)  # it saw the new time
     # Sent to the contact while the console plays the inspector: shown under their name,
@@ -428,11 +481,13 @@ async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Cha
     assert contact.replies[-1].date >= DEMO_START + timedelta(minutes=15)
 
     shown = await chat.say("/clock +3d")  # three 09:00s, 17:30s, 72 wake-ups: each job once
-    assert "已按新时间补跑到点的定时任务：" in shown
+    # the watch ran too, unnamed: housekeeping nobody needs to hear about
+    assert "已按新时间补跑到点的定时任务：09:00 巡检提醒、日报。" in shown
+    assert "alerts." not in chat.out.getvalue()
     assert sorted(name for name, _ in chat.ran) == ["digest", "sweep", "sweep", "wake"]
     assert "2026-03-05 09:05 周四" in shown
-    saved = load_clock(chat.console.clock_file or Path("missing"))
-    assert abs(saved.now() - chat.clock.now()) < timedelta(seconds=5)
+    saved = saved_clock(chat.console.clock_file or Path("missing"))
+    assert saved is not None and abs(saved - chat.clock.now()) < timedelta(seconds=5)
 
     shown = await chat.say("/clock -1d")
     assert "2026-03-04 09:05 周三" in shown and "补跑" not in shown
@@ -443,6 +498,76 @@ async def test_the_clock_moves_bot_and_telegram_and_runs_what_fell_due(chat: Cha
     ran = sorted(name for name, _ in chat.ran)
     assert ran == ["digest", "digest", "sweep", "sweep", "sweep", "wake", "wake"]
     # The one-off retry keeps its real-time schedule: never run early.
+
+
+async def test_clock_resume_goes_back_to_the_demo_time_of_the_last_exit(chat: Chat) -> None:
+    chat.console.resume_at = DEMO_START + timedelta(days=2)  # Wednesday 08:50
+    shown = await chat.say("/clock resume")
+    assert "时钟已拨到 2026-03-04 08:50 周三" in shown
+    assert "已按新时间补跑到点的定时任务：09:00 巡检提醒、日报。" in shown
+    assert abs(chat.clock.now() - (DEMO_START + timedelta(days=2))) < timedelta(seconds=5)
+    assert "没有上次退出时的演示时间可回到。" in await chat.say("/clock resume")
+
+
+async def test_start_up_messages_are_summed_up_in_one_line_and_read_with_inbox(
+    chat: Chat,
+) -> None:
+    chat.console.hold()  # as the sandbox does around the bot's start-up sweep
+    bot = chat.console.app.bot
+    await bot.send_message(CONTACT.user_id, "【超期预警】HZ-001 已超期 6 天")
+    await bot.send_message(LEADER.user_id, "【待签字】HZ-007 等待您签字背书")
+    await bot.send_message(CONTACT.user_id, "【临期提醒】HZ-003 还有 3 天")
+    chat.console.release()
+    out = chat.out.getvalue()
+    assert "【" not in out  # no wall of alerts before the first prompt
+    assert (
+        "启动时的巡检推送了 3 条提醒给 2 人：HZ 联络员 2 条、HZ 主要负责人 1 条。"
+        "输入 /inbox 查看当前身份收到的消息，/as 切换身份。"
+    ) in out
+
+    assert "巡察组 还没有收到机器人的消息。" in await chat.say("/inbox")
+    await chat.say("/as HZ contact")
+    shown = await chat.say("/inbox")
+    assert shown.index("【超期预警】HZ-001") < shown.index("【临期提醒】HZ-003")
+    assert "待签字" not in shown
+    assert "【临期提醒】HZ-003" in await chat.say("/inbox 1")
+    assert "【超期预警】" not in await chat.say("/inbox 1")
+
+    # After start-up the bot's messages print as they come again.
+    await bot.send_message(LEADER.user_id, "【催办】HZ-002")
+    await chat.shows("整改通 → HZ 主要负责人（周建华）\n  【催办】HZ-002")
+
+
+async def test_nothing_is_summed_up_when_the_start_up_sent_nothing(chat: Chat) -> None:
+    chat.console.hold()
+    chat.console.release()
+    assert "启动时" not in chat.out.getvalue()
+
+
+async def test_an_upload_does_not_reprint_the_card_it_came_from(
+    chat: Chat, tmp_path: Path
+) -> None:
+    plan = tmp_path / "方案.pdf"
+    plan.write_bytes(b"%PDF-1.4 plan")
+    await chat.say("/as HZ contact")
+    await chat.say("/card")
+    await chat.shows("佐证材料：0 份")
+    await chat.say("1")
+    await chat.shows("请发送 HZ-003 的佐证材料")
+    mark = len(chat.out.getvalue())
+    await chat.say(f"/send {plan}")
+    await chat.shows("收到 方案.pdf")
+    after = chat.out.getvalue()[mark:]
+    # The card is redrawn in place (as on Telegram); the terminal says so in one line.
+    assert "整改通 ›\n  （上方的消息已更新：🟡 HZ-003 · 整改中）\n" in after
+    assert "佐证材料：1 份" not in after and "📎 佐证" not in after
+    contact = chat.emulator.user(CONTACT.user_id, CONTACT.name)
+    assert any("佐证材料：1 份" in m.text for m in contact.messages.values())
+    # A number presses a button of the latest message printed whole (the prompt's 取消), not
+    # one of the card redrawn out of sight.
+    assert "（按下 [1] ✖ 取消）" in await chat.say("1")
+    # The answer to a press on an older message is shown whole, edit or not.
+    await chat.shows("整改通 › （已编辑）\n  已取消上传")
 
 
 async def test_quit_and_reset_end_the_session(chat: Chat) -> None:
@@ -542,12 +667,40 @@ def test_demo_data_is_seeded_once_kept_and_recreated_on_request(tmp_path: Path) 
     assert not paths.clock.exists()  # a fresh demo starts at real time
 
 
-def test_the_demo_clock_resumes_where_it_was(tmp_path: Path) -> None:
+def test_the_demo_clock_of_the_last_exit_is_read_back(tmp_path: Path) -> None:
     path = tmp_path / "clock"
-    assert load_clock(path).offset == timedelta(0)
+    assert saved_clock(path) is None
     path.write_text("2026-03-02T08:50:00+08:00", encoding="utf-8")
-    assert abs(load_clock(path).now() - DEMO_START) < timedelta(seconds=5)
+    assert saved_clock(path) == DEMO_START
     path.write_text("garbage", encoding="utf-8")
-    assert load_clock(path).offset == timedelta(0)
+    assert saved_clock(path) is None
     path.write_text("2026-03-02T08:50:00", encoding="utf-8")  # naive: not trusted
-    assert load_clock(path).offset == timedelta(0)
+    assert saved_clock(path) is None
+
+
+def test_scheduled_jobs_are_told_in_peoples_words_never_by_their_internal_names() -> None:
+    zh, en = Words(Catalog.load(), "zh-CN"), Words(Catalog.load(), "en")
+    names = [
+        "alerts.watch",
+        "backup.daily",
+        "alerts.sweep 09:00",
+        "alerts.sweep 15:00",
+        "alerts.digest.daily",
+        "alerts.digest.weekly",
+        "channels.retry",
+        "notify:20101",
+        "something.else",
+    ]
+    assert job_words(zh, names) == [
+        "自动备份",
+        "09:00 巡检提醒",
+        "15:00 巡检提醒",
+        "日报",
+        "周报",
+        "其他定时任务",
+    ]
+    assert job_words(en, ["alerts.sweep 09:00", "alerts.digest.weekly"]) == [
+        "09:00 alert sweep",
+        "weekly digest",
+    ]
+    assert job_words(zh, ["alerts.watch", "channels.retry"]) == []
