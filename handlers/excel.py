@@ -55,6 +55,7 @@ from handlers import excel_text
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, for_roles, send
 from handlers.queries import ALL, private_only, resolve_scope
+from handlers.render import format_day
 from ledger.calendar import local_date
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.model import Role, Unit, valid_unit_code
@@ -468,7 +469,11 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
     one = units[0].code if args or not who.is_inspector else None
     scope = one or who.plain("excel.export.scope_all")
     caption = who.t(
-        "excel.export.caption", scope=scope, date=today.isoformat(), units=len(units), items=count
+        "excel.export.caption",
+        scope=scope,
+        date=format_day(who.words, today),
+        units=len(units),
+        items=count,
     )
     if who.is_inspector:  # they are the ones who can send it back
         caption = Html(f"{caption}\n{who.t('excel.export.caption_reimport')}")

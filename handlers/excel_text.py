@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from handlers.render import one_line
+from handlers.render import day_text, one_line
 from locales import Catalog, Html
 from storage.ledger_import import ImportOutcome
 from storage.xlsx_import import (
@@ -239,8 +240,8 @@ def preview_text(
             catalog.t(
                 lang,
                 "excel.preview.deadlines",
-                first=summary.earliest_deadline.isoformat(),
-                last=summary.latest_deadline.isoformat(),
+                first=day_text(catalog, lang, summary.earliest_deadline),
+                last=day_text(catalog, lang, summary.latest_deadline),
             )
         )
     elif summary.items:
@@ -288,7 +289,22 @@ def preview_text(
     return Html("\n".join(lines))
 
 
+ARROW = " → "  # between the wording and the date in a reading (ledger.dates.explain)
 SAMPLE_LINES = 5  # readings, skipped rows shown in a preview (then a count)
+
+
+def reading_text(catalog: Catalog, lang: str, reading: str) -> str:
+    """How the importer read a deadline, for people: the importer keeps ``12月底前 →
+    2026-12-31`` (``ledger.dates.explain``, ISO for machines); the date after the arrow is
+    written as every other date of the reply (``12月底前 → 2026年12月31日``)."""
+    wording, arrow, iso = reading.rpartition(ARROW)
+    if not arrow:
+        return reading
+    try:
+        day = date.fromisoformat(iso.strip())
+    except ValueError:
+        return reading
+    return f"{wording}{arrow}{day_text(catalog, lang, day)}"
 
 
 def intake_lines(catalog: Catalog, lang: str, plan: ImportPlan) -> list[Html]:
@@ -315,7 +331,9 @@ def intake_lines(catalog: Catalog, lang: str, plan: ImportPlan) -> list[Html]:
             )
         )
     if summary.readings:
-        shown = sep.join(clip(r, 40) for r in summary.readings[:SAMPLE_LINES])
+        shown = sep.join(
+            clip(reading_text(catalog, lang, r), 40) for r in summary.readings[:SAMPLE_LINES]
+        )
         lines.append(catalog.t(lang, "intake.preview.readings", readings=shown))
     if summary.several_measures:
         lines.append(

@@ -137,6 +137,25 @@ def join(lines: Iterable[str]) -> Html:
 # --------------------------------------------------------------------------- dates
 
 
+def day_text(catalog: Catalog, lang: str, day: date) -> str:
+    """The one way a date is written to people in a chat reply without its weekday:
+    ``2026年3月2日`` (zh-CN) / ``2026-03-02`` (en). ISO stays for what machines read (Excel
+    cells, file names, stored keys); a zh-CN reply never shows it beside 年月日 (issue 12)."""
+    padded = catalog.normalise(lang) in _PADDED_DATES
+    return catalog.plain(
+        lang,
+        "date.day",
+        year=day.year,
+        month=f"{day.month:02d}" if padded else day.month,
+        day=f"{day.day:02d}" if padded else day.day,
+    )
+
+
+def format_day(words: Words, day: date) -> str:
+    """:func:`day_text` in ``words``' language."""
+    return day_text(words.catalog, words.lang, day)
+
+
 def format_date(words: Words, day: date) -> str:
     """``2026年12月31日（周四）`` (zh-CN) / ``2026-12-31 (Thu)`` (en), as plain text."""
     padded = words.lang in _PADDED_DATES

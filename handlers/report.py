@@ -37,7 +37,7 @@ from handlers.common import Who, for_roles, language_for, send
 from handlers.evidence import evidence_root, offered_file, refusal
 from handlers.paper_render import milestone_lines
 from handlers.queries import ALL, private_only, resolve_scope
-from handlers.render import join, one_line
+from handlers.render import format_day, join, one_line
 from ledger.calendar import local_date
 from ledger.dates import normalise_text, parse_deadline
 from ledger.errors import InvalidValue, UnknownUnit
@@ -79,7 +79,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
     await message.reply_document(
         document=data,
         filename=report_file_name(services, who.lang, code, today),
-        caption=who.t("report.caption", unit=code, date=today.isoformat()),
+        caption=who.t("report.caption", unit=code, date=format_day(who.words, today)),
         parse_mode="HTML",
     )
 

@@ -24,7 +24,7 @@ from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
 from handlers.paper_render import stats_paper_lines
-from handlers.render import join, visible_len
+from handlers.render import format_day, join, visible_len
 from ledger.calendar import local_date
 from ledger.figures import Figures
 from ledger.model import Item, Unit
@@ -72,7 +72,9 @@ def draw(services: Services, units: Sequence[Unit], title: str, lang: str) -> Ch
 def caption(who: Who, scope: str, day: date, total: Figures) -> Html:
     """The photo's caption: the scope, the date and the figures block /units writes."""
     lines = figures_lines(who.t, total, who.services.rules.yellow_days)
-    return who.t("stats.caption", scope=scope, date=day.isoformat(), figures=join(lines))
+    return who.t(
+        "stats.caption", scope=scope, date=format_day(who.words, day), figures=join(lines)
+    )
 
 
 @for_roles()
@@ -87,7 +89,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who:
     today = local_date(services.clock.now(), services.config.tz)
     one = args or not who.is_inspector
     scope = f"{units[0].code} {units[0].name}" if one else who.plain("stats.scope_all")
-    title = who.plain("stats.title", scope=scope, date=today.isoformat())
+    title = who.plain("stats.title", scope=scope, date=format_day(who.words, today))
     chart = await asyncio.to_thread(draw, services, units, title, who.lang)
     text = caption(who, scope, today, chart.total.figures)
     paper = stats_paper_lines(services, who.words, [u.code for u in units])

@@ -67,7 +67,7 @@ async def test_the_sample_previews_then_imports_on_confirm(bot: BotUnderTest) ->
     assert "共 3 个单位、18 项问题：新增 18 项，更新 0 项，无变化 0 项。" in text
     assert "• JB 江北市局党组（新单位）：6 项（新增 6，更新 0，无变化 0）" in text
     assert "• SN 山南县局党组（新单位）" in text
-    assert "整改时限：2026-11-01 至 2027-03-15" in text and "长期坚持：3 项" in text
+    assert "整改时限：2026年11月1日 至 2027年3月15日" in text and "长期坚持：3 项" in text
     assert preview.button_texts == [CONFIRM, CANCEL]
     assert item_count(bot) == 0 and bot.store.registry.list_units() == []
 
@@ -271,7 +271,7 @@ async def test_export_sends_the_ledger_as_a_workbook(bot: BotUnderTest) -> None:
     assert message.document is not None
     assert message.document.name == "整改台账_全部_20260302.xlsx"
     assert message.text.startswith(
-        "📊 整改台账（全部单位，截至 2026-03-02）：3 个单位，18 项问题。"
+        "📊 整改台账（全部单位，截至 2026年3月2日）：3 个单位，18 项问题。"
     )
     assert "upload_document" in [e.action for e in boss.events if e.kind == "action"]
     wb = workbook(message)
@@ -355,7 +355,7 @@ async def test_stats_sends_a_png_chart_with_the_rates(bot: BotUnderTest) -> None
     assert message.photo.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert (message.photo.width, message.photo.height) == chart_size(3)
     assert message.text == (
-        "📈 全部单位（截至 2026-03-02）\n共 18 项：未整改 9 · 整改中 9\n"
+        "📈 全部单位（截至 2026年3月2日）\n共 18 项：未整改 9 · 整改中 9\n"
         "整改完成率 0.0% · 销号率 0.0%"
     )
     assert "upload_photo" in [e.action for e in boss.events if e.kind == "action"]
@@ -374,7 +374,7 @@ async def test_a_leader_charts_only_their_unit(bot: BotUnderTest) -> None:
     assert message.photo is not None
     assert (message.photo.width, message.photo.height) == chart_size(1)
     assert message.text == (
-        "📈 HZ 杭州市局党组（截至 2026-03-02）\n共 2 项：未整改 1 · 已销号 1\n超期 1\n"
+        "📈 HZ 杭州市局党组（截至 2026年3月2日）\n共 2 项：未整改 1 · 已销号 1\n超期 1\n"
         "整改完成率 50.0% · 销号率 50.0%"
     )
     await lead.send("/stats NB")

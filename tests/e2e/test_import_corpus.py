@@ -69,7 +69,7 @@ async def test_sections_layout_previews_how_it_was_read_then_imports(
     assert "共 1 个单位、3 项问题：新增 3 项" in text
     assert "• DL 东岭县局党组：3 项" in text  # matched by the name in the title
     assert "问题类别：贯彻落实党的路线方针政策方面、党的建设" in text
-    assert "整改时限的读法：2026年12月底前 → 2026-12-31、立行立改 → 2026-03-16" in text
+    assert "整改时限的读法：2026年12月底前 → 2026年12月31日、立行立改 → 2026年3月16日" in text
     assert "整改措施：共 5 条；其中 1 个问题各有多条措施" in text
     assert "未导入的列：督办情况（内容记入备注）" in text
     assert "跳过的行：“台账”第 2 行（不是问题：填报日期：2026年3月1日）" in text
