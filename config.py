@@ -17,6 +17,7 @@ bot, before any language setting has been loaded.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -236,9 +237,10 @@ class Config:
     def backup_dir(self) -> Path:
         return self.backup.dir or self.data_dir / "backups"
 
-    @property
+    @functools.cached_property
     def rules(self) -> Rules:
-        """The thresholds the pure domain decides by."""
+        """The thresholds the pure domain decides by (built once: every figure and decision
+        reads them, and the config never changes)."""
         a = self.alerts
         return Rules(
             remind_days=a.remind_days,

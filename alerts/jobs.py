@@ -35,6 +35,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from alerts.delivery import Deliverer
 from alerts.sweep import Runtime, Sweeper, SweepReport
+from app import overview
 from app.services import services_of
 from storage.maintenance import backup, is_damaged_snapshot
 
@@ -125,10 +126,14 @@ async def wait_started(app: AnyApp, timeout: float = 10.0) -> None:  # noqa: ASY
 
 
 async def _startup(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """The start-up sweep: recovers interrupted sends and catches up downtime (R8, R9)."""
+    """The start-up sweep: recovers interrupted sends and catches up downtime (R8, R9); then
+    each unit's figures of the day are computed (``app.overview``), so the first /units does
+    not wait for all of them."""
     app = context.application
     try:
-        await sweeper_of(app).tick(trigger="startup", force=True)
+        sweeper = sweeper_of(app)
+        await sweeper.tick(trigger="startup", force=True)
+        await sweeper.run(overview.warm, sweeper.services, sweeper.now())
     finally:
         runtime_of(app).started.set()
 

@@ -12,9 +12,9 @@ from typing import Any
 from alerts.channels.notices import group_outcomes
 from alerts.sweep import Runtime, Sweeper
 from app.clock import Clock, SystemClock
+from app.overview import total_figures
 from app.services import Services
 from config import Config
-from ledger.figures import figures
 from ledger.model import Role
 from locales import Catalog, Html, to_plain
 from locales.figures import figures_lines
@@ -137,9 +137,7 @@ def why_nothing(sweeper: Sweeper) -> list[str]:
 def ledger_figures(sweeper: Sweeper, lang: str, now: datetime) -> list[Html]:
     """Every unit's items at ``now``, as the figures block /units shows (``ledger.figures``)."""
     services = sweeper.services
-    store = services.store
-    items = [i for u in store.registry.list_units() for i in store.ledger(u.code).items()]
-    f = figures(items, now, services.config.tz, services.rules)
+    f = total_figures(services, now)
     t = functools.partial(services.catalog.t, lang)
     return figures_lines(t, f, services.rules.yellow_days, lights=True)
 

@@ -20,6 +20,7 @@ the names and ids of the people bound and a live invitation would be shown to ev
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -31,6 +32,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.helpers import create_deep_linked_url
 
 from app import invites, roster
+from app.overview import units_figures
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import Who, for_roles, language_for, send, stale_button
@@ -41,7 +43,6 @@ from handlers.queries import (
     private_only,
     register_pager,
     unit_code,
-    unit_figures,
 )
 from handlers.render import (
     NAME_MAX,
@@ -55,9 +56,10 @@ from handlers.render import (
 )
 from ledger.dates import normalise_text
 from ledger.errors import InvalidValue, UnknownUnit
-from ledger.figures import EMPTY
+from ledger.figures import EMPTY, Figures
 from ledger.model import Person, Role, Unit
-from locales import Html
+from locales import Catalog, Html
+from locales.figures import figures_lines
 from storage.errors import AlreadyExists
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,23 @@ async def newunit_command(update: Update, context: ContextTypes.DEFAULT_TYPE, wh
 # --------------------------------------------------------------------------- /units
 
 
+@functools.lru_cache(maxsize=4096)
+def unit_line(catalog: Catalog, lang: str, unit: Unit, f: Figures, yellow_days: int) -> Html:
+    """A unit's block in /units: a pure function of its arguments, so it is worded once per
+    change of the unit's figures (a page of 200 units is mostly the same lines again)."""
+    return catalog.t(
+        lang,
+        "people.units.line",
+        unit=unit.code,
+        name=one_line(unit.name, UNIT_NAME_LIMIT),
+        # no round: nothing, never an empty "（—）"
+        round=catalog.plain(lang, "everyday.round", round=one_line(unit.round, ROUND_LIMIT))
+        if unit.round
+        else "",
+        figures=join(figures_lines(functools.partial(catalog.t, lang), f, yellow_days)),
+    )
+
+
 def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page | None:
     """Page ``page`` of every unit with its figures (inspectors)."""
     if not who.is_inspector or args or scope != ALL:
@@ -151,18 +170,10 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
     if not units:
         return Page(who.t("people.units.none"))
     now = words.now
-    per_unit = [unit_figures(services.store.ledger(u.code).items(), now, services) for u in units]
+    per_unit = units_figures(services, [u.code for u in units], now)
+    yellow = services.rules.yellow_days
     lines = [
-        who.t(
-            "people.units.line",
-            unit=u.code,
-            name=one_line(u.name, UNIT_NAME_LIMIT),
-            # no round: nothing, never an empty "（—）"
-            round=who.plain("everyday.round", round=one_line(u.round, ROUND_LIMIT))
-            if u.round
-            else "",
-            figures=join(counts_lines(words, services, f)),
-        )
+        unit_line(services.catalog, who.lang, u, f, yellow)
         for u, f in zip(units, per_unit, strict=True)
     ]
     total = sum(per_unit, EMPTY)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from app import overview
 from app.services import Services
 from handlers.buttons import Callback, card_button, parse
 from handlers.common import (
@@ -73,7 +74,7 @@ from handlers.render import (
 from ledger.access import Action, require_visible
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError, UnknownItem, UnknownUnit
-from ledger.figures import Figures, figures, format_rate
+from ledger.figures import Figures, format_rate
 from ledger.model import Item, Light, Role, Status, split_item_id, valid_unit_code
 from locales import Html
 from locales.figures import figures_lines, light_parts
@@ -247,12 +248,6 @@ def collect(services: Services, spec: ListSpec, now: datetime) -> list[ItemView]
 # --------------------------------------------------------------------------- unit figures
 
 
-def unit_figures(items: Iterable[Item], now: datetime, services: Services) -> Figures:
-    """The figures of ``items`` at ``now`` (``ledger.figures``: the one definition). No
-    events are read: the counts, overdue and due-soon figures do not depend on them."""
-    return figures(items, now, services.config.tz, services.rules)
-
-
 def counts_lines(words: Words, services: Services, f: Figures) -> list[Html]:
     """A unit's (or all units') figures block, as every screen writes it."""
     return figures_lines(words.t, f, services.rules.yellow_days)
@@ -286,14 +281,13 @@ def _list_header(who: Who, words: Words, spec: ListSpec, views: Sequence[ItemVie
     where = scope_name(who, spec.scope)
     if spec.kind == "unit":
         unit = who.services.store.registry.get_unit(spec.scope)
-        items = who.services.store.ledger(spec.scope).items()
         head = who.t(
             "queries.header.unit",
             name=one_line(unit.name, UNIT_NAME_MAX) if unit else spec.scope,
             unit=spec.scope,
             round=one_line(unit.round, 30) if unit and unit.round else "—",
         )
-        f = unit_figures(items, words.now, who.services)
+        f = overview.unit_figures(who.services, spec.scope, words.now)
         paper = unit_paper_lines(who.services, words, spec.scope, comments=who.is_inspector)
         return join([head, *counts_lines(words, who.services, f), *paper])
     params: dict[str, Any] = {"scope": where}
@@ -684,7 +678,6 @@ __all__ = [
     "draw_list",
     "find_item",
     "format_rate",
-    "unit_figures",
     "parse_days",
     "register",
     "register_pager",

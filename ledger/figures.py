@@ -168,12 +168,11 @@ class Figures:
     def __add__(self, other: Figures) -> Figures:
         if not isinstance(other, Figures):
             return NotImplemented
-        return Figures(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
+        return Figures(*(getattr(self, n) + getattr(other, n) for n in _FIELDS))
 
 
 EMPTY = Figures()
+_FIELDS = tuple(f.name for f in fields(Figures))
 
 
 def days_late(item: Item, tz: tzinfo) -> int | None:

@@ -31,12 +31,12 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from ledger.errors import InvalidValue, UnknownUnit
 from ledger.invites import would_move
@@ -151,6 +151,7 @@ class _LedgerView:
     last_event_id: int
     events_by_item: dict[str, list[str]]  # item id -> event doc ids in seq order
     decoded: dict[str, Item] = field(default_factory=dict)  # item doc id -> Item
+    derived: dict[Hashable, Any] = field(default_factory=dict)  # Ledger.derived's memo
 
 
 class Ledger:
@@ -187,14 +188,31 @@ class Ledger:
     def items(self) -> list[Item]:
         """Every item, in id order (withdrawn ones included; items are never deleted); a
         damaged ledger's undecodable records are left out."""
-        view = self._current()
-        ids = sorted(view.doc.get(ITEMS, {}), key=int)
-        return [self._decode_item(view, doc_id) for doc_id in ids if doc_id not in self._bad_items]
+        return self._items_of(self._current())
 
     def events(self, item_id: str) -> list[Event]:
         """The item's history, oldest first (``seq`` 1..n); ``[]`` for an unknown item."""
         view = self._current()
         return [self._decode_event(view, e) for e in view.events_by_item.get(item_id, [])]
+
+    def derived(self, key: Hashable, compute: Callable[[list[Item]], T]) -> T:
+        """``compute(self.items())``, computed at most once per committed state of the ledger.
+
+        Derived data kept current on write (DESIGN §4): the memo belongs to the committed
+        document, and every commit starts a new one, so a value can never outlive the items it
+        was computed from, and a write to one unit recomputes only that unit's values. ``key``
+        names what is computed and every input besides the items (e.g. the day, the rules);
+        ``compute`` must be a pure function of the items and the key. Two threads asking at
+        once may both compute; either result is the same.
+        """
+        view = self._current()
+        try:
+            return cast(T, view.derived[key])
+        except KeyError:
+            pass
+        value = compute(self._items_of(view))
+        view.derived[key] = value
+        return value
 
     def verify(self) -> CorruptFile | None:
         """Decode every record now; return the first damaged one (``None`` if all decode).
@@ -285,6 +303,10 @@ class Ledger:
             view = self._build_view(doc)
             self._view = view
         return view
+
+    def _items_of(self, view: _LedgerView) -> list[Item]:
+        ids = sorted(view.doc.get(ITEMS, {}), key=int)
+        return [self._decode_item(view, doc_id) for doc_id in ids if doc_id not in self._bad_items]
 
     def _build_view(self, doc: Document) -> _LedgerView:
         by_item: dict[str, list[tuple[int, str]]] = {}
