@@ -302,8 +302,8 @@ class _QuietStartup(logging.Filter):
 
 
 def _cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
-    from sandbox.console import BotDoors
-    from sandbox.console import main as sandbox_main
+    from sandbox.session import BotDoors
+    from sandbox.session import main as sandbox_main
 
     doors = BotDoors(build_app, log_to, started=alert_jobs.wait_started)
     return sandbox_main(config, fresh=args.fresh, doors=doors)

@@ -42,12 +42,13 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("handlers.notices", "alerts.jobs"): "… on the application's one pacer (deliverer_for)",
     ("alerts.render", "handlers.buttons"): "alert messages carry the chat's card buttons "
     "(one callback-data format)",
-    ("sandbox.console", "storage.errors"): "the sandbox opens its own demo data directory and "
+    ("sandbox.session", "storage.errors"): "the sandbox opens its own demo data directory and "
     "says in its words when that fails",
-    ("sandbox.console", "storage.repo"): "… and opens, copies and restores that directory",
+    ("sandbox.session", "storage.repo"): "… and opens, copies and restores that directory",
     ("sandbox.demo", "storage.repo"): "the demo seed writes units and people of an empty demo "
     "store (items go through app.transaction)",
-    ("sandbox.console", "alerts.channels.notices"): "the sandbox shows group-robot notices",
+    ("sandbox.groups", "alerts.channels.notices"): "the sandbox names the simulated groups as "
+    "the alert jobs name them",
     ("locales.figures", "ledger.figures"): "the figures' lines, worded once for every view",
     ("locales.figures", "ledger.model"): "… of ledger values",
 }

@@ -35,21 +35,14 @@ from app.clock import OffsetClock
 from config import ConfigError, load_config
 from ledger.model import Role
 from locales import Catalog
-from sandbox.console import (
-    Console,
-    Outcome,
-    Persona,
-    SandboxPaths,
-    Screen,
-    Words,
-    job_words,
-    parse_shift,
-    prepare_data,
-    saved_clock,
-    terminal_text,
-)
+from sandbox.catchup import job_words, parse_shift, saved_clock
+from sandbox.console import Console, Outcome
 from sandbox.emulator import Emulator
+from sandbox.personas import Persona
 from sandbox.ptb import builder_for, polling
+from sandbox.session import SandboxPaths, prepare_data
+from sandbox.terminal import Screen, terminal_text
+from sandbox.words import Words
 from storage.errors import DataDirInUse
 from storage.repo import Store
 
@@ -104,7 +97,7 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
         )
         child.expect_exact("未销号 30：🔴 8 · 🟡 6 · 🟢 16")
         child.expect_exact("另撤销 2 项（不计入）")
-        child.expect(r"演示时间：(.+)。")
+        child.expect(r"演示时间：(.+?)。")
         ready_at = demo_time(child.match.group(1))
         child.expect_exact("巡察组 > ")
         assert wall.monotonic() - started < 10
@@ -121,7 +114,7 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
         child.sendline("1")
         child.expect_exact(["没有可按的按钮", "（按下 [1]"])
         child.sendline("/clock +3d")
-        child.expect(r"时钟已拨到 (.+)（与真实时间相差 \+3 天")
+        child.expect(r"时钟已拨到 (.+?)（与真实时间相差 \+3 天")
         moved = demo_time(child.match.group(1))
         assert timedelta(days=3) <= moved - ready_at <= timedelta(days=3, minutes=1)
         child.sendline("/quit")
@@ -136,13 +129,13 @@ def test_a_full_exchange_through_a_terminal(tmp_path: Path) -> None:
         again.expect_exact("沿用上次的演示数据（/reset yes 可重新生成）：4 个单位。")
         again.expect_exact("共 39 项：")
         # A new run starts at real time, and offers the demo time of the last exit.
-        again.expect(r"演示时间：(.+)。")
+        again.expect(r"演示时间：(.+?)。")
         assert abs(demo_time(again.match.group(1)) - ready_at) <= timedelta(minutes=1)
-        again.expect(r"上次退出时演示时间为 (.+)；本次从真实时间开始，输入 /clock resume")
+        again.expect(r"上次退出时演示时间为 (.+?)；本次从真实时间开始，输入 /clock resume")
         assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
         again.expect_exact("巡察组 > ")
         again.sendline("/clock resume")
-        again.expect(r"时钟已拨到 (.+)（与真实时间相差 \+(2 天 23 小时|3 天)")
+        again.expect(r"时钟已拨到 (.+?)（与真实时间相差 \+(2 天 23 小时|3 天)")
         assert timedelta(0) <= demo_time(again.match.group(1)) - moved <= timedelta(minutes=1)
         again.expect_exact("巡察组 > ")
         again.sendeof()  # Ctrl-D

@@ -16,9 +16,9 @@ from ledger.light import light
 from ledger.model import Light, Role, Status
 from ledger.rules import Rules
 from ledger.workflow import SYSTEM_ACTOR_ID, replay, status_since
-from sandbox.console import restore_files
 from sandbox.demo import DEMO_INSPECTOR, DEMO_UNITS, SeedResult, seed
 from sandbox.emulator import Emulator
+from sandbox.session import restore_files
 from storage.repo import Store
 
 TZ = ZoneInfo("Asia/Shanghai")

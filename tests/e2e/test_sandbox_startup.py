@@ -39,7 +39,7 @@ def test_start_up_alerts_are_summed_up_before_the_first_prompt(tmp_path: Path) -
     )
     child = spawn(config)
     try:
-        child.expect(r"启动时的巡检推送了 (\d+) 条提醒给 (\d+) 人：(.+)。输入 /inbox")
+        child.expect(r"启动时的巡检推送了 (\d+) 条提醒给 (\d+) 人：([^\r\n]+?)。输入 /inbox")
         before_summary = child.before
         messages, people = int(child.match.group(1)), int(child.match.group(2))
         assert messages >= people >= 2
@@ -58,7 +58,7 @@ def test_start_up_alerts_are_summed_up_before_the_first_prompt(tmp_path: Path) -
         child.expect_exact("HZ 联络员 > ")
 
         child.sendline("/clock +1d")
-        child.expect(r"已按新时间补跑到点的定时任务：(.+)。")
+        child.expect(r"已按新时间补跑到点的定时任务：([^\r\n]+?)。")
         told = child.match.group(1)
         assert "巡检提醒" in told and "日报" in told
         assert not re.search(r"alerts\.|backup\.|channels\.", told)

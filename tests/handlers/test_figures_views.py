@@ -35,8 +35,8 @@ from ledger.calendar import WorkCalendar
 from ledger.figures import STATUS_PARTS, Figures, figures_by_unit, format_rate
 from ledger.model import Item, Person, Role, Status, Unit
 from locales import Catalog
-from sandbox.console import Words as ConsoleWords
-from sandbox.console import _data_summary
+from sandbox.session import data_summary
+from sandbox.words import Words as ConsoleWords
 from storage.repo import Store
 from storage.xlsx_export import SUMMARY_COLUMNS, export_ledger
 
@@ -276,9 +276,7 @@ def test_every_view_shows_the_same_figures(items: list[Item]) -> None:
     assert read_block(block.split("\n", 1)[1]) == expected(total, lights=True)
 
     # the sandbox's start line
-    line = _data_summary(
-        ConsoleWords(CATALOG, "zh-CN"), services.store, None, services.config, NOW
-    )
+    line = data_summary(ConsoleWords(CATALOG, "zh-CN"), services.store, None, services.config, NOW)
     assert read_block(line.split("\n", 1)[1]) == expected(total, lights=True)
 
 
