@@ -56,6 +56,12 @@ def unit_of(services: Services, item_id: str) -> str:
     return unit
 
 
+def reopen_default(services: Services, now: datetime) -> date:
+    """The new 整改时限 a 反弹 gets when nobody chose one (a month on, in the configured
+    zone); what the chat offers as the default button."""
+    return reopen_deadline(local_date(now, services.config.tz))
+
+
 def record_action(
     services: Services,
     actor: Person,
@@ -76,7 +82,7 @@ def record_action(
         if action is Action.REOPEN and deadline is None and not item.long_term:
             # 反弹 needs a new 整改时限: the default when none was chosen (never the old,
             # already passed one)
-            deadline = reopen_deadline(local_date(now, services.config.tz))
+            deadline = reopen_default(services, now)
         new, event = act(
             item,
             actor,
@@ -135,4 +141,12 @@ def create_item(services: Services, actor: Person, fields: NewItem, now: datetim
     return change(services.store, fields.unit, decide)
 
 
-__all__ = ["Done", "Inputs", "NewItem", "create_item", "record_action", "unit_of"]
+__all__ = [
+    "Done",
+    "Inputs",
+    "NewItem",
+    "create_item",
+    "record_action",
+    "reopen_default",
+    "unit_of",
+]

@@ -6,7 +6,7 @@ Commands (private chats; every item id is re-checked like a typed one, R22):
 - contacts and leaders: ``/progress ID text`` (报送进展), ``/submit ID`` (申请销号; refused
   without evidence); leaders also ``/endorse ID`` (签字背书) and ``/reject ID reason``;
 - inspectors: ``/approve ID [note]`` (核验通过 → 已销号), ``/reject ID reason`` (退回),
-  ``/reopen ID reason`` (反弹, on a closed item), ``/deadline ID date [reason]`` (调整时限),
+  ``/reopen ID [date] reason`` (反弹, on a closed item), ``/deadline ID date [reason]`` (调整时限),
   ``/urge ID [text]`` (催办: the unit's contacts and leaders are told at once),
   ``/withdraw ID reason``.
 - the phrase ``HZ-007 进展 …`` records a progress note like ``/progress``.
@@ -34,17 +34,23 @@ Conversations: a PTB ``ConversationHandler`` per flow, per user and chat, with
 timeout. :class:`Flows` records which flow a person's next typed answer belongs to, so that
 starting one flow (this one's, the evidence upload's, /add's) quietly supersedes another
 instead of both waiting for the same text.
+
+反弹 asked in steps (the card's 重新打开, or ``/reopen ID`` alone): the new 整改时限 first — the
+default a month on (``app.actions.reopen_default``) as a button, 另定日期 to type one (a date
+typed straight away works too, with the reason after it) — then the reason. A long-term item
+stays long-term and is asked only the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -57,11 +63,11 @@ from telegram.ext import (
 )
 
 from app import roster
-from app.actions import Done, Inputs
+from app.actions import Done, Inputs, reopen_default
 from app.services import Services
 from handlers import confirm
 from handlers.acting import CardRef, card_of, explain, perform, redraw_card
-from handlers.buttons import parse
+from handlers.buttons import button, parse
 from handlers.common import (
     TOAST_LIMIT,
     Who,
@@ -226,15 +232,23 @@ async def notify(context: Context, services: Services, done: Done, actor: Person
 # =========================================================================== replies
 
 
+def _default_for(who: Who, done: Done) -> str:
+    """The default 反弹 deadline on the day ``done`` was recorded, as stored (ISO)."""
+    return reopen_default(who.services, done.event.at).isoformat()
+
+
 def confirmation(who: Who, done: Done, notified: Notified | None) -> Html:
     """What the actor is told: what changed, who was told (or could not be), what is next."""
     words = who.words
     item, event = done.item, done.event
     data = event.data
     kind = notice_kind(done)
+    key = f"workflow.done.{kind}"
+    if kind == "reopen" and data.get("new") not in (None, _default_for(who, done)):
+        key = "workflow.done.reopen_chosen"  # a date was chosen: no "默认一个月" note
     lines = [
         who.t(
-            f"workflow.done.{kind}",
+            key,
             item_id=item.id,
             before=status_word(words, event.before or item.status),
             after=status_word(words, event.after),
@@ -342,8 +356,33 @@ async def ask(update: Update, context: Context, who: Who, pending: Pending, item
     lines = [prompt(who, pending, item)]
     if replaced is not None:
         lines.append(who.t("workflow.replaced"))
-    await send(update, join(lines))
+    await send(update, join(lines), prompt_markup(who, pending, item))
     return WAITING
+
+
+def asks_reopen_date(pending: Pending, item: Item) -> bool:
+    """A 反弹 whose new 整改时限 is still to be chosen (a long-term item keeps none)."""
+    return pending.action is Action.REOPEN and pending.deadline is None and not item.long_term
+
+
+def prompt_markup(who: Who, pending: Pending, item: Item) -> InlineKeyboardMarkup | None:
+    """The buttons of a question: for the new 整改时限 of a 反弹, the default and 另定日期."""
+    if not asks_reopen_date(pending, item):
+        return None
+    default = reopen_default(who.services, who.services.clock.now())
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    who.plain("reopen.button.default", date=format_date(who.words, default)),
+                    "ro",
+                    "def",
+                    item.id,
+                ),
+                button(who.plain("reopen.button.own"), "ro", "own", item.id),
+            ]
+        ]
+    )
 
 
 def prompt(who: Who, pending: Pending, item: Item) -> Html:
@@ -371,6 +410,21 @@ def prompt(who: Who, pending: Pending, item: Item) -> Html:
             new=parsed_deadline_word(who, pending.deadline),
             example=example,
         )
+    if asks_reopen_date(pending, item):
+        default = reopen_default(who.services, who.services.clock.now())
+        return who.t(
+            "reopen.ask.deadline",
+            item_id=item.id,
+            default=format_date(who.words, default),
+            example=f"{who.words.today.year}-12-31",
+        )
+    if action is Action.REOPEN and pending.deadline is not None:
+        return who.t(
+            "reopen.ask.reason",
+            item_id=item.id,
+            new=parsed_deadline_word(who, pending.deadline),
+            example=example,
+        )
     return who.t(f"workflow.ask.{action}", item_id=item.id, example=example)
 
 
@@ -384,6 +438,8 @@ def inputs_for(pending: Pending, text: str) -> Inputs:
             deadline=pending.deadline.deadline,
             long_term=pending.deadline.long_term,
         )
+    if pending.action is Action.REOPEN and pending.deadline is not None:
+        return Inputs(reason=text, deadline=pending.deadline.deadline)
     return Inputs(reason=text)
 
 
@@ -521,6 +577,10 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
             PENDING.keep(context, pending)
             await send(update, prompt(who, pending, find_item(who, pending.item_id)))
             return None
+        if pending.action is Action.REOPEN and pending.deadline is None:
+            item = find_item(who, pending.item_id)
+            if not item.long_term:
+                return await reopen_date_typed(update, context, who, pending, item, text)
         if pending.card is not None and pending.action in CONFIRMED_ON_PRESS:
             # 退回 / 撤销 from a card button: the reason is asked, then "确认…？" (typed
             # commands with the id and the reason are deliberate and act at once).
@@ -540,6 +600,72 @@ async def on_answer(update: Update, context: Context, who: Who) -> object:
         return END
     PENDING.finish(context, who.user.id)
     await after_action(update, context, who, done, card=pending.card)
+    return END
+
+
+async def reopen_date_typed(
+    update: Update, context: Context, who: Who, pending: Pending, item: Item, text: str
+) -> object:
+    """The new 整改时限 of a 反弹, typed (after 另定日期, or instead of a button): a date, or a
+    date and the reason at once (as ``/reopen ID date reason``). Anything else is asked
+    again; a long-term deadline is no 反弹 deadline."""
+    found = split_deadline(who, text)
+    if isinstance(found, Html):
+        markup = prompt_markup(who, pending, item)
+        await send(update, join([found, who.t("reopen.or_default")]), markup)
+        return None
+    parsed, reason = found
+    if parsed.long_term or parsed.deadline is None:
+        await send(update, who.t("reopen.need_date"), prompt_markup(who, pending, item))
+        return None
+    pending = replace(pending, deadline=parsed)
+    if not reason:
+        PENDING.keep(context, pending)
+        await send(update, prompt(who, pending, item))
+        return None
+    done = await perform(who, pending.item_id, Action.REOPEN, inputs_for(pending, reason))
+    PENDING.finish(context, who.user.id)
+    await after_action(update, context, who, done, card=pending.card)
+    return END
+
+
+@known
+async def on_reopen_choice(update: Update, context: Context, who: Who) -> object:
+    """``ro:def:<ITEM>`` (the default new 整改时限 of a 反弹) or ``ro:own:<ITEM>`` (另定日期: a
+    date is typed next), under the question the pending 反弹 asked; otherwise stale."""
+    query = update.callback_query
+    assert query is not None
+    data = parse(query.data)
+    pending = PENDING.get(context)
+    if (
+        data is None
+        or len(data.args) != 2
+        or data.args[0] not in ("def", "own")
+        or pending is None
+        or pending.action is not Action.REOPEN
+        or pending.deadline is not None
+        or data.args[1] != pending.item_id
+    ):
+        await stale_button(update, who)
+        return None
+    item = find_item(who, pending.item_id)
+    await query.answer()
+    with contextlib.suppress(TelegramError):  # the choice is made; stale anyway if they stay
+        await query.edit_message_reply_markup(None)
+    if data.args[0] == "own":
+        await send(update, who.t("reopen.ask.own", example=f"{who.words.today.year}-12-31"))
+        return None
+    default = reopen_default(who.services, who.services.clock.now())
+    pending = replace(pending, deadline=ParsedDate(default))
+    PENDING.keep(context, pending)
+    await send(update, prompt(who, pending, item))
+    return None
+
+
+@known
+async def stale_choice(update: Update, context: Context, who: Who) -> object:
+    """A 反弹 date button with no question waiting for it."""
+    await stale_button(update, who)
     return END
 
 
@@ -654,7 +780,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                 ),
             ],
             states={
-                WAITING: [MessageHandler(filters.TEXT & ~filters.COMMAND & mine, on_answer)],
+                WAITING: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND & mine, on_answer),
+                    CallbackQueryHandler(on_reopen_choice, pattern=r"^ro:"),
+                ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
             },
             fallbacks=[CommandHandler("cancel", on_cancel, filters=mine)],
@@ -665,6 +794,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     direct = "|".join(str(a) for a in DIRECT)
     app.add_handler(CallbackQueryHandler(direct_from_card, pattern=rf"^do:({direct}):"))
     app.add_handler(CommandHandler("cancel", cancel_idle, filters=flows.idle()))
+    # a 反弹 date button pressed after its question was answered, cancelled or timed out
+    app.add_handler(CallbackQueryHandler(stale_choice, pattern=r"^ro:"))
     enable_card_actions(app.bot_data, CARD_ACTIONS)
 
 

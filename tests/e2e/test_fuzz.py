@@ -151,6 +151,8 @@ def forged_data(world: World, tokens: tuple[str, ...]) -> list[str]:
         *(f"add:edit:{token}" for token in tokens if token.startswith("add")),
         "add:fix:problem",
         "add:back:summary",
+        f"ro:def:{item}",
+        f"ro:own:{item}",
         *(f"do:{action}:{item}" for action in Action),
         *(f"cf:{action}:{item}" for action in Action),
         f"cf:no:{item}",
@@ -692,6 +694,8 @@ FLOWS = [
         Step("leader_a", "say", "/endorse HZ-002"),
         Step("inspector", "say", "/approve HZ-002 <b>核验</b> & 通过"),
         Step("inspector", "say", "/reopen HZ-002"),
+        Step("inspector", "say", "<script>反弹</script>"),  # no date: asked again
+        Step("inspector", "press", index=0),  # the default new deadline
         Step("inspector", "say", "<script>反弹</script>"),
     ],
     # everything in English, hostile words included

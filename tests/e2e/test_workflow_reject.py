@@ -8,7 +8,9 @@ from datetime import date
 
 from ledger.model import Status
 from tests.e2e.harness import BotUnderTest
+from tests.e2e.seed import seed_item
 from tests.e2e.workflow_helpers import (
+    STALE,
     action_buttons,
     actions,
     ask,
@@ -90,7 +92,20 @@ async def test_a_closed_item_that_rebounds_is_reopened(bot: BotUnderTest) -> Non
     shown = await card(p.inspector)
     assert action_buttons(shown) == ["🔁 重新打开"]
     await press(p.inspector, shown, "🔁 重新打开")
-    assert (await p.inspector.next_reply()).text.startswith("请写明重新打开 HZ-001 的理由")
+    asked = await p.inspector.next_reply()
+    assert asked.text == (
+        "重新打开 HZ-001（问题反弹）需要新的整改时限。\n"
+        "默认一个月后：2026年4月1日（周三）。点下方按钮采用，或点“另定日期”后发送日期"
+        "（例如 2026-12-31、12月31日、15个工作日）。\n发送 /cancel 取消。"
+    )
+    assert asked.button_texts == ["📅 2026年4月1日（周三）（默认）", "✏️ 另定日期"]
+    await p.inspector.press(asked, "📅 2026年4月1日（周三）（默认）")
+    await p.inspector.next_answer()
+    assert (await p.inspector.next_edit()).buttons == ()
+    assert (await p.inspector.next_reply()).text.startswith(
+        "新的整改时限：2026年4月1日（周三）。\n请写明重新打开 HZ-001 的理由"
+    )
+    assert item_of(bot).status is Status.CLOSED  # nothing recorded before the reason
     await p.inspector.send("回头看发现问题反弹，三会一课又未按期召开")
     done = await p.inspector.next_reply()
     assert done.text.startswith(
@@ -131,6 +146,71 @@ async def test_a_reopen_typed_with_a_date_sets_that_deadline(bot: BotUnderTest) 
     item = item_of(bot)
     assert item.deadline == date(2026, 5, 31) and item.verification is not None
     assert item.verification.note == "回头看发现问题反弹"
+
+
+async def test_a_reopen_by_button_with_another_date(bot: BotUnderTest) -> None:
+    """另定日期: the date is typed, then the reason; the card is redrawn and the reply names
+    the chosen date (no "默认一个月" note)."""
+    p = await personas(bot, Status.CLOSED)
+    shown = await card(p.inspector)
+    await press(p.inspector, shown, "🔁 重新打开")
+    asked = await p.inspector.next_reply()
+    await p.inspector.press(asked, "✏️ 另定日期")
+    await p.inspector.next_answer()
+    await p.inspector.next_edit()
+    assert (await p.inspector.next_reply()).text.startswith(
+        "请发送新的整改时限，例如 2026-12-31、12月31日、15个工作日。"
+    )
+    refused = await ask(p.inspector, "下个月吧")
+    assert refused.text.startswith("无法识别这个日期：下个月吧。")
+    assert "也可以点下方按钮采用默认时限。" in refused.text
+    assert refused.button_texts == ["📅 2026年4月1日（周三）（默认）", "✏️ 另定日期"]
+    assert (await ask(p.inspector, "长期坚持")).text.startswith(
+        "重新打开的事项需要一个具体的整改时限"
+    )
+    assert (await ask(p.inspector, "6月15日")).text.startswith(
+        "新的整改时限：2026年6月15日（周一）。\n请写明重新打开 HZ-001 的理由"
+    )
+    assert item_of(bot).status is Status.CLOSED
+    done = await ask(p.inspector, "回头看发现问题反弹")
+    assert done.text.startswith(
+        "🔁 已重新打开：HZ-001（已销号 → 整改中）。理由：回头看发现问题反弹\n"
+        "新的整改时限：2026年6月15日（周一）。此前的佐证材料留作上一轮记录"
+    )
+    assert "默认一个月" not in done.text
+    assert "· 整改中" in (await p.inspector.next_edit()).text  # the card, redrawn
+    item = item_of(bot)
+    assert item.status is Status.IN_PROGRESS and item.deadline == date(2026, 6, 15)
+    told = (await p.contact.next_reply()).text
+    assert "新的整改时限：2026年6月15日（周一）" in told
+    # the question's buttons are used up: a press now changes nothing
+    await p.inspector.forge_callback(asked, "ro:def:HZ-001")
+    assert (await p.inspector.next_answer()).text == STALE
+    assert item_of(bot).deadline == date(2026, 6, 15)
+
+
+async def test_reopen_without_a_reason_asks_the_date_then_the_reason(bot: BotUnderTest) -> None:
+    """``/reopen ID`` alone asks as the button does; a date and the reason typed together at
+    the date question act at once; a long-term item is asked only the reason."""
+    p = await personas(bot, Status.CLOSED)
+    asked = await ask(p.inspector, "/reopen HZ-001")
+    assert asked.text.startswith("重新打开 HZ-001（问题反弹）需要新的整改时限。")
+    assert asked.button_texts == ["📅 2026年4月1日（周三）（默认）", "✏️ 另定日期"]
+    done = await ask(p.inspector, "2026-05-20 整改不彻底")
+    assert done.text.startswith("🔁 已重新打开：HZ-001（已销号 → 整改中）。理由：整改不彻底")
+    item = item_of(bot)
+    assert item.deadline == date(2026, 5, 20) and item.verification is not None
+    assert item.verification.note == "整改不彻底"
+    await p.contact.next_reply()
+    await p.leader.next_reply()
+
+    seed_item(bot.store, "HZ", now=bot.clock.now(), long_term=True, status=Status.CLOSED)
+    asked = await ask(p.inspector, "/reopen HZ-002")
+    assert asked.text.startswith("请写明重新打开 HZ-002 的理由")
+    assert asked.buttons == ()
+    await ask(p.inspector, "长效机制未落实")
+    reopened = item_of(bot, "HZ-002")
+    assert reopened.status is Status.IN_PROGRESS and reopened.long_term
 
 
 async def test_the_deadline_is_extended_with_a_reason(bot: BotUnderTest) -> None:
