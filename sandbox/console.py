@@ -30,13 +30,14 @@ from telegram.ext import Application
 from app.clock import OffsetClock
 from sandbox.botapi import DOWNLOAD_LIMIT, ApiError
 from sandbox.catchup import job_words, on_clock_moved, parse_shift, save_clock
+from sandbox.client import Client, LinkButton, NoSuchButton
 from sandbox.display import INBOX_MESSAGES, Display
 from sandbox.emulator import Emulator
 from sandbox.groups import group_messages
 from sandbox.personas import NoPersona, Persona, find_persona
 from sandbox.robots import RobotStub
 from sandbox.terminal import Screen
-from sandbox.users import BotMessage, ChatEvent, EmulatedUser
+from sandbox.users import ChatEvent
 from sandbox.words import Words
 
 __all__ = ["REPLY_WAIT", "Console", "Outcome"]
@@ -44,7 +45,6 @@ __all__ = ["REPLY_WAIT", "Console", "Outcome"]
 log = logging.getLogger(__name__)
 
 REPLY_WAIT = 3.0  # seconds without any reaction before the console says the bot was silent
-PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 
 
 class Outcome(enum.Enum):
@@ -125,7 +125,7 @@ class Console:
         # Everyone has opened the chat with the bot, as people bound through an invite have:
         # an alert to a persona not yet played must reach them, not answer "chat not found".
         for persona in self.personas:
-            self._user(persona)
+            self._client(persona)
 
     # ------------------------------------------------------------------ reading
 
@@ -190,7 +190,7 @@ class Console:
         if found.role is None:
             found = replace(found, name=self.words("stranger_name"))
         self.persona = found
-        self._user(found)
+        self._client(found)
         self.screen.show(
             self.words("switched", persona=self.words.persona(found), name=found.name)
         )
@@ -255,29 +255,23 @@ class Console:
         if not args:
             self.screen.show(self.words("send_usage"))
             return
-        path, content = await asyncio.to_thread(_load_upload, args[0])
-        caption = " ".join(args[1:]) or None
-        if content is None:
-            self.screen.show(self.words("send_missing", path=path))
+        client = self._client(self.persona)
+        self.display.wrote(client.id)
+        try:
+            sent = await client.upload(args[0], caption=" ".join(args[1:]) or None)
+        except FileNotFoundError as missing:
+            self.screen.show(self.words("send_missing", path=missing.filename))
             return
-        user = self._user(self.persona)
-        self.display.wrote(user.id)
         who = self.words.persona(self.persona)
-        if isinstance(content, int):
+        if sent.declared_only:
             # Only declared: the bot must refuse it before downloading (R25), as on Telegram.
-            await user.send_document(path.name, content, caption=caption)
             mb = DOWNLOAD_LIMIT // (1024 * 1024)
             self.screen.show(
-                self.words("sent_declared", name=path.name, persona=who, mb=mb, size=content)
+                self.words("sent_declared", name=sent.name, persona=who, mb=mb, size=sent.size)
             )
         else:
-            if path.suffix.lower() in PHOTO_SUFFIXES:
-                await user.send_photo(content, caption=caption)
-            else:
-                await user.send_document(path.name, content, caption=caption)
-            size = len(content)
-            self.screen.show(self.words("sent_file", name=path.name, persona=who, size=size))
-        self._expect_reply(user)
+            self.screen.show(self.words("sent_file", name=sent.name, persona=who, size=sent.size))
+        self._expect_reply(client)
 
     async def _groups(self, rest: str) -> None:
         """What each group robot received (the latest :data:`GROUP_MESSAGES`), as the group
@@ -296,63 +290,46 @@ class Console:
         return Outcome.RESET
 
     async def _say(self, text: str) -> None:
-        user = self._user(self.persona)
-        self.display.wrote(user.id)
-        await user.send(text)
-        self._expect_reply(user)
+        client = self._client(self.persona)
+        self.display.wrote(client.id)
+        await client.send_text(text)
+        self._expect_reply(client)
 
     async def _press(self, n: int) -> None:
-        user = self._user(self.persona)
-        message = self._latest_with_buttons(user)
+        client = self._client(self.persona)
+        # The buttons numbered are those of the latest message printed whole.
+        message = client.latest_with_buttons(self.display.printed_whole)
         if message is None:
             self.screen.show(self.words("no_buttons"))
             return
-        buttons = [b for row in message.buttons for b in row]
-        if not 1 <= n <= len(buttons):
-            self.screen.show(self.words("no_such_button", n=n, count=len(buttons)))
+        self.display.pressed(client.id, message.message_id)  # its answer is printed whole
+        try:
+            _, button = await client.press(n, message)
+        except NoSuchButton as missing:
+            self.screen.show(self.words("no_such_button", n=n, count=missing.count))
             return
-        button = buttons[n - 1]
-        if button.callback_data is None:
-            self.screen.show(self.words("url_button", url=button.url or ""))
+        except LinkButton as link:
+            self.screen.show(self.words("url_button", url=link.url))
             return
         self.screen.show(self.words("pressed", n=n, text=button.text))
-        self.display.pressed(user.id, message.message_id)
-        await user.press(message, button.index)
-        self._expect_reply(user)
+        self._expect_reply(client)
 
     # ------------------------------------------------------------------ helpers
 
-    def _user(self, persona: Persona) -> EmulatedUser:
-        """The persona's Telegram account (registered with the emulator on first use)."""
-        return self.emulator.user(persona.user_id, persona.name, language_code=self.user_language)
+    def _client(self, persona: Persona) -> Client:
+        """The persona's Telegram app (registered with the emulator on first use)."""
+        return Client.of(
+            self.emulator, persona.user_id, persona.name, language_code=self.user_language
+        )
 
-    def _latest_with_buttons(self, user: EmulatedUser) -> BotMessage | None:
-        """The message whose latest send or edit is most recent among those that have inline
-        buttons now (an edit that removed the buttons does not count)."""
-        current = user.messages
-        for event in reversed(user.events):
-            if event.message is None or not self.display.printed_whole(event):
-                continue
-            message = current.get(event.message.message_id)
-            if message is not None and not message.deleted and message.buttons:
-                return message
-        return None
-
-    def _expect_reply(self, user: EmulatedUser) -> None:
+    def _expect_reply(self, client: Client) -> None:
         """Say so if the bot does nothing at all in this chat within ``reply_wait`` seconds
         (no message, edit, toast or chat action): a command it does not handle."""
-        seen = len(user.events)
+        seen = len(client.events)
 
         async def watch() -> None:
-            try:
-                await self.emulator.wait_for(
-                    lambda: True if len(user.events) > seen else None,
-                    timeout=self.reply_wait,
-                    what="a reaction from the bot",
-                )
-            except TimeoutError:
-                seconds = f"{self.reply_wait:g}"
-                self.screen.show(self.words("no_reply", seconds=seconds))
+            if not await client.reacted(seen, self.reply_wait):
+                self.screen.show(self.words("no_reply", seconds=f"{self.reply_wait:g}"))
 
         task = asyncio.create_task(watch())
         self._tasks.add(task)
@@ -384,16 +361,6 @@ class Console:
 
     async def _inbox(self, rest: str) -> None:
         n = int(rest) if rest.strip().isdigit() and int(rest) > 0 else INBOX_MESSAGES
-        self.display.inbox(list(self._user(self.persona).messages.values()), n)
+        self.display.inbox(self._client(self.persona).messages(), n)
 
     # ------------------------------------------------------------------ what the bot does
-
-
-def _load_upload(arg: str) -> tuple[Path, bytes | int | None]:
-    """The file ``/send`` names: its bytes, only its size when Telegram would not let a bot
-    download it anyway (over 20 MB), or ``None`` when there is no such file."""
-    path = Path(arg).expanduser()
-    if not path.is_file():
-        return path, None
-    size = path.stat().st_size
-    return path, size if size > DOWNLOAD_LIMIT else path.read_bytes()

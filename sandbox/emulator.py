@@ -421,6 +421,11 @@ class Emulator:
         self._chats[chat_id] = _Chat(chat_id, group.type, chat_api)
         return group
 
+    def adopt_file(self, info: FileInfo, kind: FileKind) -> None:
+        """Know a file under the ids it already has, as Telegram keeps the files a bot was
+        sent across the bot's restarts (the sandbox's demo evidence, kept between runs)."""
+        self.files.adopt(info, kind)
+
     def block(self, chat_id: int, description: str = FORBIDDEN_BLOCKED) -> None:
         """Make every send to ``chat_id`` answer 403 ``description`` (no update is sent; the
         users' ``block_bot()`` also tells the bot through ``my_chat_member``)."""
@@ -1178,6 +1183,7 @@ class Emulator:
         content: bytes | int,
         mime: str | None,
         caption: str | None,
+        album: str | None = None,
     ) -> UserMessage:
         try:
             info = self.files.add(kind, name, content, mime).info
@@ -1188,6 +1194,8 @@ class Emulator:
         )
         if caption:
             payload["caption"] = caption
+        if album:
+            payload["media_group_id"] = album
         return self._user_message(user, chat_id, payload, caption or "")
 
     def _press(self, user: EmulatedUser, chat_id: int, message_id: int, data: str) -> str:

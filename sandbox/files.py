@@ -64,6 +64,13 @@ class FileStore:
         self._by_id[file_id] = stored
         return stored
 
+    def adopt(self, info: FileInfo, kind: FileKind) -> StoredFile:
+        """Keep a file under the ids ``info`` already has (a file the bot recorded in an
+        earlier run: Telegram keeps files across a bot's restarts)."""
+        stored = StoredFile(info, kind)
+        self._by_id[info.file_id] = stored
+        return stored
+
     def resolve(self, p: Params, kind: FileKind) -> StoredFile:
         """The file a send method refers to: an upload (multipart part named ``kind`` or
         ``attach://<part>``), or an existing ``file_id`` of the same kind."""

@@ -52,7 +52,7 @@ from sandbox.catchup import save_clock, saved_clock
 from sandbox.console import Console, Outcome
 from sandbox.demo import DEMO_INSPECTOR, SeedResult, seed
 from sandbox.emulator import Emulator
-from sandbox.files import FileKind, StoredFile
+from sandbox.files import FileKind
 from sandbox.groups import groups_line
 from sandbox.personas import personas_of
 from sandbox.ptb import polling
@@ -169,8 +169,7 @@ def restore_files(emulator: Emulator, store: Store) -> int:
                     mime_type=None if kind == "photo" else "application/octet-stream",
                     content=content,
                 )
-                # The emulator has no public way to adopt a file under a given id yet.
-                emulator.files._by_id[evidence.file_id] = StoredFile(info, kind)
+                emulator.adopt_file(info, kind)
                 count += 1
     return count
 

@@ -327,19 +327,28 @@ class EmulatedUser(ChatView):
         caption: str | None = None,
         mime_type: str | None = None,
         chat: int | ChatView | None = None,
+        album: str | None = None,
     ) -> UserMessage:
         """Send a file. ``content`` is its bytes, or just a declared size (an ``int``) for
-        files too big to bother with: the bot sees ``file_size``; getFile refuses > 20 MiB."""
+        files too big to bother with: the bot sees ``file_size``; getFile refuses > 20 MiB.
+        ``album``: the ``media_group_id`` of an album the file belongs to (Telegram sends an
+        album as one message per file, the caption on the first only)."""
         return self.emulator._user_file(
-            self, _chat_id(chat, self.id), "document", name, content, mime_type, caption
+            self, _chat_id(chat, self.id), "document", name, content, mime_type, caption, album
         )
 
     async def send_photo(
-        self, content: bytes, *, caption: str | None = None, chat: int | ChatView | None = None
+        self,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        chat: int | ChatView | None = None,
+        album: str | None = None,
     ) -> UserMessage:
-        """Send a photo (PNG, JPEG or GIF bytes; the size is read from the header)."""
+        """Send a photo (PNG, JPEG or GIF bytes; the size is read from the header);
+        ``album`` as for :meth:`send_document`."""
         return self.emulator._user_file(
-            self, _chat_id(chat, self.id), "photo", "photo", content, None, caption
+            self, _chat_id(chat, self.id), "photo", "photo", content, None, caption, album
         )
 
     async def press(

@@ -14,7 +14,6 @@ from ledger.access import Action
 from ledger.model import Status
 from ledger.workflow import NewEvidence
 from sandbox.emulator import Emulator
-from sandbox.files import document_api
 from tests.e2e.harness import BotUnderTest, running_bot
 from tests.e2e.workflow_helpers import (
     STALE,
@@ -147,15 +146,12 @@ async def test_the_same_file_twice_is_recorded_once(bot: BotUnderTest) -> None:
 
 async def test_an_album_goes_to_the_item_named_on_its_first_file(bot: BotUnderTest) -> None:
     p = await personas(bot, Status.IN_PROGRESS)
-    emulator = bot.emulator
-    # The emulator has no album API: deliver the documents of one media group as Telegram
-    # does, the caption on the first only.
+    # One media group as Telegram delivers it: a message per document, the caption on the
+    # first only.
     for n, caption in enumerate(("HZ-001 会议材料", None, None), start=1):
-        info = emulator.files.add("document", f"附件{n}.pdf", pdf(f"附件{n}"), None).info
-        payload: dict[str, object] = {"document": document_api(info), "media_group_id": "g77"}
-        if caption:
-            payload["caption"] = caption
-        emulator._user_message(p.contact, p.contact.id, payload, caption or "")
+        await p.contact.send_document(
+            f"附件{n}.pdf", pdf(f"附件{n}"), caption=caption, album="g77"
+        )
     for n in (1, 2, 3):
         reply = await p.contact.next_reply()
         assert reply.text.startswith(f"✅ 已收到 HZ-001 的佐证材料“附件{n}.pdf”"), reply.text
