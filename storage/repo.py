@@ -495,13 +495,16 @@ class Transaction:
         events = dict(doc.get(EVENTS, {}))
         by_item = dict(base.events_by_item)
         last = base.last_event_id
+        appended: list[str] = []
         for event, record in self._events:
             last += 1
             events[str(last)] = record
+            appended.append(str(last))
             by_item[event.item_id] = [*by_item.get(event.item_id, []), str(last)]
         meta = {**document_meta(doc), "next_seq": self._next_seq}
         new_doc: Document = {**doc, META_TABLE: {META_ID: meta}, ITEMS: items, EVENTS: events}
-        self._ledger._storage.write(new_doc)
+        # Only these records are new or replaced: the storage encodes just them (R20).
+        self._ledger._storage.write(new_doc, changed={ITEMS: list(self._items), EVENTS: appended})
         # Carry the derived facts forward instead of rebuilding them from 5,000 events.
         decoded = {k: v for k, v in base.decoded.items() if k not in self._items}
         self._ledger._view = _LedgerView(new_doc, self._next_seq, last, by_item, decoded)

@@ -383,7 +383,7 @@ def test_a_write_failure_leaves_each_ledger_whole(
     before = {led.unit: led.events(f"{led.unit}-001") for led in store.ledgers()}
     failing = store.ledger("JB")._storage
 
-    def refuse(doc: object) -> None:
+    def refuse(doc: object, changed: object = None) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(failing, "write", refuse)
