@@ -52,13 +52,15 @@ from ledger.light import item_id_key, light
 from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
 from locales import Catalog
-from storage.xlsx_import import COLUMN_BY_FIELD, Field
+from storage.xlsx_import import Field
 
 LANGS = ("zh-CN", "en")
 
-# (key, zh-CN label, en label, widest column in characters, wrap text)
-# The 台账 columns take their labels from storage.xlsx_import.LEDGER_COLUMNS, so that what is
-# written is what the importer reads.
+# The columns by key; their headers are words of locales/*/export.toml (``export.column.<key>``,
+# ``export.summary_column.<key>``, ``export.withdrawn_column.<key>``), like the sheet names and
+# state words. The 台账 columns' words are the importer's standard headers
+# (storage.xlsx_import.LEDGER_COLUMNS), so that what is written is what the importer reads
+# (tests/storage/test_xlsx_export.py holds the two together).
 _LEDGER_KEYS: tuple[tuple[Field, int, bool], ...] = (
     (Field.REF, 8, False),
     (Field.CATEGORY, 10, True),
@@ -69,25 +71,25 @@ _LEDGER_KEYS: tuple[tuple[Field, int, bool], ...] = (
     (Field.OWNER, 8, True),
     (Field.DEADLINE, 14, True),
 )
-# Widths are the most a column may take, in Excel characters (a CJK character counts 2):
-# together about 215, which "fit to one page wide" prints on A4 landscape at ~65 % — small
-# but readable; longer text wraps and the row grows (see :func:`row_height`).
-ITEM_COLUMNS: tuple[tuple[str, str, str, int, bool], ...] = (
-    *(
-        (str(f), COLUMN_BY_FIELD[f].zh, COLUMN_BY_FIELD[f].en, width, wrap)
-        for f, width, wrap in _LEDGER_KEYS
-    ),
-    ("status", "状态", "Status", 8, True),
-    ("light", "预警灯", "Light", 6, False),
-    ("overdue_days", "超期天数", "Days overdue", 6, False),
-    ("days_late", "逾期完成天数", "Days closed late", 6, False),
-    ("last_progress", "最新进展", "Latest progress", 24, True),
-    ("evidence", "佐证数量", "Evidence", 6, False),
-    ("endorsement", "签字背书", "Endorsed", 14, True),
-    ("verification", "核验", "Verified", 16, True),
-    ("closed_at", "销号时间", "Closed", 14, False),
-    (str(Field.NOTE), COLUMN_BY_FIELD[Field.NOTE].zh, COLUMN_BY_FIELD[Field.NOTE].en, 30, True),
+# (key, widest column in characters, wrap text). Widths are the most a column may take, in
+# Excel characters (a CJK character counts 2): together about 215, which "fit to one page
+# wide" prints on A4 landscape at ~65 % — small but readable; longer text wraps and the row
+# grows (see :func:`row_height`).
+ITEM_COLUMNS: tuple[tuple[str, int, bool], ...] = (
+    *((str(f), width, wrap) for f, width, wrap in _LEDGER_KEYS),
+    ("status", 8, True),
+    ("light", 6, False),
+    ("overdue_days", 6, False),
+    ("days_late", 6, False),
+    ("last_progress", 24, True),
+    ("evidence", 6, False),
+    ("endorsement", 14, True),
+    ("verification", 16, True),
+    ("closed_at", 14, False),
+    (str(Field.NOTE), 30, True),
 )
+LEDGER_FIELD_COLUMNS = tuple(str(f) for f, _, _ in _LEDGER_KEYS) + (str(Field.NOTE),)
+"""The item columns that are 台账 fields (re-imported); the others are computed."""
 # An item with several measures is written as one row per measure (its own 整改措施, 责任部门,
 # 责任人 and 整改时限); the other columns are merged down over those rows, as offices write
 # them, and a re-import reads them back as one item with the same measures.
@@ -95,32 +97,32 @@ _MEASURE_COLUMNS = tuple(
     [c[0] for c in ITEM_COLUMNS].index(str(f))
     for f in (Field.MEASURES, Field.DEPARTMENT, Field.OWNER, Field.DEADLINE)
 )
-WITHDRAWN_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    # Headers the importer does not know, so re-importing an export never reads this sheet
-    # as a ledger (see storage.xlsx_import: a sheet without a 台账 header is skipped).
-    ("item_id", "撤销事项编号", "Withdrawn item", 10),
-    ("unit", "所属单位", "Unit", 14),
-    ("problem", "事项内容", "Item", 40),
-    ("reason", "撤销理由", "Reason", 30),
-    ("by", "撤销人及时间", "Withdrawn by, on", 24),
+# (key, width). Headers the importer does not know, so re-importing an export never reads
+# this sheet as a ledger (see storage.xlsx_import: a sheet without a 台账 header is skipped).
+WITHDRAWN_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("item_id", 10),
+    ("unit", 14),
+    ("problem", 40),
+    ("reason", 30),
+    ("by", 24),
 )
 # The 汇总 sheet: every status part of 台账总数, then 超期 and 撤销, then the rates — the numbers
 # come from ledger.figures (the one definition every view uses).
-SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("code", "单位代码", "Unit code"),
-    ("name", "单位名称", "Unit name"),
-    ("total", "台账总数", "Items"),
-    ("open", "未整改", "Not started"),
-    ("in_progress", "整改中", "In progress"),
-    ("submitted", "待签字", "Awaiting endorsement"),
-    ("endorsed", "待核验", "Awaiting verification"),
-    ("closed", "已销号", "Closed"),
-    ("monitoring", "长期坚持", "Long-term"),
-    ("overdue", "超期", "Overdue"),
-    ("closed_late", "逾期完成", "Closed late"),
-    ("withdrawn", "已撤销", "Withdrawn"),
-    ("completion_rate", "整改完成率", "Completion rate"),
-    ("closeout_rate", "销号率", "Close-out rate"),
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "code",
+    "name",
+    "total",
+    "open",
+    "in_progress",
+    "submitted",
+    "endorsed",
+    "closed",
+    "monitoring",
+    "overdue",
+    "closed_late",
+    "withdrawn",
+    "completion_rate",
+    "closeout_rate",
 )
 _SUMMARY_WIDTHS = (10, 24, 9, 8, 8, 8, 8, 8, 9, 6, 8, 8, 11, 9)
 LIGHT_FILLS: Mapping[Light, str] = {  # ARGB-less hex, as openpyxl wants
@@ -191,6 +193,12 @@ def word(key: str, lang: str) -> str:
 
 def has_word(key: str) -> bool:
     return _catalog().has(f"export.{key}")
+
+
+def headers(table: str, keys: Iterable[str], lang: str) -> list[str]:
+    """The header words of a sheet's columns: ``export.<table>.<key>`` in ``lang``, where
+    ``table`` is ``column`` (a unit's items), ``summary_column`` or ``withdrawn_column``."""
+    return [word(f"{table}.{key}", lang) for key in keys]
 
 
 # --------------------------------------------------------------------------- figures
@@ -334,8 +342,7 @@ def _unit_sheet(
     lang: str,
     names: _Names,
 ) -> None:
-    en = lang == "en"
-    headers = [c[2] if en else c[1] for c in ITEM_COLUMNS]
+    names_of = headers("column", (c[0] for c in ITEM_COLUMNS), lang)
     rows: list[tuple[list[object], Light | None]] = []
     spans: list[tuple[int, int]] = []  # first and last sheet row of a several-measure item
     for item in items:
@@ -357,24 +364,24 @@ def _unit_sheet(
                 own[column] = value
             rows.append((own, lit))
         spans.append((first, len(rows) + 2))
-    _title(ws, word("unit_title", lang).format(name=unit.name), len(headers))
-    _header(ws, headers)
+    _title(ws, word("unit_title", lang).format(name=unit.name), len(names_of))
+    _header(ws, names_of)
     light_col = [c[0] for c in ITEM_COLUMNS].index("light") + 1
-    styles = ["zgt_wrap" if c[4] else "zgt_text" for c in ITEM_COLUMNS]
+    styles = ["zgt_wrap" if c[2] else "zgt_text" for c in ITEM_COLUMNS]
     for r, (values, lit) in enumerate(rows, start=3):
         for c, value in enumerate(values, start=1):
             style = f"zgt_light_{lit}" if c == light_col and lit is not None else styles[c - 1]
             _put(ws, r, c, value, style)
     for first, last in spans:
-        for c in range(1, len(headers) + 1):
+        for c in range(1, len(names_of) + 1):
             if c - 1 not in _MEASURE_COLUMNS:
                 ws.merge_cells(start_row=first, start_column=c, end_row=last, end_column=c)
     _finish(
         ws,
-        len(headers),
+        len(names_of),
         len(rows) + 2,
-        [[headers[i], *(row[0][i] for row in rows)] for i in range(len(headers))],
-        [c[3] for c in ITEM_COLUMNS],
+        [[names_of[i], *(row[0][i] for row in rows)] for i in range(len(names_of))],
+        [c[1] for c in ITEM_COLUMNS],
         freeze="B3",
     )
 
@@ -431,10 +438,9 @@ def _summary_sheet(
     today: date,
     lang: str,
 ) -> None:
-    en = lang == "en"
-    headers = [c[2] if en else c[1] for c in SUMMARY_COLUMNS]
-    _title(ws, word("summary_title", lang).format(date=date_word(today, lang)), len(headers))
-    _header(ws, headers)
+    names_of = headers("summary_column", SUMMARY_COLUMNS, lang)
+    _title(ws, word("summary_title", lang).format(date=date_word(today, lang)), len(names_of))
+    _header(ws, names_of)
     none = word("none", lang)
     rows: list[tuple[str | None, str, Figures]] = [
         (u.code, u.name, per_unit.get(u.code, Figures())) for u in units
@@ -468,11 +474,11 @@ def _summary_sheet(
                 style = "zgt_total" if is_total else "zgt_text"
             _put(ws, r, c, none if value is None and c > 2 else value, style)
     columns = [
-        [headers[i], *(("100.0%" if i >= rates else row[i]) for row in table)]
-        for i in range(len(headers))
+        [names_of[i], *(("100.0%" if i >= rates else row[i]) for row in table)]
+        for i in range(len(names_of))
     ]
     # the autofilter covers the units, not the 合计 line under them
-    _finish(ws, len(headers), len(rows) + 1, columns, _SUMMARY_WIDTHS, freeze="C3")
+    _finish(ws, len(names_of), len(rows) + 1, columns, _SUMMARY_WIDTHS, freeze="C3")
 
 
 def _cut(rate: Fraction | None) -> float | None:
@@ -490,10 +496,9 @@ def _withdrawn_sheet(
     lang: str,
     names: _Names,
 ) -> None:
-    en = lang == "en"
-    headers = [c[2] if en else c[1] for c in WITHDRAWN_COLUMNS]
-    _title(ws, word("withdrawn_title", lang), len(headers))
-    _header(ws, headers)
+    names_of = headers("withdrawn_column", (c[0] for c in WITHDRAWN_COLUMNS), lang)
+    _title(ws, word("withdrawn_title", lang), len(names_of))
+    _header(ws, names_of)
     table: list[list[object]] = []
     for r, item in enumerate(items, start=3):
         done = withdrawals.get(item.id)
@@ -510,10 +515,10 @@ def _withdrawn_sheet(
             _put(ws, r, c, value, "zgt_text" if c == 1 else "zgt_wrap")
     _finish(
         ws,
-        len(headers),
+        len(names_of),
         len(items) + 2,
-        [[headers[i], *(row[i] for row in table)] for i in range(len(headers))],
-        [c[3] for c in WITHDRAWN_COLUMNS],
+        [[names_of[i], *(row[i] for row in table)] for i in range(len(names_of))],
+        [c[1] for c in WITHDRAWN_COLUMNS],
         freeze="B3",
     )
 
@@ -635,6 +640,7 @@ def _local(at: datetime, tz: tzinfo) -> datetime:
 
 __all__ = [
     "ITEM_COLUMNS",
+    "LEDGER_FIELD_COLUMNS",
     "LIGHT_FILLS",
     "SUMMARY_COLUMNS",
     "WITHDRAWN_COLUMNS",
@@ -643,6 +649,7 @@ __all__ = [
     "date_word",
     "display_width",
     "export_ledger",
+    "headers",
     "print_setup",
     "row_height",
     "total_stats",

@@ -221,7 +221,7 @@ def test_every_view_shows_the_same_figures(items: list[Item]) -> None:
     by_unit = {u.code: [i for i in items if i.unit == u.code] for u in UNITS}
     data = export_ledger(list(UNITS), by_unit, now=NOW, tz=TZ, rules=rules)
     ws = load_workbook(io.BytesIO(data))["汇总"]
-    keys = [c[0] for c in SUMMARY_COLUMNS]
+    keys = list(SUMMARY_COLUMNS)
     for r, f in enumerate([*(per_unit[u.code] for u in UNITS), total], start=3):
         cells = dict(zip(keys, (c.value for c in ws[r]), strict=True))
         for key in keys[2:]:

@@ -371,11 +371,11 @@ def test_impossible_dates_are_refused_with_the_row_named() -> None:
 
 def test_every_export_column_is_a_field_or_known_as_computed() -> None:
     # else a re-imported export would copy 状态, 预警灯 … into every item's note
-    from storage.xlsx_export import ITEM_COLUMNS
+    from storage.xlsx_export import ITEM_COLUMNS, headers
     from storage.xlsx_import import _DERIVED_KEYS, _norm_header
 
-    for _key, zh, en, _width, _wrap in ITEM_COLUMNS:
-        for header in (zh, en):
+    for lang in ("zh-CN", "en"):
+        for header in headers("column", (c[0] for c in ITEM_COLUMNS), lang):
             found, tied = header_meaning(header)
             assert found is not None or _norm_header(header) in _DERIVED_KEYS, header
             assert tied == ()

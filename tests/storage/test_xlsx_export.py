@@ -24,8 +24,10 @@ from ledger.model import (
     Verification,
 )
 from ledger.rules import Rules
+from locales import Catalog
 from storage.xlsx_export import (
     ITEM_COLUMNS,
+    LEDGER_FIELD_COLUMNS,
     LIGHT_FILLS,
     LINE_HEIGHT,
     WITHDRAWN_COLUMNS,
@@ -33,18 +35,19 @@ from storage.xlsx_export import (
     Withdrawal,
     display_width,
     export_ledger,
+    headers,
     row_height,
     total_stats,
     unit_stats,
     weekly_closed,
 )
-from storage.xlsx_import import ImportPlan
+from storage.xlsx_import import REQUIRED, Field, ImportPlan, header_meaning
 from tests.storage.xlsx_helpers import CATEGORIES, NOW, TZ, make_item, plan_of, read
 
 RULES = Rules(categories=CATEGORIES)
 JB = Unit("JB", "江北市局党组")
 HX = Unit("HX", "河西市局党组")
-HEADERS = [c[1] for c in ITEM_COLUMNS]
+HEADERS = headers("column", (c[0] for c in ITEM_COLUMNS), "zh-CN")
 
 
 def col(name: str) -> int:
@@ -170,7 +173,13 @@ def test_withdrawn_items_are_listed_apart(wb: Any) -> None:
     assert [wb["HX"].cell(r, 1).value for r in (3, 4)] == ["HX-001", None]
     ws = wb["已撤销事项"]
     assert ws["A1"].value == "已撤销事项（不计入台账总数与各项比率）"
-    assert [c.value for c in ws[2]] == [c[1] for c in WITHDRAWN_COLUMNS]
+    assert [c.value for c in ws[2]] == [
+        "撤销事项编号",
+        "所属单位",
+        "事项内容",
+        "撤销理由",
+        "撤销人及时间",
+    ]
     assert [c.value for c in ws[3]] == [
         "HX-002",
         "河西市局党组（HX）",
@@ -278,11 +287,38 @@ def test_english_labels() -> None:
     assert wb.sheetnames == ["Summary", "JB"]
     ws = wb["JB"]
     assert ws["A1"].value == "江北市局党组 — inspection rectification ledger"
-    assert [c.value for c in ws[2]][:8] == [c[2] for c in ITEM_COLUMNS][:8]
+    assert [c.value for c in ws[2]][:8] == [
+        "No.",
+        "Category",
+        "Problem",
+        "Measures",
+        "Leader",
+        "Department",
+        "Owner",
+        "Deadline",
+    ]
+    assert [c.value for c in wb["Summary"][2]][:3] == ["Unit code", "Unit name", "Items"]
     assert ws.cell(7, col("整改时限")).value == "long-term"
     assert ws.cell(3, col("预警灯")).value == "red"
     with pytest.raises(ValueError):
         export_ledger([JB], {}, now=NOW, tz=TZ, rules=RULES, lang="fr")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_column_words_come_from_the_locales_and_the_importer_knows_them(lang: str) -> None:
+    """The headers are locales/*/export.toml words (issue 13, move 6): each 台账 field column's
+    word is what the importer reads as that field; the withdrawn sheet's lack the required
+    ones (问题描述, 整改时限), so a re-import skips that sheet."""
+    catalog = Catalog.load()
+    keys = [c[0] for c in ITEM_COLUMNS]
+    words = headers("column", keys, lang)
+    assert words == [catalog.raw(lang, f"export.column.{k}") for k in keys]
+    for key, text in zip(keys, words, strict=True):
+        if key in LEDGER_FIELD_COLUMNS:
+            assert header_meaning(text) == (Field(key), ()), text
+    withdrawn = headers("withdrawn_column", (c[0] for c in WITHDRAWN_COLUMNS), lang)
+    read_as = {header_meaning(text)[0] for text in withdrawn}
+    assert not read_as & set(REQUIRED), read_as
 
 
 def test_a_unit_without_items_gets_an_empty_sheet() -> None:
