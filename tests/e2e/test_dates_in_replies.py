@@ -1,13 +1,15 @@
 """One date form per reply (issue 12): every message the bot sends in a driven scenario — cards,
 lists, /history, /unit, /stats, /todo, /alerts, the export's caption, an import preview with
 worded deadlines, /deadline, /extend and its decision, /reopen, the alerts of a sweep and the
-digests — shows dates to people in one Chinese form (年月日), never an ISO date beside it.
+digests, /feedback, /survey — shows dates to people in one Chinese form (年月日), never an
+ISO date beside it.
 
 ISO dates may appear in chat only as an example of what to type (``/deadline HZ-001
 2026-12-31 理由``, "可以这样写：2026-12-31、12月31日"): the example date (the year's 12-31) is
 allowed beside the forms it lists; any other ISO date beside a 年月日 date is a mixed reply,
 and the dates of this ledger (deadlines, days things happened, dates read from a file) never
-appear as ISO at all.
+appear as ISO at all. A contact who reads English gets the English form (2026-03-31 (Tue))
+and never 年月日.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 
 from alerts.jobs import sweep_now, tick
 from app.clock import FakeClock
-from ledger.model import Status
+from ledger.model import Role, Status
 from sandbox.emulator import Emulator
 from sandbox.users import ChatEvent, EmulatedUser
 from tests.e2e.harness import BotUnderTest, running_bot
@@ -102,6 +104,7 @@ async def test_no_reply_mixes_iso_dates_with_chinese_dates(loud_bot: BotUnderTes
     seed_item(bot.store, "HZ", now=now, deadline=date(2026, 2, 28), status=Status.CLOSED)
     seed_item(bot.store, "HZ", now=now, long_term=True)
     inspector, contact, leader = p.inspector, p.contact, p.leader
+    english = bot.bind(2003, "Lee", Role.CONTACT, "HZ", language="en")
 
     for text in (
         "/open",
@@ -120,6 +123,10 @@ async def test_no_reply_mixes_iso_dates_with_chinese_dates(loud_bot: BotUnderTes
         "/urge HZ-002 请加快进度",
         "/reopen HZ-004 2026-05-29 回头看发现问题反弹",
         "/history HZ-004",
+        "/feedback HZ 2026-02-28",
+        "/feedback HZ",
+        "/survey HZ 2026-03-31",
+        "/survey HZ",
     ):
         await ask(inspector, text)
     await inspector.send("/stats HZ")
@@ -140,6 +147,8 @@ async def test_no_reply_mixes_iso_dates_with_chinese_dates(loud_bot: BotUnderTes
     await ask(contact, "/extend HZ-001 6月30日 涉及跨部门协调")
     await ask(leader, "/todo")
     await ask(leader, "/item HZ-003")
+    for text in ("/open", "/item HZ-001", "/history HZ-001", "/due 60"):
+        await ask(english, text)
 
     await sweep_now(bot.app)
     for day in range(1, 9):  # a week and more of sweeps and digests
@@ -147,7 +156,7 @@ async def test_no_reply_mixes_iso_dates_with_chinese_dates(loud_bot: BotUnderTes
         await tick(bot.app)
         bot.clock.set(datetime(2026, 3, 2, 17, 31, tzinfo=TZ) + timedelta(days=day))
         await tick(bot.app)
-    for user in (inspector, contact, leader, p.other_inspector):
+    for user in (inspector, contact, leader, p.other_inspector, english):
         await drain(user)
 
     everything = "\n".join(text for _, text in seen)
@@ -164,7 +173,16 @@ async def test_no_reply_mixes_iso_dates_with_chinese_dates(loud_bot: BotUnderTes
         "整改时限 2月20日，已超期 10 天",  # alerts
         "【日报】3月2日 整改台账日报",
         "【周报】杭州市局党组 3月2日—3月6日整改情况",
+        "2026年2月28日（周六）反馈，应于 2026年4月28日（周二）前报送",  # /feedback
     ):
         assert shown in everything, shown
-    offenders = [(chat, text) for chat, text in seen if mixed(text) or iso_of_ledger(text)]
+    # English replies write dates their own way (2026-03-31 (Tue)), never 年月日
+    in_english = [text for chat, text in seen if chat == 2003]
+    assert any("2026-04-30 (Thu)" in text for text in in_english), in_english
+    assert [text for text in in_english if CHINESE.search(text)] == []
+    offenders = [
+        (chat, text)
+        for chat, text in seen
+        if chat != 2003 and (mixed(text) or iso_of_ledger(text))
+    ]
     assert offenders == [], "\n\n".join(f"[{chat}] {text}" for chat, text in offenders)
