@@ -6,6 +6,7 @@ and the sandbox (docs/ARCHITECTURE.md §2).
 - :mod:`app.transaction` — the one read → decide → write transaction on a unit's ledger.
 - :mod:`app.actions` — record an action on an item, create an item.
 - :mod:`app.imports` — apply a 台账 import plan.
+- :mod:`app.data` — a data directory for callers that do not import storage (the sandbox).
 - :mod:`app.roster` — who the inspectors are, the person behind a user id, who gets alerts,
   and their reachability.
 

@@ -39,4 +39,4 @@ def change(store: Store, unit: str, decide: Callable[[Transaction], Decided[R]])
     return decided.result
 
 
-__all__ = ["Decided", "Write", "change"]
+__all__ = ["Decided", "Transaction", "Write", "change"]

@@ -1,7 +1,10 @@
 """The sandbox's demo ledger: four inspected units with a realistic 整改台账 in every state.
 
-:func:`seed` fills an empty store through the real workflow (``ledger.workflow.create_item`` /
-``act``), so every item has a true history of events — progress notes, evidence with real
+:func:`seed` fills an empty store through ``app``: units registered and their people bound
+with ``app.data``, and each unit's items decided by the real workflow
+(``ledger.workflow.create_item`` / ``act``, as ``app.actions`` decides them) inside one
+``app.transaction.change`` per unit — four ledger writes rather than one per event (165) —
+so every item has a true history of events — progress notes, evidence with real
 files, endorsements, verifications, rejections, a reopening after 回头看 — exactly as the chat
 would have produced it. Every date is relative to ``now``, and thresholds come from the
 configured ``Rules``, so the demo always holds, at ``now``:
@@ -32,13 +35,13 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 
-from app.transaction import Decided, change
+from app.data import Store, add_unit, bind, data_root
+from app.transaction import Decided, Transaction, change
 from ledger.access import Action
 from ledger.calendar import add_months, local_date
 from ledger.model import Event, Item, Light, Person, Role, Status, Unit
 from ledger.rules import Rules
 from ledger.workflow import NewEvidence, act, create_item
-from storage.repo import Store, Transaction
 
 __all__ = [
     "DEMO_INSPECTOR",
@@ -499,7 +502,7 @@ def seed(
     today = local_date(now, tz)
     catalogue = plans(rules)
     catalogue["lookback_due"] = _lookback_plan(rules, today)
-    root = store.layout.root if store.layout is not None else None
+    root = data_root(store)
     units: list[Unit] = []
     seeded: dict[str, tuple[str, Plan]] = {}
     for n, demo in enumerate(DEMO_UNITS):
@@ -508,10 +511,10 @@ def seed(
         oldest = max(step.days_ago for name in demo.plans for step in catalogue[name].steps)
         feedback = _instant(today - timedelta(days=oldest + 10 + 7 * n), tz, 0)
         unit = Unit(demo.code, demo.name, round=f"{feedback.year}年{demo.round_no}")
-        store.add_unit(unit)
+        add_unit(store, unit)
         units.append(unit)
         for person in (demo.contact, demo.leader):
-            store.registry.upsert_person(person)
+            bind(store, person)
         actors = {Role.CONTACT: demo.contact, Role.LEADER: demo.leader, Role.INSPECTOR: inspector}
 
         decide = partial(

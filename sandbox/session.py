@@ -42,6 +42,7 @@ from typing import Any, TextIO
 from telegram.ext import Application
 
 from app.clock import OffsetClock
+from app.data import DataError, Store, kept_evidence, open_data
 from app.services import Services
 from config import Config, ConfigError
 from ledger.figures import figures
@@ -60,8 +61,6 @@ from sandbox.robots import RobotStub, sandbox_channels
 from sandbox.terminal import LineReader, Screen, restore_terminal, terminal_state
 from sandbox.users import FileInfo
 from sandbox.words import Words, console_language
-from storage.errors import StorageError
-from storage.repo import Store
 
 __all__ = [
     "BotDoors",
@@ -126,12 +125,12 @@ def prepare_data(
     if not fresh and (paths.data / "registry.json").exists():
         return None
     if paths.data.exists():
-        Store.open(paths.data).close()  # refuses while another sandbox holds it
+        open_data(paths.data).close()  # refuses while another sandbox holds it
         shutil.rmtree(paths.data)
     paths.clock.unlink(missing_ok=True)
     shutil.rmtree(paths.staging, ignore_errors=True)
     person = replace(DEMO_INSPECTOR, user_id=inspector)
-    with Store.open(paths.staging) as store:
+    with open_data(paths.staging) as store:
         result = seed(store, now=now, rules=config.rules, tz=config.tz, inspector=person)
     paths.staging.rename(paths.data)
     return result
@@ -150,27 +149,20 @@ def restore_files(emulator: Emulator, store: Store) -> int:
     """Make every evidence file in the ledgers known to a fresh emulator under its recorded
     ``file_id``, as Telegram keeps files across a bot's restarts, so the bot can send them
     again; the content comes from the copy in the data directory. Returns how many."""
-    root = store.layout.root if store.layout is not None else None
     count = 0
-    for ledger in store.ledgers():
-        for item in ledger.items():
-            for evidence in item.evidence:
-                content = None
-                if root is not None and evidence.stored_path:
-                    with contextlib.suppress(OSError):
-                        content = (root / evidence.stored_path).read_bytes()
-                # Telegram's file ids tell photos ("AgAC…") from documents; the emulator too.
-                kind: FileKind = "photo" if evidence.file_id.startswith("AgAC") else "document"
-                info = FileInfo(
-                    evidence.file_id,
-                    evidence.file_unique_id or evidence.file_id,
-                    evidence.size,
-                    name=None if kind == "photo" else evidence.name,
-                    mime_type=None if kind == "photo" else "application/octet-stream",
-                    content=content,
-                )
-                emulator.adopt_file(info, kind)
-                count += 1
+    for evidence, content in kept_evidence(store):
+        # Telegram's file ids tell photos ("AgAC…") from documents; the emulator too.
+        kind: FileKind = "photo" if evidence.file_id.startswith("AgAC") else "document"
+        info = FileInfo(
+            evidence.file_id,
+            evidence.file_unique_id or evidence.file_id,
+            evidence.size,
+            name=None if kind == "photo" else evidence.name,
+            mime_type=None if kind == "photo" else "application/octet-stream",
+            content=content,
+        )
+        emulator.adopt_file(info, kind)
+        count += 1
     return count
 
 
@@ -244,7 +236,7 @@ async def run(
                     reader=reader,
                     lines=lines,
                 )
-            except StorageError as exc:
+            except DataError as exc:
                 log.error("the sandbox data directory cannot be used", exc_info=exc)
                 screen.show(words("data_error", error=exc))
                 screen.show(words("data_hint", dir=paths.data))
@@ -283,7 +275,7 @@ async def _session(
     seeded = await asyncio.to_thread(
         prepare_data, paths, fresh=fresh, now=clock.now(), config=config, inspector=inspectors[0]
     )
-    store = await asyncio.to_thread(Store.open, paths.data)
+    store = await asyncio.to_thread(open_data, paths.data)
     try:
         emulator = Emulator(token=token, clock=clock)
         await emulator.start()

@@ -42,11 +42,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("handlers.notices", "alerts.jobs"): "… on the application's one pacer (deliverer_for)",
     ("alerts.render", "handlers.buttons"): "alert messages carry the chat's card buttons "
     "(one callback-data format)",
-    ("sandbox.session", "storage.errors"): "the sandbox opens its own demo data directory and "
-    "says in its words when that fails",
-    ("sandbox.session", "storage.repo"): "… and opens, copies and restores that directory",
-    ("sandbox.demo", "storage.repo"): "the demo seed writes units and people of an empty demo "
-    "store (items go through app.transaction)",
     ("sandbox.groups", "alerts.channels.notices"): "the sandbox names the simulated groups as "
     "the alert jobs name them",
     ("locales.figures", "ledger.figures"): "the figures' lines, worded once for every view",
@@ -115,6 +110,8 @@ def test_nobody_imports_another_modules_internals() -> None:
 def test_the_sandbox_never_imports_bot_py_and_ledger_is_pure_of_ours() -> None:
     sandbox = {t for s, t, _ in arrows() if s.startswith("sandbox")}
     assert "bot" not in sandbox and "cli" not in sandbox
+    # Its demo data directory is opened, seeded and replayed through app/ (app.data).
+    assert sorted(t for t in sandbox if t.split(".")[0] == "storage") == []
     ledger = {t.split(".")[0] for s, t, _ in arrows() if s.startswith("ledger")}
     assert ledger <= {"ledger"}
 
