@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import astuple
 
+from app.actions import Inputs
 from handlers.common import Who
 from handlers.render import format_date, join, one_line
 from ledger.dates import DeadlineKind, ParsedDate, parse_deadline
@@ -86,4 +87,14 @@ def split_deadline(who: Who, rest: str) -> tuple[ParsedDate, str] | Html:
     raise AssertionError("unreachable")  # the loop returns at the first word at the latest
 
 
-__all__ = ["parse_typed_deadline", "parsed_deadline_word", "split_deadline"]
+def reopen_inputs(who: Who, rest: str) -> Inputs:
+    """The words after a 反弹 (``/reopen ID …``, ``HZ-004 反弹 …``): a leading date is the new
+    整改时限 and the rest the reason; without one (or with 长期坚持) all of it is the reason and
+    ``app.actions`` gives the default deadline, a month on."""
+    found = split_deadline(who, rest)
+    if isinstance(found, tuple) and found[1] and not found[0].long_term:
+        return Inputs(reason=found[1], deadline=found[0].deadline)
+    return Inputs(reason=rest)
+
+
+__all__ = ["parse_typed_deadline", "parsed_deadline_word", "reopen_inputs", "split_deadline"]

@@ -51,7 +51,7 @@ from handlers.common import (
     who_is,
     word_error,
 )
-from handlers.deadline_input import split_deadline
+from handlers.deadline_input import reopen_inputs, split_deadline
 from handlers.evidence import draw_evidence
 from handlers.people import units_command
 from handlers.render import join, keyboard
@@ -432,6 +432,8 @@ async def act(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, foun
     inputs: Inputs | Html
     if action is Action.SET_DEADLINE:
         inputs = _deadline_inputs(who, text, usage)
+    elif action is Action.REOPEN and text:
+        inputs = reopen_inputs(who, text)  # "HZ-004 反弹 2026-05-31 理由", as /reopen
     elif action in confirm.NEEDS_REASON:
         inputs = Inputs(reason=text) if text else usage
     elif action in (Action.APPROVE, Action.URGE):

@@ -88,7 +88,12 @@ from handlers.conversation import (
     is_cancel,
     known,
 )
-from handlers.deadline_input import parse_typed_deadline, parsed_deadline_word, split_deadline
+from handlers.deadline_input import (
+    parse_typed_deadline,
+    parsed_deadline_word,
+    reopen_inputs,
+    split_deadline,
+)
 from handlers.notices import Delivery, Notified, card_markup, notified_lines, tell
 from handlers.queries import draw_card, example_id, find_item, private_only
 from handlers.render import (
@@ -475,11 +480,9 @@ async def start_typed(update: Update, context: Context, who: Who, action: Action
         return await ask(update, context, who, Pending(action, item.id), item)
     inputs = Inputs(text=rest) if action is Action.PROGRESS else Inputs(reason=rest)
     if action is Action.REOPEN:
-        # ``/reopen ID [new deadline] reason``: a leading date is the new 整改时限; without
-        # one, app.actions gives the default (a month on), which the reply names
-        found = split_deadline(who, rest)
-        if isinstance(found, tuple) and found[1] and not found[0].long_term:
-            inputs = Inputs(reason=found[1], deadline=found[0].deadline)
+        # ``/reopen ID [new deadline] reason``: without a date, app.actions gives the default
+        # (a month on), which the reply names
+        inputs = reopen_inputs(who, rest)
     await act_now(update, context, who, item.id, action, inputs)
     return END
 

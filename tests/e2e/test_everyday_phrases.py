@@ -125,6 +125,30 @@ async def test_a_reason_typed_with_the_verb_is_kept_until_confirmed(bot: BotUnde
     assert usage.text.startswith("用法：/withdraw") and "HZ-001" in usage.text
 
 
+async def test_a_rebound_in_words_takes_its_date_as_reopen_does(bot: BotUnderTest) -> None:
+    """ "HZ-005 反弹 2026-05-31 理由" is /reopen with a date: the date is the new 整改时限 (not
+    part of the reason); without a date the default, a month on."""
+    world(bot)
+    now = bot.clock.now()
+    seed_item(bot.store, "HZ", now=now, deadline=date(2026, 2, 27), status=Status.CLOSED)
+    seed_item(bot.store, "HZ", now=now, deadline=date(2026, 2, 27), status=Status.CLOSED)
+    inspector = bot.inspector()
+    question = await ask(inspector, "HZ-005 反弹 2026-05-31 回头看发现问题反弹")
+    assert question.text.startswith("确认对 HZ-005 重新打开？")
+    await inspector.press(question, "✅ 确认重新打开")
+    await inspector.next_edit()
+    done = await inspector.next_reply()
+    assert "新的整改时限：2026年5月31日（周日）" in done.text
+    reopened = item(bot, "HZ-005")
+    assert reopened.deadline == date(2026, 5, 31) and reopened.verification is not None
+    assert reopened.verification.note == "回头看发现问题反弹"
+    question = await ask(inspector, "HZ-006 反弹 整改不彻底")
+    await inspector.press(question, "✅ 确认重新打开")
+    await inspector.next_edit()
+    await inspector.next_reply()
+    assert item(bot, "HZ-006").deadline == date(2026, 4, 1)  # the default: a month on
+
+
 async def test_an_id_with_words_is_a_progress_note(bot: BotUnderTest) -> None:
     world(bot)
     contact = bot.contact("HZ", 2001)
