@@ -72,12 +72,14 @@ from handlers.render import (
     view_item,
 )
 from ledger.access import Action, require_visible
+from ledger.calendar import local_date
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.errors import LedgerError, UnknownItem, UnknownUnit
 from ledger.figures import Figures, format_rate
 from ledger.model import Item, Light, Role, Status, split_item_id, valid_unit_code
 from locales import Html
 from locales.figures import figures_lines, light_parts
+from storage.repo import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -231,18 +233,56 @@ def due_spec(scope: str, args: tuple[str, ...]) -> ListSpec | None:
 
 def collect(services: Services, spec: ListSpec, now: datetime) -> list[ItemView]:
     """The items of ``spec`` in list order (red → yellow → green, deadline, id)."""
-    tz, rules = services.config.tz, services.rules
+    codes = units_in(services, spec.scope)
     views: list[ItemView] = []
-    for code in units_in(services, spec.scope):
-        ledger = services.store.ledger(code)
-        for item in ledger.items():
+    for code in codes:
+        views.extend(ledger_views(services, services.store.ledger(code), spec, now))
+    if len(codes) > 1:
+        views.sort(key=lambda v: v.sort_key)
+    return views
+
+
+def ledger_views(
+    services: Services, ledger: Ledger, spec: ListSpec, now: datetime
+) -> tuple[ItemView, ...]:
+    """The items of ``spec`` in one ledger, in list order; kept per committed ledger state
+    and day (``Ledger.derived``: lights, days left and status-since moments are counted in
+    days, and every write starts afresh), so a list read again decodes no history."""
+    tz, rules = services.config.tz, services.rules
+
+    def compute(items: list[Item]) -> tuple[ItemView, ...]:
+        views: list[ItemView] = []
+        for item in items:
             if not item.status.is_active:
                 continue
             view = view_item(item, now, tz, rules, functools.partial(ledger.events, item.id))
             if spec.keeps(view):
                 views.append(view)
-    views.sort(key=lambda v: v.sort_key)
-    return views
+        views.sort(key=lambda v: v.sort_key)
+        return tuple(views)
+
+    key = ("views", spec.kind, spec.start, spec.end, local_date(now, tz), str(tz), rules)
+    return ledger.derived(key, compute)
+
+
+def list_lines(who: Who, spec: ListSpec) -> tuple[Sequence[ItemView], Sequence[Html]]:
+    """The items of ``spec`` and their list lines in ``who``'s words. One unit's lines are
+    kept with its views (per ledger state, day and language): a contact's /open words each
+    line once a day, not on every request."""
+    services, words = who.services, who.words
+    codes = units_in(services, spec.scope)
+    if len(codes) != 1:
+        views = collect(services, spec, words.now)
+        return views, [item_line(words, v) for v in views]
+    ledger = services.store.ledger(codes[0])
+
+    def compute(items: list[Item]) -> tuple[tuple[ItemView, ...], tuple[Html, ...]]:
+        views = ledger_views(services, ledger, spec, words.now)
+        return views, tuple(item_line(words, v) for v in views)
+
+    tz = services.config.tz
+    key = ("lines", spec.kind, spec.start, spec.end, words.today, str(tz), services.rules)
+    return ledger.derived((*key, words.lang), compute)
 
 
 # --------------------------------------------------------------------------- unit figures
@@ -260,8 +300,7 @@ def draw_list(who: Who, spec: ListSpec, page: int) -> Page:
     """Page ``page`` of ``spec`` for ``who`` (the scope must already be checked)."""
     services = who.services
     words = who.words
-    views = collect(services, spec, words.now)
-    lines = [item_line(words, v) for v in views]
+    views, lines = list_lines(who, spec)
     pages = paginate(lines, services.config.workflow.page_size)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
