@@ -532,6 +532,7 @@ class _KeyedTables:
         self._storage = storage
         self._lock = threading.RLock()
         self._indexes: dict[str, _Index] = {}
+        self._decoded: dict[str, tuple[dict[str, dict[str, Any]], tuple[Any, ...]]] = {}
         self._empty = new_document(kind)
 
     def _doc(self) -> Document:
@@ -589,6 +590,24 @@ class _KeyedTables:
             records[doc_id] = record
         self._commit(doc, {table: records})
         self._indexes[table] = _Index(records, ids, last)
+
+    def _decoded_table(
+        self,
+        table: str,
+        decode: Callable[[dict[str, Any]], T],
+        order: Callable[[T], Any],
+    ) -> tuple[T, ...]:
+        """Every record of ``table`` decoded and sorted by ``order``, kept per table object
+        (tables are replaced, never mutated, on every write): a card names people without
+        decoding the whole registry each time. The records are immutable values."""
+        doc = self._doc()
+        records = doc.get(table, {})
+        hit = self._decoded.get(table)
+        if hit is not None and hit[0] is records:
+            return cast(tuple[T, ...], hit[1])
+        values = tuple(sorted((self._decode(decode, doc, table, d) for d in records), key=order))
+        self._decoded[table] = (records, values)
+        return values
 
     def _decode(
         self, decode: Callable[[dict[str, Any]], T], doc: Document, table: str, doc_id: str
@@ -821,9 +840,8 @@ class Registry(_KeyedTables):
 
     def list_units(self) -> list[Unit]:
         """Every unit, sorted by code."""
-        doc = self._doc()
-        units = [self._decode(unit_from_dict, doc, UNITS, d) for d in doc.get(UNITS, {})]
-        return sorted(units, key=lambda u: u.code)
+        units = self._decoded_table(UNITS, unit_from_dict, lambda u: u.code)
+        return list(units)
 
     def _insert_unit(self, unit: Unit) -> None:
         """Store.add_unit's registry half (the ledger file must exist already)."""
@@ -843,16 +861,12 @@ class Registry(_KeyedTables):
 
     def list_people(self, *, unit: str | None = None, role: Role | None = None) -> list[Person]:
         """People sorted by user id, optionally only one unit's and/or one role's."""
-        doc = self._doc()
-        people = [self._decode(person_from_dict, doc, PEOPLE, d) for d in doc.get(PEOPLE, {})]
-        return sorted(
-            (
-                p
-                for p in people
-                if (unit is None or p.unit == unit) and (role is None or p.role is role)
-            ),
-            key=lambda p: p.user_id,
-        )
+        people = self._decoded_table(PEOPLE, person_from_dict, lambda p: p.user_id)
+        return [
+            p
+            for p in people
+            if (unit is None or p.unit == unit) and (role is None or p.role is role)
+        ]
 
     def upsert_person(self, person: Person) -> None:
         """Insert or replace the person with ``person.user_id``. ``UnknownUnit`` if their unit
