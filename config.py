@@ -106,6 +106,11 @@ class WorkflowConfig:
     # The 问题类别 of imported rows when the file has neither a category column nor section
     # rows ("一、…方面"); "" = "其他" if configured, else the last configured category.
     import_default_category: str = ""
+    # Reading an uploaded 台账 (.xlsx/.xls/.docx) runs in a child process that may map this much
+    # more memory and take this much wall time (storage.parse_worker); over either, the file
+    # is refused in one line.
+    import_memory_mb: int = 512
+    import_seconds: int = 60
 
     @property
     def default_category(self) -> str:
@@ -405,6 +410,9 @@ _SCHEMA: dict[str, dict[str, Checker]] = {
         "conversation_timeout_seconds": _int(1, 24 * 3600),
         "immediate_days": _int(1, 60),
         "import_default_category": _text,
+        # on top of what the reading process maps already (~180 MB with the readers loaded)
+        "import_memory_mb": _int(64, 65536),
+        "import_seconds": _int(1, 3600),
     },
     "alerts": {
         "remind_days": _days_list,

@@ -9,7 +9,6 @@ shell import. Both are blocking.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple
 
 from app.services import Services
 from ledger.calendar import local_date
@@ -21,21 +20,25 @@ from storage.ledger_import import (
     preview_import,
     resolve_units,
 )
-from storage.xlsx_import import ImportErrors, ImportPlan, read_ledger
+from storage.parse_worker import CalendarDays, ParseLimits, read_ledger_limited
+from storage.xlsx_import import ImportErrors, ImportPlan
 
 
 def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
     """``read_ledger`` (.xlsx, .xls, .docx) with today's date in the configured zone, the
-    working-day calendar, the configured categories, default category and 立行立改 days.
+    working-day calendar, the configured categories, default category and 立行立改 days — in
+    a child process within ``[workflow] import_memory_mb`` and ``import_seconds``
+    (``storage.parse_worker``; over either, one ``TOO_COMPLEX`` issue naming the limit).
     Blocking: call it on a worker thread."""
     today = local_date(services.clock.now(), services.config.tz)
-    calendar = services.calendar
     workflow = services.config.workflow
-    return read_ledger(
+    limits = ParseLimits(memory_mb=workflow.import_memory_mb, seconds=workflow.import_seconds)
+    return read_ledger_limited(
         source,
+        limits=limits,
         today=today,
-        add_workdays=lambda start, n: astuple(calendar.add_workdays(start, n)),
-        categories=services.rules.categories,
+        add_workdays=CalendarDays(services.calendar),
+        categories=tuple(services.rules.categories),
         default_category=workflow.default_category,
         immediate_days=workflow.immediate_days,
     )

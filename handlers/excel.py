@@ -198,6 +198,30 @@ def _is_other_sheet(name: str | None, mime: str | None) -> bool:
     return _suffix(name) in OTHER_SHEETS or (mime or "").lower() in OTHER_SHEET_MIMES
 
 
+READING_KEY = "excel.reading"  # bot_data: the upload tasks still running
+
+
+async def on_upload_apart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """:func:`on_upload`, run apart from the other updates (``block=False``) and tracked so
+    that :func:`uploads_done` can wait for it."""
+    running: set[asyncio.Task[Any]] = context.application.bot_data.setdefault(READING_KEY, set())
+    task = asyncio.current_task()
+    assert task is not None  # PTB runs a non-blocking callback as a task
+    running.add(task)
+    try:
+        await on_upload(update, context)
+    finally:
+        running.discard(task)
+
+
+async def uploads_done(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Wait until every upload being handled apart has been answered (for callers that must
+    know the bot is idle, e.g. tests driving it update by update)."""
+    running: set[asyncio.Task[Any]] = app.bot_data.get(READING_KEY, set())
+    while running:
+        await asyncio.gather(*list(running), return_exceptions=True)
+
+
 @for_roles()
 async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """An .xlsx from an inspector: check, read, preview; from others, a hint."""
@@ -491,7 +515,9 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     uploads = filters.UpdateType.MESSAGE & private & _LedgerUpload()
-    app.add_handler(MessageHandler(uploads, on_upload))
+    # block=False: the file is read in a child process for up to [workflow] import_seconds;
+    # meanwhile the bot goes on answering everyone else (storage.parse_worker, R32).
+    app.add_handler(MessageHandler(uploads, on_upload_apart, block=False))
     app.add_handler(
         CallbackQueryHandler(on_decision, pattern=rf"^(ok|no):{TOKEN_PREFIX}[A-Za-z0-9_-]*$")
     )
@@ -503,6 +529,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 __all__ = [
     "PENDING_TTL",
+    "on_upload_apart",
+    "uploads_done",
     "export_file_name",
     "register",
     "units_of",

@@ -324,6 +324,9 @@ async def move_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if who is None or query is None:
         return
+    if who.person is None:  # only someone bound is ever asked; a stranger opens the link
+        await refuse(update, who)
+        return
     parsed = parse(query.data)
     args = parsed.args if parsed is not None else ()
     if (
@@ -336,12 +339,8 @@ async def move_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     decision, code, unit, role = args[0], args[1], args[2], Role(args[3])
     await query.answer()
-    if who.person is None and decision == "no":
-        await edit_or_send(update, who.t("start.invite_invalid"))
-        return
     if decision == "no":
-        old = who.person if who.person is not None else Person(who.user.id, "", role, unit=unit)
-        await edit_or_send(update, who.t("invite_move.cancelled", **_old_params(who, old)))
+        await edit_or_send(update, who.t("invite_move.cancelled", **_old_params(who, who.person)))
         return
     if not may_redeem(who.person):
         await edit_or_send(update, who.t("start.invite_inspector"))

@@ -68,6 +68,8 @@ def _guarded(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]
             values = next(rows)
         except StopIteration:
             return
+        except MemoryError:  # the parse process's limit (storage.parse_worker)
+            raise
         except Exception as exc:  # any parser failure on hostile XML
             raise UnreadableSource from exc
         yield values
@@ -123,6 +125,8 @@ def xls_sheets(data: bytes, max_sheets: int) -> list[SheetData] | str:
 
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    except MemoryError:  # the parse process's limit (storage.parse_worker)
+        raise
     except Exception:  # an encrypted .xlsx is OLE too; xlrd refuses both the same way
         return "xls_or_encrypted"
     try:
@@ -132,6 +136,8 @@ def xls_sheets(data: bytes, max_sheets: int) -> list[SheetData] | str:
         for index in range(book.nsheets):
             try:
                 sh = book.sheet_by_index(index)
+            except MemoryError:  # the parse process's limit (storage.parse_worker)
+                raise
             except Exception as exc:
                 raise UnreadableSource from exc
             sheets.append(_xls_sheet(book, sh))
@@ -182,10 +188,14 @@ def docx_sheets(data: bytes, max_sheets: int) -> list[SheetData] | str:
 
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:  # the parse process's limit (storage.parse_worker)
+        raise
     except Exception:  # no readable Word document inside the zip
         return "not_workbook"
     try:
         blocks = list(document.iter_inner_content())
+    except MemoryError:  # the parse process's limit (storage.parse_worker)
+        raise
     except Exception as exc:
         raise UnreadableSource from exc
     tables = [b for b in blocks if isinstance(b, Table)]
@@ -218,6 +228,8 @@ def _docx_rows(table: Any, titles: list[str]) -> Iterator[tuple[object, ...]]:
                 values.append(None if key in seen else cell.text.strip() or None)
                 seen.add(key)
             yield tuple(values)
+    except MemoryError:  # the parse process's limit (storage.parse_worker)
+        raise
     except Exception as exc:
         raise UnreadableSource from exc
 

@@ -424,6 +424,8 @@ def read_ledger(
         return ImportErrors((_too_complex(refusal),))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:  # the parse process's limit (storage.parse_worker)
+        raise
     except Exception as exc:  # hostile bytes can fail anywhere inside openpyxl
         return ImportErrors((_unreadable(exc),))
     try:

@@ -131,6 +131,14 @@ def test_token_file(tmp_path: Path) -> None:
             "[workflow]\nconversation_timeout_seconds = 0\n",
             ["[workflow] conversation_timeout_seconds = 0", "between 1 and 86400"],
         ),
+        (
+            "[workflow]\nimport_memory_mb = 10\n",
+            ["[workflow] import_memory_mb = 10", "between 64 and 65536"],
+        ),
+        (
+            "[workflow]\nimport_seconds = 0\n",
+            ["[workflow] import_seconds = 0", "between 1 and 3600"],
+        ),
         ("[backup]\nkeep = 0\n", ["[backup] keep = 0", "between 1 and 1000"]),
         ("[calendar.holidays]\n'2027' = ['2026-01-01']\n", ["2026-01-01", "in 2027"]),
         ("[calendar.holidays]\n'2027' = ['tomorrow']\n", ["'tomorrow'", "YYYY-MM-DD"]),
@@ -175,3 +183,11 @@ def test_missing_file_and_missing_token_file(tmp_path: Path) -> None:
 def test_bad_api_url_in_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_API_URL"):
         load_config(write(tmp_path, ""), env={"TELEGRAM_API_URL": "not a url"})
+
+
+def test_reading_a_ledger_is_limited_to_512_mb_and_60_s_by_default(tmp_path: Path) -> None:
+    workflow = load_config(write(tmp_path, ""), env={}).workflow
+    assert (workflow.import_memory_mb, workflow.import_seconds) == (512, 60)
+    text = "[workflow]\nimport_memory_mb = 1024\nimport_seconds = 20\n"
+    workflow = load_config(write(tmp_path, text), env={}).workflow
+    assert (workflow.import_memory_mb, workflow.import_seconds) == (1024, 20)

@@ -140,6 +140,8 @@ def forged_data(world: World, tokens: tuple[str, ...]) -> list[str]:
         "lang:en",
         f"inv:{unit}:contact",
         f"inv:{unit}:leader",
+        f"mv:ok:{'A' * 32}:{unit}:contact",
+        f"mv:no:{'A' * 32}:{unit}:leader",
         f"sv:{unit}:{'A' * 22}:x1",
         f"sv:{unit}:{'A' * 22}:x11:ok",
         f"lb:{unit}:1:0:r:f",
