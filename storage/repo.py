@@ -649,6 +649,10 @@ class _AlertTable:
         self._journal = journal
         self._lock = threading.RLock()
         self._records: dict[str, dict[str, Any]] | None = None
+        # Key -> (the raw record it was decoded from, the record): a sweep reads the whole log
+        # twice, and records are replaced on write, never mutated, so identity says whether a
+        # decoded record is current. The records handed out are shared: do not mutate them.
+        self._decoded: dict[str, tuple[dict[str, Any], AlertRecord | None]] = {}
         self._damaged = 0
         self._generation = 0
 
@@ -656,20 +660,20 @@ class _AlertTable:
 
     def get(self, key: str) -> AlertRecord | None:
         raw = self._all().get(key)
-        return None if raw is None else _alert_or_uncertain(raw)
+        return None if raw is None else self._decode(key, raw)
 
     def records(self, state: str | None) -> list[AlertRecord]:
         """Every record (in ``state``), oldest first. One damaged record must not silence
         every alert (R29): one whose key still reads counts as ``uncertain`` (never resent;
         the sweep tells the inspectors once), one without a key is left out."""
         out: list[AlertRecord] = []
-        for raw in self._all().values():
+        for key, raw in self._all().items():
             stored = raw.get("state")
             if state not in (None, "uncertain") and isinstance(stored, str) and stored != state:
                 # Not decoded: ``recover`` looks for a handful among 100,000. (A damaged
                 # record reads as uncertain whatever it says, so that query decodes all.)
                 continue
-            record = _alert_or_uncertain(raw)
+            record = self._decode(key, raw)
             if record is not None and (state is None or record.state == state):
                 out.append(record)
         return out
@@ -726,6 +730,7 @@ class _AlertTable:
                 return 0
             for key in gone:
                 del records[key]
+                self._decoded.pop(key, None)
             self._compact()
             return len(gone)
 
@@ -737,12 +742,21 @@ class _AlertTable:
 
     # ------------------------------------------------------------------ internals
 
+    def _decode(self, key: str, raw: dict[str, Any]) -> AlertRecord | None:
+        hit = self._decoded.get(key)
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        record = _alert_or_uncertain(raw)
+        self._decoded[key] = (raw, record)
+        return record
+
     def _all(self) -> dict[str, dict[str, Any]]:
         records = self._records
         if records is not None:
             return records
         with self._lock:
             if self._records is None:
+                self._decoded = {}
                 self._records = self._load()
             return self._records
 
