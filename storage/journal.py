@@ -15,6 +15,11 @@ Crash safety (R1, R3):
   never acknowledged, so it is ignored when read, and the locked owner cuts it off before it
   appends again (else the next entry would be glued to it). Only the tail can be torn: every
   acknowledged line ends in ``\\n``.
+* Someone else changed the file (R31: a hand edit, a program ignoring the directory lock):
+  before every append and rewrite the journal compares the file's inode, size and mtime with
+  what this process last read or wrote, and refuses (``ChangedOnDisk``) on any difference —
+  appending our lines to their file, or compacting ours over theirs, would mix or lose
+  entries. The owner then takes the file as it is (``load`` again) before writing.
 * Anything else that does not parse — a bad line before the last one, a complete last line
   that is not JSON, a 0-byte file, a missing or unknown header — is damage: ``CorruptFile``,
   never read as empty; the locked owner saves a byte-for-byte copy in ``quarantine/``
@@ -33,8 +38,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from storage.errors import CorruptFile, ReadOnlyStore, StoreClosed
-from storage.safe import OS_FILE_OPS, FileOps, atomic_write, fsync_dir, quarantine
+from storage.errors import ChangedOnDisk, CorruptFile, ReadOnlyStore, StoreClosed
+from storage.safe import OS_FILE_OPS, FileIdentity, FileOps, atomic_write, fsync_dir, quarantine
 
 # The alert log's journal (storage.repo._AlertTable); named here so check and backup agree.
 ALERT_JOURNAL_KIND = "alert-journal"
@@ -77,6 +82,9 @@ class Journal:
         self._closed = False
         self._damage: CorruptFile | None = None
         self._lock = threading.Lock()
+        # What the file was when this process last read or wrote it (R31); None: there was
+        # none. ``load`` sets it, every append and rewrite checks and renews it.
+        self._seen: FileIdentity | None = None
 
     @property
     def name(self) -> str:
@@ -91,9 +99,13 @@ class Journal:
         if self._damage is not None:
             raise self._damage
         try:
-            data = self.path.read_bytes()
+            with self.path.open("rb") as fh:
+                seen = FileIdentity.of(os.fstat(fh.fileno()))
+                data = fh.read()
         except FileNotFoundError:
+            self._seen = None
             return None
+        self._seen = seen
         try:
             entries, good = self._parse(data)
         except ValueError as exc:
@@ -115,8 +127,10 @@ class Journal:
             return
         with self._lock:
             self._check_writable()
+            self._check_unchanged()
             if not self.path.exists():
                 atomic_write(self.path, self._header() + payload, self.file_ops)
+                self._seen = FileIdentity.at(self.path)
             else:
                 ops = self.file_ops
                 fd = ops.open(str(self.path), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC, 0)
@@ -125,6 +139,7 @@ class Journal:
                     while offset < len(payload):
                         offset += ops.write(fd, payload[offset:])
                     ops.fsync(fd)
+                    self._seen = FileIdentity.of(os.fstat(fd))
                 finally:
                     ops.close(fd)
             self.lines += payload.count(b"\n")
@@ -134,7 +149,9 @@ class Journal:
         lines = [_line(e) for e in entries]
         with self._lock:
             self._check_writable()
+            self._check_unchanged()
             atomic_write(self.path, self._header() + b"".join(lines), self.file_ops)
+            self._seen = FileIdentity.at(self.path)
             self.lines = len(lines)
 
     def close(self) -> None:
@@ -152,6 +169,17 @@ class Journal:
             raise StoreClosed(f"{self.path} is closed")
         if self._damage is not None:
             raise self._damage  # never write over a damaged journal (R3)
+
+    def check_unchanged(self) -> None:
+        """``ChangedOnDisk`` unless the file is the one this process last read or wrote (an
+        owner about to write something else that depends on it calls this first)."""
+        with self._lock:
+            self._check_unchanged()
+
+    def _check_unchanged(self) -> None:
+        """``ChangedOnDisk`` unless the file is the one this process last read or wrote."""
+        if FileIdentity.at(self.path) != self._seen:
+            raise ChangedOnDisk(self.path)
 
     def _parse(self, data: bytes) -> tuple[list[Any], int]:
         """``(entries, length of the trusted prefix)``; ``ValueError`` saying what is wrong."""
@@ -187,6 +215,7 @@ class Journal:
         try:
             os.ftruncate(fd, length)
             self.file_ops.fsync(fd)
+            self._seen = FileIdentity.of(os.fstat(fd))
         finally:
             self.file_ops.close(fd)
 

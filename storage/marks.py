@@ -13,12 +13,15 @@ few tens of kilobytes whatever the bot's age.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterable
 
-from storage.errors import CorruptFile
+from storage.errors import ChangedOnDisk, CorruptFile
 from storage.journal import Journal
+
+log = logging.getLogger(__name__)
 
 KIND = "update-marks"
 SCHEMA = 1
@@ -79,12 +82,28 @@ class UpdateMarks:
             return False
 
     def persist(self, key: str) -> None:
-        """Make ``key`` durable (one appended line); compact when the journal is long."""
+        """Make ``key`` durable (one appended line); compact when the journal is long. If
+        someone else changed the journal (R31, ``ChangedOnDisk``), their marks are read and
+        kept with ours, and both are written whole: a mark is never lost either way."""
         with self._lock:
-            if self.journal.lines + 1 >= COMPACT_AT:
+            try:
+                if self.journal.lines + 1 >= COMPACT_AT:
+                    self.journal.rewrite(list(self._order))
+                else:
+                    self.journal.append([key])
+            except ChangedOnDisk:
+                path = self.journal.path
+                log.warning("%s changed on disk under the bot: merged, not overwritten", path)
+                ours = list(self._order)
+                self._order.clear()
+                self._keys.clear()
+                for theirs in self.journal.load() or []:
+                    if isinstance(theirs, str):
+                        self._remember(theirs)
+                for mine in ours:
+                    if mine not in self._keys:
+                        self._remember(mine)
                 self.journal.rewrite(list(self._order))
-            else:
-                self.journal.append([key])
 
     def _remember(self, key: str) -> None:
         if len(self._order) == self._order.maxlen:

@@ -57,6 +57,7 @@ from ledger.model import (
 )
 from storage.errors import (
     AlreadyExists,
+    ChangedOnDisk,
     CorruptFile,
     DamagedLedger,
     EventOutOfOrder,
@@ -706,7 +707,7 @@ class _AlertTable:
     def put_many(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         with self._lock:
             records = self._all()
-            self._write(batch)
+            self._write_or_forget(batch)
             for key, record in batch:
                 records[key] = record
             self._maybe_compact()
@@ -717,7 +718,7 @@ class _AlertTable:
             current = records.get(key)
             if (None if current is None else current.get("state")) != expect_state:
                 return False
-            self._write([(key, new)])
+            self._write_or_forget([(key, new)])
             records[key] = new
             return True
 
@@ -790,6 +791,16 @@ class _AlertTable:
             journal.header["base"] = self._generation
         return records
 
+    def _write_or_forget(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        """:meth:`_write`; when the log changed on disk under us (R31: ``ChangedOnDisk`` from
+        the journal or the snapshot) nothing is written and the records in memory are
+        dropped, so the next access reads the log as it is now."""
+        try:
+            self._write(batch)
+        except ChangedOnDisk:
+            self._records = None
+            raise
+
     def _write(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         if self._journal is None or self._storage.read_only:
             # The in-memory twin and read-only openers: the snapshot path (refuses read-only).
@@ -803,11 +814,18 @@ class _AlertTable:
             self._compact()
 
     def _compact(self) -> None:
-        self._generation += 1
-        self._snapshot(self._all())
-        if self._journal is not None:
-            self._journal.header["base"] = self._generation
-            self._journal.rewrite([])
+        try:
+            if self._journal is not None and not self._storage.read_only:
+                # Before the snapshot: lines someone else appended must not be folded away.
+                self._journal.check_unchanged()
+            self._generation += 1
+            self._snapshot(self._all())
+            if self._journal is not None:
+                self._journal.header["base"] = self._generation
+                self._journal.rewrite([])
+        except ChangedOnDisk:  # as in _write_or_forget: read the log as it is next time
+            self._records = None
+            raise
 
     def _snapshot(self, records: dict[str, dict[str, Any]]) -> None:
         doc = self._storage.read()

@@ -13,6 +13,7 @@ import pytest
 
 from ledger.model import Unit
 from storage.errors import ChangedOnDisk
+from storage.records import AlertRecord
 from storage.repo import Store
 from storage.safe import atomic_write
 from tests.storage.storage_helpers import add_item
@@ -104,3 +105,61 @@ def test_the_registry_changed_under_the_bot_is_never_overwritten(tmp_path: Path)
         with pytest.raises(ChangedOnDisk):
             bot.registry.set_meta("x", 1)
         assert path.read_bytes() == theirs
+
+
+def _journal_lines(path: Path) -> list[object]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()[1:]]
+
+
+def test_the_alert_journal_changed_under_the_bot_is_never_appended_to_or_folded_away(
+    tmp_path: Path,
+) -> None:
+    """alerts.jsonl is appended, not rewritten: an append cannot erase another writer's lines,
+    but ours must not be glued onto a journal we no longer know, nor a compaction fold it
+    away. The write is refused; the next one starts from the log as it is on disk."""
+    data = tmp_path / "data"
+    with Store.open(data) as bot:
+        bot.registry.put_alert(AlertRecord("HZ-001:overdue:1@11", "sent"))
+        path = data / "alerts.jsonl"
+        snapshot = data / "alerts.json"
+        # Another writer (a second program ignoring the lock) records a delivery.
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"key": "HZ-002:overdue:1@11", "state": "sent"}) + "\n")
+        before = (path.read_bytes(), snapshot.read_bytes())
+        with pytest.raises(ChangedOnDisk):  # a compaction would fold their line away
+            bot.registry.drop_alerts(["HZ-001:overdue:1@11"])
+        assert (path.read_bytes(), snapshot.read_bytes()) == before
+        assert bot.registry.get_alert("HZ-001:overdue:1@11") is not None  # read again
+        with path.open("a", encoding="utf-8") as fh:  # and once more, before an append
+            fh.write(json.dumps({"key": "HZ-004:overdue:1@11", "state": "sent"}) + "\n")
+        before = (path.read_bytes(), snapshot.read_bytes())
+        with pytest.raises(ChangedOnDisk):
+            bot.registry.put_alert(AlertRecord("HZ-003:overdue:1@11", "pending"))
+        assert (path.read_bytes(), snapshot.read_bytes()) == before
+        # The refused write dropped the log in memory: now it reads theirs and appends.
+        assert bot.registry.get_alert("HZ-002:overdue:1@11") is not None
+        bot.registry.put_alert(AlertRecord("HZ-003:overdue:1@11", "pending"))
+        keys = [entry["key"] for entry in _journal_lines(path)]  # type: ignore[index]
+        assert keys == [f"HZ-00{n}:overdue:1@11" for n in (1, 2, 4, 3)]
+    with Store.open(data) as again:
+        assert {r.key for r in again.registry.list_alerts()} == {
+            f"HZ-00{n}:overdue:1@11" for n in (1, 2, 3, 4)
+        }
+
+
+def test_update_marks_changed_under_the_bot_keep_both_writers_marks(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store.open(data) as bot:
+        marks = bot.update_marks
+        for key in ("1:aa", "2:bb"):
+            marks.check_and_remember(key)
+            marks.persist(key)
+        path = data / "updates.jsonl"
+        # Another writer replaces the journal with its own (a new file, as a compaction does).
+        atomic_write(path, (path.read_text("utf-8").splitlines()[0] + '\n"9:zz"\n').encode())
+        marks.check_and_remember("3:cc")
+        marks.persist("3:cc")
+        assert _journal_lines(path) == ["9:zz", "1:aa", "2:bb", "3:cc"]
+        assert "9:zz" in marks
+    with Store.open(data) as again:
+        assert again.update_marks.keys() == ["9:zz", "1:aa", "2:bb", "3:cc"]
