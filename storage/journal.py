@@ -46,9 +46,15 @@ ALERT_JOURNAL_KIND = "alert-journal"
 ALERT_JOURNAL_SCHEMA = 1
 
 
-def _line(value: Any) -> bytes:
+def encode_line(value: Any) -> tuple[str, bytes]:
+    """``value``'s JSON text and the journal line of it (``ValueError``/``TypeError`` for
+    values JSON cannot hold)."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
+    return text, text.encode("utf-8") + b"\n"
+
+
+def _line(value: Any) -> bytes:
+    return encode_line(value)[1]
 
 
 class Journal:
@@ -122,7 +128,11 @@ class Journal:
     def append(self, entries: Iterable[Any]) -> None:
         """Add ``entries`` durably at the end (creating the file if missing). Values must be
         JSON-compatible (``ValueError`` otherwise, nothing written)."""
-        payload = b"".join(_line(e) for e in entries)
+        self.append_encoded(b"".join(_line(e) for e in entries))
+
+    def append_encoded(self, payload: bytes) -> None:
+        """``append`` of entries the caller already encoded as :func:`encode_line` does (one
+        JSON text per line): a writer that needed the JSON text anyway encodes once."""
         if not payload:
             return
         with self._lock:
@@ -244,7 +254,9 @@ class MemoryJournal(Journal):
         return entries
 
     def append(self, entries: Iterable[Any]) -> None:
-        payload = b"".join(_line(e) for e in entries)
+        self.append_encoded(b"".join(_line(e) for e in entries))
+
+    def append_encoded(self, payload: bytes) -> None:
         if payload:
             self._check_writable()
             self.data = (self.data or self._header()) + payload

@@ -66,7 +66,13 @@ from storage.errors import (
     ReadOnlyStore,
     StorageError,
 )
-from storage.journal import ALERT_JOURNAL_KIND, ALERT_JOURNAL_SCHEMA, Journal, MemoryJournal
+from storage.journal import (
+    ALERT_JOURNAL_KIND,
+    ALERT_JOURNAL_SCHEMA,
+    Journal,
+    MemoryJournal,
+    encode_line,
+)
 from storage.layout import Layout
 from storage.lock import DirLock
 from storage.marks import KIND as MARKS_KIND
@@ -704,10 +710,13 @@ class _AlertTable:
 
     # ------------------------------------------------------------------ writes
 
-    def put_many(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    def put_many(
+        self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None
+    ) -> None:
+        """Store ``batch``; ``lines``: the batch already encoded as journal lines."""
         with self._lock:
             records = self._all()
-            self._write_or_forget(batch)
+            self._write_or_forget(batch, lines)
             for key, record in batch:
                 records[key] = record
             self._maybe_compact()
@@ -791,22 +800,27 @@ class _AlertTable:
             journal.header["base"] = self._generation
         return records
 
-    def _write_or_forget(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    def _write_or_forget(
+        self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None
+    ) -> None:
         """:meth:`_write`; when the log changed on disk under us (R31: ``ChangedOnDisk`` from
         the journal or the snapshot) nothing is written and the records in memory are
         dropped, so the next access reads the log as it is now."""
         try:
-            self._write(batch)
+            self._write(batch, lines)
         except ChangedOnDisk:
             self._records = None
             raise
 
-    def _write(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    def _write(self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None) -> None:
         if self._journal is None or self._storage.read_only:
             # The in-memory twin and read-only openers: the snapshot path (refuses read-only).
             self._snapshot(self._all() | dict(batch))
             return
-        self._journal.append(record for _, record in batch)
+        if lines is None:
+            self._journal.append(record for _, record in batch)
+        else:
+            self._journal.append_encoded(lines)
 
     def _maybe_compact(self) -> None:
         journal = self._journal
@@ -1035,9 +1049,16 @@ class Registry(_KeyedTables):
     def put_alerts(self, records: Iterable[AlertRecord]) -> None:
         """``put_alert`` for many records in one alert-log write (a sweep's worth). Later
         records with the same key win."""
-        batch = [(r.key, self._alert_record(r)) for r in records]
+        # Each record is encoded once: its JSON text is both what is kept in memory (parsed
+        # back, exactly as it will read from disk) and its journal line.
+        batch: list[tuple[str, dict[str, Any]]] = []
+        lines: list[bytes] = []
+        for record in records:
+            raw, line = self._alert_line(record)
+            batch.append((record.key, raw))
+            lines.append(line)
         if batch:
-            self._alerts.put_many(batch)
+            self._alerts.put_many(batch, b"".join(lines))
 
     def alert_states(self) -> dict[str, str]:
         """Delivery key -> state of every alert record, without decoding their data (what a
@@ -1095,6 +1116,18 @@ class Registry(_KeyedTables):
     @staticmethod
     def _person_record(person: Person) -> dict[str, Any]:
         return _jsonable(to_dict(person), f"person {person.user_id}")
+
+    @staticmethod
+    def _alert_line(record: AlertRecord) -> tuple[dict[str, Any], bytes]:
+        """The stored form of ``record`` and its journal line, from one encoding."""
+        if not record.key or not record.state:
+            raise ValueError("an alert record needs a non-empty key and state")
+        try:
+            text, line = encode_line(alert_to_dict(record))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"alert {record.key!r} is not JSON-compatible: {exc}") from exc
+        raw: dict[str, Any] = json.loads(text)
+        return raw, line
 
     @staticmethod
     def _alert_record(record: AlertRecord) -> dict[str, Any]:
