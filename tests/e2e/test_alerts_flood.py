@@ -82,7 +82,7 @@ async def test_a_thousand_alerts_to_three_hundred_recipients_draw_no_429(
     outcomes, fake_seconds, real_seconds = await deliver(emulator, messages, Limits(), clock)
     assert Counter(outcomes) == {Outcome.SENT: 1000}
     assert refusals(emulator) == 0
-    assert 1000 / 25 - 1 <= fake_seconds < 1000 / 25 + 5  # paced at the default 25/s
+    assert 1000 / 28 - 1 <= fake_seconds < 1000 / 28 + 5  # paced at the default 28/s
     assert real_seconds < 30
 
 
