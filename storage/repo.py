@@ -658,7 +658,7 @@ class _AlertTable:
         self._records: dict[str, dict[str, Any]] | None = None
         # Key -> (the raw record it was decoded from, the record): a sweep reads the whole log
         # twice, and records are replaced on write, never mutated, so identity says whether a
-        # decoded record is current. The records handed out are shared: do not mutate them.
+        # decoded record is current. The records ``records`` hands out are shared (read-only).
         self._decoded: dict[str, tuple[dict[str, Any], AlertRecord | None]] = {}
         self._damaged = 0
         self._generation = 0
@@ -666,8 +666,9 @@ class _AlertTable:
     # ------------------------------------------------------------------ reads
 
     def get(self, key: str) -> AlertRecord | None:
+        """One record, its ``data`` the caller's own copy."""
         raw = self._all().get(key)
-        return None if raw is None else self._decode(key, raw)
+        return None if raw is None else _alert_or_uncertain(raw)
 
     def records(self, state: str | None) -> list[AlertRecord]:
         """Every record (in ``state``), oldest first. One damaged record must not silence
@@ -1038,7 +1039,10 @@ class Registry(_KeyedTables):
         return self._alerts.get(key)
 
     def list_alerts(self, state: str | None = None) -> list[AlertRecord]:
-        """Alert records (all, or those in ``state``), in the order they were first put."""
+        """Alert records (all, or those in ``state``), in the order they were first put.
+        The records are shared between callers (a sweep reads 100,000 of them, decoded once
+        per stored record): read their ``data``, never change it (``get_alert`` gives a copy).
+        """
         return self._alerts.records(state)
 
     def put_alert(self, record: AlertRecord) -> None:

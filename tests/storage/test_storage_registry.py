@@ -6,7 +6,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -223,19 +222,21 @@ class _Writes:
 
 
 class _Appends:
-    """Counts the appends that reach the alert log's journal (either twin)."""
+    """Counts the appends that reach the alert log's journal (either twin): every append,
+    of entries or of lines already encoded, goes through ``append_encoded``."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
         self.count = 0
         journal = store._alert_journal
         assert journal is not None
-        real = journal.append
+        real = journal.append_encoded
 
-        def append(entries: Any) -> None:
-            real(entries)
-            self.count += 1
+        def append_encoded(payload: bytes) -> None:
+            real(payload)
+            if payload:
+                self.count += 1
 
-        monkeypatch.setattr(journal, "append", append)
+        monkeypatch.setattr(journal, "append_encoded", append_encoded)
 
 
 def test_alert_batch_is_one_write_and_last_wins(
