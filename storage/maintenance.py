@@ -629,18 +629,24 @@ def _snapshot_files(layout: Layout, registry: bytes | None) -> list[Path]:
 
 
 class _Hashing(io.RawIOBase):
-    """A raw reader that hashes what passes through it (tarfile reads the member from it)."""
+    """A raw reader that hashes what passes through it (tarfile reads the member from it),
+    and ends at ``limit`` bytes: the size the member is stored with. A journal appended to
+    while it is copied grows past that size, and a buffered read ahead of tarfile would hash
+    bytes the member does not hold (the manifest would then not match the snapshot)."""
 
-    def __init__(self, source: io.BufferedReader) -> None:
+    def __init__(self, source: io.BufferedReader, limit: int) -> None:
         self.source = source
+        self.left = limit
         self.sha256 = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        n = self.source.readinto(buffer)
-        self.sha256.update(memoryview(buffer)[:n])
+        view = memoryview(buffer)[: self.left]
+        n = self.source.readinto(view) if len(view) else 0
+        self.left -= n
+        self.sha256.update(view[:n])
         return n
 
 
@@ -672,7 +678,7 @@ def _write_snapshot(raw: IO[bytes], layout: Layout, now: datetime) -> None:
                 info = tarfile.TarInfo(name)
                 st = os.fstat(source.fileno())
                 info.size, info.mtime, info.mode = st.st_size, int(st.st_mtime), 0o600
-                hashing = _Hashing(source)
+                hashing = _Hashing(source, st.st_size)
                 tar.addfile(info, io.BufferedReader(hashing))
             manifest["files"][name] = {"size": st.st_size, "sha256": hashing.sha256.hexdigest()}
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
