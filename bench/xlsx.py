@@ -20,6 +20,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Before openpyxl: storage makes openpyxl parse through defusedxml, not lxml (the import
+# refuses to read otherwise), and openpyxl decides that when it is first imported.
+import storage  # noqa: F401, I001
+
 from openpyxl import Workbook, load_workbook
 
 from bench._world import emit, figure
