@@ -230,7 +230,7 @@ class AlertLog:
             moved = self._finished(outcomes)
             claimed: set[str] = set()
             for key in dict.fromkeys(claim):
-                record = self.registry.get_alert(key)
+                record = self.registry.peek_alert(key)
                 if record is not None and record.state == State.PENDING:
                     moved.append(AlertRecord(key, State.SENDING, record.data))
                     claimed.add(key)
@@ -245,7 +245,7 @@ class AlertLog:
         for key, (state, extra) in outcomes.items():
             if state not in AFTER_SEND:
                 raise ValueError(f"{state} cannot follow sending")
-            record = self.registry.get_alert(key)
+            record = self.registry.peek_alert(key)
             if record is None or record.state != State.SENDING:
                 continue
             moved.append(AlertRecord(key, state, {**record.data, **extra}))

@@ -670,6 +670,11 @@ class _AlertTable:
         raw = self._all().get(key)
         return None if raw is None else _alert_or_uncertain(raw)
 
+    def peek(self, key: str) -> AlertRecord | None:
+        """One record, shared (read-only; see ``records``)."""
+        raw = self._all().get(key)
+        return None if raw is None else self._decode(key, raw)
+
     def records(self, state: str | None) -> list[AlertRecord]:
         """Every record (in ``state``), oldest first. One damaged record must not silence
         every alert (R29): one whose key still reads counts as ``uncertain`` (never resent;
@@ -1037,6 +1042,11 @@ class Registry(_KeyedTables):
 
     def get_alert(self, key: str) -> AlertRecord | None:
         return self._alerts.get(key)
+
+    def peek_alert(self, key: str) -> AlertRecord | None:
+        """``get_alert`` without the copy: the shared record ``list_alerts`` hands out (read
+        its ``data``, never change it) — for the sweep's state moves, 3 per delivery."""
+        return self._alerts.peek(key)
 
     def list_alerts(self, state: str | None = None) -> list[AlertRecord]:
         """Alert records (all, or those in ``state``), in the order they were first put.
