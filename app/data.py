@@ -5,6 +5,10 @@ keeps.
 The sandbox opens, seeds and replays its own demo data directory through these doors
 (docs/ARCHITECTURE.md §2: sandbox → app → storage). Items are not written here: they go
 through :mod:`app.transaction` and :mod:`app.actions` like every change.
+
+The alert jobs' daily backup and the shell commands' stores open here too: ``Store`` (open one
+with ``Store.open``), ``backup`` and ``is_damaged_snapshot`` (``storage.maintenance``) are
+re-exported so callers above ``app`` never import ``storage``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from ledger.model import Evidence, Person, Role, Unit
 from storage.errors import StorageError
+from storage.maintenance import backup, is_damaged_snapshot
 from storage.repo import Store
 
 DataError = StorageError
@@ -67,8 +72,10 @@ __all__ = [
     "DataError",
     "Store",
     "add_unit",
+    "backup",
     "bind",
     "data_root",
+    "is_damaged_snapshot",
     "kept_evidence",
     "open_data",
 ]

@@ -1,4 +1,9 @@
-"""Exporting the 台账: the workbook of some units, in a language (DESIGN §7). Blocking."""
+"""Exporting the 台账: the workbook of some units, in a language (DESIGN §7). Blocking.
+
+Each unit's figures as the export's sheet counts them (``UnitStats``, ``unit_stats``,
+``total_stats``, ``weekly_closed`` of ``storage.xlsx_export``) are re-exported here: /stats and
+its charts show the same numbers as the workbook, without importing ``storage``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,14 @@ from ledger.model import Item, Status, Unit
 from ledger.survey import latest as latest_survey
 from storage.paper import PaperStore
 from storage.paper_xlsx import PaperRow, paper_sheet
-from storage.xlsx_export import Withdrawal, export_ledger
+from storage.xlsx_export import (
+    UnitStats,
+    Withdrawal,
+    export_ledger,
+    total_stats,
+    unit_stats,
+    weekly_closed,
+)
 
 
 def export_bytes(services: Services, units: list[Unit], lang: str) -> tuple[bytes, int]:
@@ -59,4 +71,11 @@ def _say(services: Services, lang: str) -> Callable[..., str]:
     return say
 
 
-__all__ = ["export_bytes", "paper_rows"]
+__all__ = [
+    "UnitStats",
+    "export_bytes",
+    "paper_rows",
+    "total_stats",
+    "unit_stats",
+    "weekly_closed",
+]

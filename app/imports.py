@@ -4,6 +4,10 @@ Thin on purpose: reading a workbook is ``storage.xlsx_import``'s and meeting a p
 ledgers is ``storage.ledger_import``'s; here the chat and the shell get the same use-case,
 on the services' clock and rules. ``actor`` is the importing inspector, or ``None`` for the
 shell import. Both are blocking.
+
+The plan, its refusals and its outcome (``storage.xlsx_import``, ``storage.ledger_import``)
+are re-exported here as the use-case's vocabulary, with the workbook size limit (``MAX_BYTES``,
+R25), so the chat names them without importing ``storage``.
 """
 
 from __future__ import annotations
@@ -15,13 +19,22 @@ from ledger.calendar import local_date
 from ledger.model import Person
 from storage.ledger_import import (
     ImportOutcome,
+    ImportRefused,
     UnresolvedUnits,
     apply_plan,
     preview_import,
     resolve_units,
 )
 from storage.parse_worker import CalendarDays, ParseLimits, read_ledger_limited
-from storage.xlsx_import import ImportErrors, ImportPlan
+from storage.xlsx_import import (
+    ISSUE_SHOW_LIMIT,
+    MAX_BYTES,
+    ImportErrors,
+    ImportIssue,
+    ImportPlan,
+    IssueCode,
+    SkippedSheet,
+)
 
 
 def read_workbook(services: Services, source: bytes | str) -> ImportPlan | ImportErrors:
@@ -83,4 +96,19 @@ def import_plan(
     )
 
 
-__all__ = ["import_plan", "preview", "read_workbook", "resolve"]
+__all__ = [
+    "ISSUE_SHOW_LIMIT",
+    "MAX_BYTES",
+    "ImportErrors",
+    "ImportIssue",
+    "ImportOutcome",
+    "ImportPlan",
+    "ImportRefused",
+    "IssueCode",
+    "SkippedSheet",
+    "UnresolvedUnits",
+    "import_plan",
+    "preview",
+    "read_workbook",
+    "resolve",
+]

@@ -26,9 +26,9 @@ from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
+from app.exports import UnitStats
 from ledger.figures import format_rate
 from locales import Catalog
-from storage.xlsx_export import UnitStats
 
 FONT_PACKAGE = "noto_cjk_sans_otc"
 FONT_FILE = "NotoSansCJK-Regular.ttc"

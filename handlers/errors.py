@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from app.errors import DamagedLedger
 from app.services import services_of
-from storage.errors import DamagedLedger
 
 log = logging.getLogger(__name__)
 ERRORS_KEY = "errors"

@@ -47,6 +47,13 @@ from telegram.ext import (
 )
 
 from app.actions import Inputs
+from app.evidence import (
+    StoredEvidence,
+    discard_evidence,
+    resolve,
+    save_evidence,
+    shown_name,
+)
 from app.services import Services
 from handlers.acting import CardRef, card_of, explain, perform, redraw_card
 from handlers.buttons import button, card_button, parse
@@ -79,13 +86,6 @@ from ledger.evidence import MB
 from ledger.model import Evidence, Item
 from ledger.workflow import NewEvidence
 from locales import Html
-from storage.evidence import (
-    StoredEvidence,
-    discard_evidence,
-    resolve,
-    save_evidence,
-    shown_name,
-)
 
 log = logging.getLogger(__name__)
 

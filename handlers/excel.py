@@ -50,7 +50,15 @@ from telegram.ext import (
 
 from app import imports
 from app.exports import export_bytes
-from app.imports import read_workbook
+from app.imports import (
+    MAX_BYTES,
+    ImportErrors,
+    ImportOutcome,
+    ImportPlan,
+    ImportRefused,
+    UnresolvedUnits,
+    read_workbook,
+)
 from handlers import excel_text
 from handlers.buttons import button, parse
 from handlers.common import Who, edit_or_send, for_roles, send
@@ -60,8 +68,6 @@ from ledger.calendar import local_date
 from ledger.dates import normalise_item_id, normalise_text
 from ledger.model import Role, Unit, valid_unit_code
 from locales import Catalog, Html
-from storage.ledger_import import ImportOutcome, ImportRefused, UnresolvedUnits
-from storage.xlsx_import import MAX_BYTES, ImportErrors, ImportPlan
 
 log = logging.getLogger(__name__)
 

@@ -15,17 +15,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from handlers.render import day_text, one_line
-from locales import Catalog, Html
-from storage.ledger_import import ImportOutcome
-from storage.xlsx_import import (
+from app.imports import (
     ISSUE_SHOW_LIMIT,
     ImportErrors,
     ImportIssue,
+    ImportOutcome,
     ImportPlan,
     IssueCode,
     SkippedSheet,
 )
+from handlers.render import day_text, one_line
+from locales import Catalog, Html
 
 ISSUE_LINES = ISSUE_SHOW_LIMIT  # 20
 UNIT_LINES = 15

@@ -15,9 +15,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from app.errors import StorageError
 from app.roster import is_inspector, remember_name
 from app.services import services_of
-from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 GROUP = -90

@@ -33,7 +33,7 @@ from telegram.ext import (
 )
 
 from app.actions import Inputs
-from app.services import Services
+from app.paper import paper_of
 from handlers.acting import perform
 from handlers.buttons import button, parse
 from handlers.common import (
@@ -70,7 +70,6 @@ from ledger.lookback import latest as latest_lookback
 from ledger.model import Item, Role, Status
 from ledger.workflow import Action
 from locales import Html
-from storage.paper import PaperStore
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +79,6 @@ CHECK_CODES = {"r": Check.RECTIFIED, "m": Check.MEASURES, "d": Check.MEETING}
 VERDICT_CODES = {"p": Verdict.PASS, "f": Verdict.FAIL, "n": Verdict.NOT_APPLICABLE}
 _CODE_OF_CHECK = {v: k for k, v in CHECK_CODES.items()}
 _CODE_OF_VERDICT = {v: k for k, v in VERDICT_CODES.items()}
-
-
-def paper_of(services: Services) -> PaperStore:
-    return PaperStore(services.store.registry)
 
 
 # --------------------------------------------------------------------------- /lookback

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 
+from app.paper import paper_of
 from app.services import Services
 from handlers.render import Words, format_date, format_datetime, one_line
 from ledger.figures import format_rate
@@ -20,7 +21,6 @@ from ledger.model import Unit
 from ledger.survey import Survey, Tally, result
 from ledger.survey import latest as latest_survey
 from locales import Html
-from storage.paper import PaperStore
 
 COMMENT_SHOWN = 120  # characters of one comment in a chat message
 COMMENTS_SHOWN = 5  # comments listed in a chat message (the report has them all)
@@ -118,7 +118,7 @@ def lookback_lines(words: Words, record: Lookback | None) -> list[Html]:
 
 def unit_paper_lines(services: Services, words: Words, unit: str, *, comments: bool) -> list[Html]:
     """/unit's lines on the unit's latest 满意度测评 and 回头看 (none when it had neither)."""
-    paper = PaperStore(services.store.registry)
+    paper = paper_of(services)
     survey = latest_survey(paper.surveys(unit))
     record = latest_lookback(paper.lookbacks(unit))
     return [
@@ -132,7 +132,7 @@ def stats_paper_lines(services: Services, words: Words, units: Sequence[str]) ->
     """/stats' caption lines: for one unit its survey and 回头看 headlines; for several, one
     line each summing the units' latest surveys (answers, overall 满意率) and 回头看s. No
     comments: /stats is also the unit's own people's."""
-    paper = PaperStore(services.store.registry)
+    paper = paper_of(services)
     surveys = [s for s in (latest_survey(paper.surveys(u)) for u in units) if s is not None]
     records = [r for r in (latest_lookback(paper.lookbacks(u)) for u in units) if r is not None]
     if len(units) == 1:
@@ -170,7 +170,7 @@ def stats_paper_lines(services: Services, words: Words, units: Sequence[str]) ->
 def milestone_lines(services: Services, words: Words, unit: str) -> list[Html]:
     """The unit's 整改情况报告 milestone: feedback, due date (and days left), the latest
     submission and how many there were. ``[]`` before a feedback date is set."""
-    milestone = PaperStore(services.store.registry).milestone(unit)
+    milestone = paper_of(services).milestone(unit)
     if milestone is None:
         return []
     due = milestone.due_on(services.config.paper.report_due_months)

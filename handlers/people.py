@@ -32,6 +32,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.helpers import create_deep_linked_url
 
 from app import invites, roster
+from app.errors import AlreadyExists
 from app.overview import units_figures
 from handlers import menus
 from handlers.buttons import button, parse
@@ -60,7 +61,6 @@ from ledger.figures import EMPTY, Figures
 from ledger.model import Person, Role, Unit
 from locales import Catalog, Html
 from locales.figures import figures_lines
-from storage.errors import AlreadyExists
 
 log = logging.getLogger(__name__)
 

@@ -37,6 +37,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from app import overview
+from app.records import Ledger
 from app.services import Services
 from handlers.buttons import Callback, card_button, parse
 from handlers.common import (
@@ -79,7 +80,6 @@ from ledger.figures import Figures, format_rate
 from ledger.model import Item, Light, Role, Status, split_item_id, valid_unit_code
 from locales import Html
 from locales.figures import figures_lines, light_parts
-from storage.repo import Ledger
 
 log = logging.getLogger(__name__)
 

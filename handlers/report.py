@@ -29,6 +29,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from app.clock import SystemClock
+from app.data import Store
+from app.evidence import save_evidence
+from app.paper import paper_of
 from app.report import report_bytes, report_file_name
 from app.roster import inspectors
 from app.services import Services
@@ -44,9 +47,6 @@ from ledger.errors import InvalidValue, UnknownUnit
 from ledger.milestone import Milestone, Submission, add_submission, set_feedback
 from ledger.model import Role
 from locales import Catalog, Html
-from storage.evidence import save_evidence
-from storage.paper import PaperStore
-from storage.repo import Store
 
 log = logging.getLogger(__name__)
 REPORT_CAPTION = re.compile(r"^(整改(情况)?报告|rectification report)", re.IGNORECASE)
@@ -100,7 +100,7 @@ async def feedback_command(update: Update, context: ContextTypes.DEFAULT_TYPE, w
     code = normalise_text(args[0]).upper()
     if len(code) > 10 or services.store.registry.get_unit(code) is None:
         raise UnknownUnit(unit=one_line(args[0], 20))
-    paper = PaperStore(services.store.registry)
+    paper = paper_of(services)
     if len(args) > 1:
         days = [_day(who, text) for text in args[1:]]
         if any(d is None for d in days):
@@ -161,7 +161,7 @@ async def submission(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Wh
         return
     services = who.services
     code = who.unit
-    paper = PaperStore(services.store.registry)
+    paper = paper_of(services)
     if paper.milestone(code) is None:
         await send(update, who.t("milestone.no_feedback_yet"))
         return

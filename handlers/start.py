@@ -32,7 +32,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from app import invites
+from app.errors import InviteRejected
 from app.invites import Redeemed
+from app.records import Invite
 from app.services import Services, services_of
 from handlers import menus
 from handlers.buttons import button, parse
@@ -52,8 +54,6 @@ from ledger.errors import UnknownUnit
 from ledger.invites import may_redeem, well_formed
 from ledger.model import Person, Role
 from locales import Html
-from storage.errors import InviteRejected
-from storage.records import Invite
 
 log = logging.getLogger(__name__)
 

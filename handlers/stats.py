@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from app.exports import UnitStats, total_stats, unit_stats, weekly_closed
 from app.services import Services
 from handlers.common import Who, for_roles
 from handlers.excel import units_asked
@@ -30,7 +31,6 @@ from ledger.figures import Figures
 from ledger.model import Item, Unit
 from locales import Html
 from locales.figures import figures_lines
-from storage.xlsx_export import UnitStats, total_stats, unit_stats, weekly_closed
 
 CAPTION_MAX = 1024  # Telegram's limit for a photo's caption
 

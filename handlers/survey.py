@@ -37,6 +37,7 @@ from telegram.ext import (
 )
 from telegram.helpers import create_deep_linked_url
 
+from app.paper import paper_of
 from app.services import Services, services_of
 from handlers.buttons import button, parse
 from handlers.common import (
@@ -72,7 +73,6 @@ from ledger.survey import (
 )
 from ledger.survey import latest as latest_survey
 from locales import Html
-from storage.paper import PaperStore
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,6 @@ PENDING_KEY = "survey_comments"  # bot_data: user id -> (unit, token, digits)
 LINK_PREFIX = "sv"
 LINK = re.compile(r"^sv-([A-Z][A-Z0-9]{0,9})-([A-Za-z0-9_-]{22})$")
 TOKEN_BYTES = 16  # secrets.token_urlsafe(16): 128 bits, 22 characters
-
-
-def paper_of(services: Services) -> PaperStore:
-    return PaperStore(services.store.registry)
 
 
 def closing_instant(services: Services, day: date) -> datetime:

@@ -23,7 +23,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "config": {"ledger"},
     "storage": {"ledger", "locales"},  # files written in people's words (exports)
     "app": {"storage", "ledger", "config", "locales"},
-    "handlers": {"app", "storage", "ledger", "config", "locales"},
+    "handlers": {"app", "ledger", "config", "locales"},
     "alerts": {"app", "storage", "ledger", "config", "locales"},
     "sandbox": {"app", "ledger", "config", "locales"},
     # the entry side wires everything; benchmarks measure everything
