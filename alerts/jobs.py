@@ -36,8 +36,8 @@ from telegram.ext import Application, CallbackContext, JobQueue
 from alerts.delivery import Deliverer
 from alerts.sweep import Runtime, Sweeper, SweepReport
 from app import overview
+from app.data import backup, is_damaged_snapshot
 from app.services import services_of
-from storage.maintenance import backup, is_damaged_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -69,8 +69,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from storage.records import AlertRecord
-from storage.repo import Registry
+from app.records import AlertRecord, Registry
 
 
 class State(StrEnum):

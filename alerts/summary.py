@@ -12,13 +12,13 @@ from typing import Any
 from alerts.channels.notices import group_outcomes
 from alerts.sweep import Runtime, Sweeper
 from app.clock import Clock, SystemClock
+from app.data import Store
 from app.overview import total_figures
 from app.services import Services
 from config import Config
 from ledger.model import Role
 from locales import Catalog, Html, to_plain
 from locales.figures import figures_lines
-from storage.repo import Store
 
 MAX_RECIPIENTS = 10
 PREVIEW_LINES = 6

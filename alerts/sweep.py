@@ -46,6 +46,7 @@ from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_de
 from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
 from alerts.schedule import DigestKind, Period, Schedule
+from app.records import AlertRecord, Ledger, Registry
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
@@ -53,8 +54,6 @@ from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key
 from ledger.calendar import local_date
 from ledger.model import Item, Person, Role, Status, Unit
 from ledger.workflow import status_since
-from storage.records import AlertRecord
-from storage.repo import Ledger, Registry
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

@@ -24,7 +24,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "storage": {"ledger", "locales"},  # files written in people's words (exports)
     "app": {"storage", "ledger", "config", "locales"},
     "handlers": {"app", "ledger", "config", "locales"},
-    "alerts": {"app", "storage", "ledger", "config", "locales"},
+    "alerts": {"app", "ledger", "config", "locales"},
     "sandbox": {"app", "ledger", "config", "locales"},
     # the entry side wires everything; benchmarks measure everything
     "bot": OURS,

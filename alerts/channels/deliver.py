@@ -56,6 +56,7 @@ from alerts.channels.robots import Answer, Message, Reply, Robot, client_for, ro
 from alerts.log import DONE, AlertLog, State, iso
 from alerts.pacing import Limits, Pacer
 from alerts.sweep import Plan, Sweeper, SweepReport, World
+from app.records import AlertRecord
 from app.report import report_due_dates
 from app.roster import roster
 from app.services import Services
@@ -63,7 +64,6 @@ from config import ChannelConfig, ChannelsConfig
 from ledger.alerts import AlertKind, DigestPeriod, Entry, decide_alerts
 from ledger.calendar import local_date
 from ledger.model import Light, Person, Role
-from storage.records import AlertRecord
 
 log = logging.getLogger(__name__)
 

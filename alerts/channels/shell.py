@@ -17,11 +17,11 @@ from alerts.channels.deliver import ChannelPass
 from alerts.channels.report import results_text, status_text, when_text
 from alerts.channels.robots import Answer
 from app.clock import Clock, SystemClock
+from app.data import Store
+from app.errors import DataDirInUse
 from app.services import Services
 from config import Config
 from locales import Catalog, to_plain
-from storage.errors import DataDirInUse
-from storage.repo import Store
 
 Out = Callable[[str], None]
 RUNNING = (
