@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from storage.maintenance import (
     restore,
 )
 from storage.repo import Store
+from tests.reliability.importing import units_being_created
 from tests.storage.storage_helpers import add_item
 
 NOW = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
@@ -42,28 +42,11 @@ def test_backups_taken_during_an_import_restore_and_start(tmp_path: Path) -> Non
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"佐证{k}.pdf").write_bytes(b"%PDF-1.4")
     dest = tmp_path / "backups"
-    stop = threading.Event()
-    created: list[str] = []
-
-    def importer() -> None:
-        with Store.open(data) as store:
-            n = 0
-            while not stop.is_set() and n < 400:
-                code = f"U{n:03d}"
-                store.add_unit(Unit(code, f"单位{n}"))
-                add_item(store, unit=code)
-                created.append(code)
-                n += 1
-
-    writer = threading.Thread(target=importer)
-    writer.start()
     snapshots: list[Path] = []
-    try:
+    with units_being_created(data, 400) as importing:
         for i in range(10):
             snapshots.append(backup(data, dest, keep=100, now=NOW + timedelta(seconds=i)))
-    finally:
-        stop.set()
-        writer.join(timeout=60)
+    created = importing.created
     assert len(created) > 0
     for i, snapshot in enumerate(snapshots):
         assert not is_damaged_snapshot(snapshot), snapshot

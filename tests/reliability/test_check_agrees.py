@@ -14,13 +14,13 @@ import os
 import random
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 from ledger.model import Unit
 from storage import Store, check
 from storage.maintenance import CheckReport
+from tests.reliability.importing import units_being_created
 from tests.storage.storage_helpers import add_item
 
 UNITS = 40
@@ -71,28 +71,11 @@ def test_kills_during_an_import_never_look_like_damage_to_check(tmp_path: Path) 
 def test_check_beside_a_running_import_never_reports_damage(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Store.open(data).close()
-    stop = threading.Event()
-    created: list[str] = []
-
-    def importer() -> None:
-        with Store.open(data) as store:
-            n = 0
-            while not stop.is_set() and n < 300:
-                code = f"U{n:03d}"
-                store.add_unit(Unit(code, f"单位{n}"))
-                add_item(store, unit=code)
-                created.append(code)
-                n += 1
-
-    writer = threading.Thread(target=importer)
-    writer.start()
     reports: list[CheckReport] = []
-    try:
-        while writer.is_alive() and len(reports) < 2000:
+    with units_being_created(data, 300) as importing:
+        while importing.alive() and len(reports) < 2000:
             reports.append(check(data))
-    finally:
-        stop.set()
-        writer.join(timeout=60)
+    created = importing.created
     assert created and len(reports) > 1
     for report in reports:
         assert report.ok, report.text
