@@ -67,18 +67,31 @@ def person_for(services: Services, user_id: int, name: str) -> Person | None:
     return stored
 
 
+def name_is_current(services: Services, user_id: int, name: str) -> bool:
+    """Whether :func:`remember_name` would write nothing (not an inspector, or the registry
+    already holds this inspector under ``name``). A read of the registry in memory, so an
+    update from an inspector whose name did not change costs no worker-thread hop."""
+    return _named_inspector(services, user_id, name) is None
+
+
 def remember_name(services: Services, user_id: int, name: str) -> bool:
     """Blocking: record configured inspector ``user_id`` under ``name`` (their Telegram name)
     when the registry lacks it or holds another; whether anything was written. A configured
     inspector outranks any unit binding they may once have had."""
-    if not is_inspector(services, user_id):
-        return False
-    stored = services.store.registry.get_person(user_id)
-    person = replace(inspector(services, user_id, name, stored), name=name)
-    if person == stored:
+    person = _named_inspector(services, user_id, name)
+    if person is None:
         return False
     services.store.registry.upsert_person(person)
     return True
+
+
+def _named_inspector(services: Services, user_id: int, name: str) -> Person | None:
+    """The record :func:`remember_name` would write, or ``None`` when nothing is to change."""
+    if not is_inspector(services, user_id):
+        return None
+    stored = services.store.registry.get_person(user_id)
+    person = replace(inspector(services, user_id, name, stored), name=name)
+    return None if person == stored else person
 
 
 def unit_people(services: Services, unit: str, *roles: Role) -> list[Person]:

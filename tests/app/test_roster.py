@@ -73,3 +73,12 @@ def test_an_unrecorded_inspector_marked_unreachable_gets_a_nameless_record(
         I2, "", Role.INSPECTOR, reachable=False
     )
     assert not roster.set_reachable(services, 999, False, T0)  # a stranger: nothing to mark
+
+
+def test_name_is_current_says_exactly_when_remember_name_would_write(services: Services) -> None:
+    assert not roster.name_is_current(services, I1, "王巡察")  # no record yet
+    assert roster.remember_name(services, I1, "王巡察")
+    assert roster.name_is_current(services, I1, "王巡察")
+    assert not roster.name_is_current(services, I1, "王巡察组")  # renamed in Telegram
+    assert roster.name_is_current(services, CONTACT.user_id, "改名")  # not an inspector
+    assert roster.name_is_current(services, 999, "stranger")
