@@ -7,17 +7,30 @@ day (``storage.repo.Ledger.derived``): a write to a unit recomputes that unit's 
 next read, a new day every unit's. Nothing is stored on disk, so nothing can disagree with the
 ledger after a crash or a restore. ``tests/app/test_overview.py`` compares them with
 ``ledger.figures.figures`` over random ledgers and random writes.
+
+:func:`province` is the /units view of all of it: every unit with its figures, the units that
+need attention first (:func:`attention_key`), and the total. It is kept while no unit's
+figures and no unit changed (checked on every read against the per-ledger memos above, which
+costs a look-up per unit and no counting), so a /units page costs the rows it shows, not a
+sort and a sum over the whole province each time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from app.services import Services
 from ledger.calendar import local_date
 from ledger.figures import EMPTY, Figures, figures
-from storage.repo import Ledger
+from ledger.model import Unit
+from storage.repo import Ledger, Store
+
+T = TypeVar("T")
 
 
 def ledger_figures(services: Services, ledger: Ledger, now: datetime) -> Figures:
@@ -46,10 +59,79 @@ def total_figures(services: Services, now: datetime) -> Figures:
 
 
 def warm(services: Services, now: datetime) -> None:
-    """Compute every unit's figures of the day now (after the start-up sweep), so the first
-    /units of the day does not pay for all of them. Blocking: call it on a worker thread."""
+    """Compute every unit's figures of the day and their :func:`province` now (after the
+    start-up sweep), so the first /units of the day does not pay for all of them. Blocking:
+    call it on a worker thread."""
     for ledger in services.store.ledgers():
         ledger_figures(services, ledger, now)
+    province(services, now)
 
 
-__all__ = ["ledger_figures", "total_figures", "unit_figures", "units_figures", "warm"]
+def attention_key(unit: Unit, f: Figures) -> tuple[int, int, int, str]:
+    """The order of /units: the units that need attention first — most 超期 (🔴), then most
+    🟡 (due soon or gone quiet), then most 未销号 — and among equals by unit code, so a unit
+    with nothing open comes last and the order is the same on every page."""
+    return (-f.red, -f.yellow, -f.active, unit.code)
+
+
+@dataclass(frozen=True, eq=False)
+class Province:
+    """Every unit and its figures in :func:`attention_key` order, and their total
+    (``ledger.figures``: the sum of the units' figures is the figures of all items)."""
+
+    units: tuple[Unit, ...]
+    figures: tuple[Figures, ...]  # figures[i] belongs to units[i]
+    total: Figures
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def derived(self, key: Hashable, compute: Callable[[Province], T]) -> T:
+        """``compute(self)``, once per ``key`` for this state of the province (e.g. the
+        lines of one language): the same contract as ``Ledger.derived``."""
+        try:
+            return cast(T, self._memo[key])
+        except KeyError:
+            value = compute(self)
+            self._memo[key] = value
+            return value
+
+
+# The last province drawn per store, with what it was drawn from (the registry's units and
+# each unit's figures object, which its ledger memo keeps while nothing changes).
+_PROVINCES: weakref.WeakKeyDictionary[Store, tuple[Hashable, Province]] = (
+    weakref.WeakKeyDictionary()
+)
+_PROVINCES_LOCK = threading.Lock()
+
+
+def province(services: Services, now: datetime) -> Province:
+    """Every unit's figures at ``now``, needing-attention first, and the total. Rebuilt only
+    when a unit was added or changed, or a unit's figures changed (a write, a new day)."""
+    units = tuple(services.store.registry.list_units())
+    per_unit = tuple(units_figures(services, [u.code for u in units], now))
+    source = (units, per_unit)
+    with _PROVINCES_LOCK:
+        kept = _PROVINCES.get(services.store)
+    # Tuples compare element by element, identity first: unchanged memos compare at once.
+    if kept is not None and kept[0] == source:
+        return kept[1]
+    order = sorted(range(len(units)), key=lambda i: attention_key(units[i], per_unit[i]))
+    drawn = Province(
+        units=tuple(units[i] for i in order),
+        figures=tuple(per_unit[i] for i in order),
+        total=sum(per_unit, EMPTY),
+    )
+    with _PROVINCES_LOCK:
+        _PROVINCES[services.store] = (source, drawn)
+    return drawn
+
+
+__all__ = [
+    "Province",
+    "attention_key",
+    "ledger_figures",
+    "province",
+    "total_figures",
+    "unit_figures",
+    "units_figures",
+    "warm",
+]

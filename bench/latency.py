@@ -8,6 +8,13 @@ contact sends ``/open``, ``/item``, ``/progress`` (a durable ledger write) and a
 first reply arriving at the emulator. Targets: p50 ≤ 1.5× the echo p50 for each command, p99
 ≤ echo p99 + 50 ms.
 
+``/units`` is paged (``[workflow] page_size`` units to a page, those needing attention first,
+the whole province's figures in the header): what is measured is its first page, which is
+what an inspector gets for ``/units``. The JSON says what each reply was (``replies``: median
+characters, buttons, and for /units the units shown of how many), and that every progress
+note was recorded (``progress_recorded``), so a figure cannot come from a short or failed
+answer unnoticed.
+
     python bench/latency.py [--units 200] [--rounds 30] [--dir PATH]
 """
 
@@ -38,21 +45,34 @@ from config import load_config
 from locales import Catalog
 from sandbox.emulator import Emulator
 from sandbox.ptb import builder_for, polling
-from sandbox.users import EmulatedUser
+from sandbox.users import BotMessage, EmulatedUser
 from storage.repo import Store
+
+REPLIES: dict[str, list[BotMessage]] = {}
 
 
 async def timed(user: EmulatedUser, text: str) -> float:
-    """Seconds from sending ``text`` to the bot's first new message in that chat."""
+    """Seconds from sending ``text`` to the bot's first new message in that chat (the
+    message is kept in :data:`REPLIES` under the command)."""
     user._reply_cursor = len(user.replies)
     started = time.perf_counter()
     await user.send(text)
-    await user.next_reply(timeout=30)
-    return time.perf_counter() - started
+    reply = await user.next_reply(timeout=30)
+    took = time.perf_counter() - started
+    REPLIES.setdefault(text.split()[0], []).append(reply)
+    return took
 
 
 async def rounds(n: int, step: Callable[[int], Awaitable[float]]) -> list[float]:
     return [await step(k) for k in range(n)]
+
+
+def described(replies: list[BotMessage]) -> dict[str, Any]:
+    """What the replies to one command were: median characters and buttons."""
+    return {
+        "chars": median(len(r.text) for r in replies),
+        "buttons": median(sum(len(row) for row in r.buttons) for r in replies),
+    }
 
 
 async def echo_floor(emulator: Emulator, n: int) -> list[float]:
@@ -68,7 +88,7 @@ async def echo_floor(emulator: Emulator, n: int) -> list[float]:
         return await rounds(n, lambda k: timed(user, f"/open {k}"))
 
 
-async def real_bot(emulator: Emulator, root: Path, units: int, n: int) -> dict[str, list[float]]:
+async def real_bot(emulator: Emulator, root: Path, units: int, n: int) -> dict[str, Any]:
     world(units, 100, root / "data")
     ids = ", ".join(str(i) for i in INSPECTORS)
     cfg = root / "config.toml"
@@ -88,7 +108,9 @@ async def real_bot(emulator: Emulator, root: Path, units: int, n: int) -> dict[s
                 await app.post_init(app)
             await alerts_jobs.wait_started(app, timeout=600)
             await timed(contact, "/open")  # warm-up
-            out = {
+            before = sum(len(i.progress) for i in store.ledger("U000").items())
+            REPLIES.clear()  # the echo bot's and the warm-up's are not what is described
+            out: dict[str, Any] = {
                 "/open": await rounds(n, lambda k: timed(contact, "/open")),
                 "/item": await rounds(n, lambda k: timed(contact, f"/item U000-{k % 60 + 1:03d}")),
                 "progress": await rounds(
@@ -97,8 +119,16 @@ async def real_bot(emulator: Emulator, root: Path, units: int, n: int) -> dict[s
                 ),
                 "/units": await rounds(n, lambda k: timed(inspector, "/units")),
             }
+            # The first page of /units: its unit buttons (``unit:CODE``) are the units shown.
+            first = REPLIES["/units"][-1]
+            shown = sum(
+                1 for row in first.buttons for b in row if (b.callback_data or "")[:5] == "unit:"
+            )
+            out["units_shown"] = {"shown": shown, "of": len(store.registry.list_units())}
             if app.post_shutdown is not None:
                 await app.post_shutdown(app)
+        notes = sum(len(i.progress) for i in store.ledger("U000").items())
+        out["progress_recorded"] = notes - before
     return out
 
 
@@ -114,9 +144,18 @@ async def main() -> None:
         floor = await echo_floor(emulator, args.rounds)
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             runs = await real_bot(emulator, Path(tmp), args.units, args.rounds)
+    recorded = runs.pop("progress_recorded")
+    units_shown = runs.pop("units_shown")
     f50, f99 = median(floor), percentile(floor, 99)
     figures: list[dict[str, Any]] = []
     detail: dict[str, Any] = {"echo": {"p50_ms": ms(f50), "p99_ms": ms(f99)}}
+    replies = {
+        ("progress" if name == "/progress" else name): described(got)
+        for name, got in REPLIES.items()
+    }
+    replies["/units"]["units"] = units_shown
+    detail["replies"] = replies
+    detail["progress_recorded"] = recorded
     for name, times in runs.items():
         p50, p99 = median(times), percentile(times, 99)
         detail[name] = {"p50_ms": ms(p50), "p99_ms": ms(p99)}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,7 +34,7 @@ from telegram.helpers import create_deep_linked_url
 
 from app import invites, roster
 from app.errors import AlreadyExists
-from app.overview import units_figures
+from app.overview import Province, province
 from handlers import menus
 from handlers.buttons import button, parse
 from handlers.common import Who, for_roles, language_for, send, stale_button
@@ -57,7 +58,7 @@ from handlers.render import (
 )
 from ledger.dates import normalise_text
 from ledger.errors import InvalidValue, UnknownUnit
-from ledger.figures import EMPTY, Figures
+from ledger.figures import Figures
 from ledger.model import Person, Role, Unit
 from locales import Catalog, Html
 from locales.figures import figures_lines
@@ -161,39 +162,63 @@ def unit_line(catalog: Catalog, lang: str, unit: Unit, f: Figures, yellow_days: 
 
 
 def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page | None:
-    """Page ``page`` of every unit with its figures (inspectors)."""
+    """Page ``page`` of every unit with its figures (inspectors): the units that need
+    attention first (``app.overview.attention_key``), ``[workflow] page_size`` to a page, and
+    the whole province's figures in the header of every page. The lines and the paging are
+    worded once per state of the province and language (``Province.derived``), so a page
+    costs its own rows."""
     if not who.is_inspector or args or scope != ALL:
         return None
     services = who.services
     words = who.words
-    units = services.store.registry.list_units()
-    if not units:
+    overview = province(services, words.now)
+    if not overview.units:
         return Page(who.t("people.units.none"))
-    now = words.now
-    per_unit = units_figures(services, [u.code for u in units], now)
-    yellow = services.rules.yellow_days
-    lines = [
-        unit_line(services.catalog, who.lang, u, f, yellow)
-        for u, f in zip(units, per_unit, strict=True)
-    ]
-    total = sum(per_unit, EMPTY)
-    pages = paginate(lines, services.config.workflow.page_size)
+    catalog, lang = services.catalog, who.lang
+    yellow, per_page = services.rules.yellow_days, services.config.workflow.page_size
+
+    def draw(p: Province) -> tuple[list[Html], list[range]]:
+        lines = [
+            unit_line(catalog, lang, u, f, yellow) for u, f in zip(p.units, p.figures, strict=True)
+        ]
+        return lines, paginate(lines, per_page)
+
+    lines, pages = overview.derived(("units", catalog, lang, yellow, per_page), draw)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
     head = who.t(
-        "people.units.header", units=len(units), figures=join(counts_lines(words, services, total))
+        "people.units.header",
+        units=len(overview.units),
+        figures=join(counts_lines(words, services, overview.total)),
     )
     text = join([head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")])
-    buttons = [button(units[i].code, "unit", units[i].code) for i in shown]
+    buttons = [button(overview.units[i].code, "unit", overview.units[i].code) for i in shown]
     return Page(text, page_markup(buttons, "units", ALL, page, len(pages)))
+
+
+def units_page_number(args: Sequence[str]) -> int | None:
+    """The page ``/units`` asks for: 1 without arguments, the number in ``/units 2`` (full-width
+    digits too), ``None`` for anything else."""
+    if not args:
+        return 1
+    typed = normalise_text(args[0])
+    if len(args) > 1 or not typed.isdecimal() or len(typed) > 6 or int(typed) < 1:
+        return None
+    return int(typed)
 
 
 @for_roles(Role.INSPECTOR)
 async def units_command(update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
-    """/units: every unit, one line each with its figures."""
+    """/units [page]: every unit with its figures, those needing attention first (``/units 2``
+    is the second page, as the › button; anything else gets the usage)."""
     if not await private_only(update, who):
         return
-    page = units_page(who, (), ALL, 1)
+    args = context.args or []
+    number = units_page_number(args)
+    if number is None:
+        await send(update, who.t("units.usage"))
+        return
+    page = units_page(who, (), ALL, number)
     assert page is not None
     await send(update, page.text, page.keyboard)
 

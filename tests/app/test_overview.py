@@ -70,6 +70,15 @@ def check(services: Services, now: datetime) -> None:
         everything += items
         assert overview.unit_figures(services, code, now) == figures(items, now, tz, rules)
     assert overview.total_figures(services, now) == figures(everything, now, tz, rules)
+    # /units' province: every unit once, needing attention first, the total of all items
+    drawn = overview.province(services, now)
+    fresh = {c: figures(services.store.ledger(c).items(), now, tz, rules) for c in CODES}
+    assert [u.code for u in drawn.units] == sorted(
+        CODES, key=lambda c: (-fresh[c].red, -fresh[c].yellow, -fresh[c].active, c)
+    )
+    assert list(drawn.figures) == [fresh[u.code] for u in drawn.units]
+    assert drawn.total == figures(everything, now, tz, rules)
+    assert overview.province(services, now) is drawn  # nothing changed: kept
 
 
 # One step of the scenario: write an item (new or replaced) or move the clock.
@@ -153,3 +162,39 @@ def test_figures_survive_a_reopen_of_the_data_directory(tmp_path: Path) -> None:
         with store.ledger("HZ").transaction() as tx:
             tx.put(Item("HZ-002", "HZ", "党的建设", "问题", NOW - timedelta(days=1)))
         assert overview.unit_figures(services, "HZ", NOW).open == before.open + 1
+
+
+def test_the_province_is_redrawn_after_a_write_a_new_unit_or_a_new_day() -> None:
+    store = Store.memory()
+    for code in CODES:
+        store.add_unit(Unit(code, f"{code}单位"))
+    services = services_with(store)
+    first = overview.province(services, NOW)
+    assert [u.code for u in first.units] == sorted(CODES)  # all empty: by code
+    assert first.derived("k", lambda p: len(p.units)) == 3
+    assert first.derived("k", lambda p: -1) == 3  # computed once per state
+    with store.ledger("NB").transaction() as tx:  # NB gets an overdue item: it leads
+        tx.put(
+            Item("NB-001", "NB", "党的建设", "问题", NOW - timedelta(days=30), deadline=NOW.date())
+        )
+    due_today = overview.province(services, NOW)  # due today: 🟡, not yet overdue...
+    assert due_today is not first
+    assert [u.code for u in due_today.units] == ["NB", "HZ", "JX"]
+    assert due_today.figures[0].yellow == 1 and due_today.total.red == 0
+    assert overview.province(services, NOW + timedelta(hours=3)) is due_today  # same day
+    later = overview.province(services, NOW + timedelta(days=1))  # ...tomorrow it is
+    assert later is not first
+    assert [u.code for u in later.units] == ["NB", "HZ", "JX"]
+    assert later.figures[0].red == later.total.red == 1
+    with store.ledger("JX").transaction() as tx:  # JX: two overdue items outrank NB's one
+        for n in (1, 2):
+            tx.put(
+                Item(
+                    f"JX-00{n}", "JX", "党的建设", "问题", NOW - timedelta(30), deadline=NOW.date()
+                )
+            )
+    later = overview.province(services, NOW + timedelta(days=1))
+    assert [u.code for u in later.units] == ["JX", "NB", "HZ"]
+    store.add_unit(Unit("AA", "新单位"))
+    grown = overview.province(services, NOW + timedelta(days=1))
+    assert [u.code for u in grown.units] == ["JX", "NB", "AA", "HZ"]

@@ -47,6 +47,27 @@ def test_bench_quick_run_prints_its_figures(name: str) -> None:
             assert figure["ratio"] > 0
 
 
+def test_latency_measures_real_answers_to_each_command_and_the_first_units_page() -> None:
+    """bench/latency.py times replies that are what a user gets: every progress note it sends
+    is recorded, each command's reply is described, and /units is its first page."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "latency.py"), "--units", "12", "--rounds", "3"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    names = {f["figure"] for f in result["figures"]}
+    for command in ("/open", "/item", "progress", "/units"):
+        assert {f"{command} p50", f"{command} p99"} <= names
+        assert result["replies"][command]["chars"] > 0
+    assert result["progress_recorded"] == 3
+    assert result["replies"]["/units"]["units"] == {"shown": 10, "of": 12}  # page_size 10
+    assert result["replies"]["/open"]["buttons"] > 0
+
+
 def test_the_table_has_a_row_per_figure_and_says_pass_or_fail() -> None:
     results = [
         {

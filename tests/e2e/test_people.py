@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -95,7 +95,9 @@ async def test_units_shows_each_units_figures_and_rate(bot: BotUnderTest) -> Non
     )
     assert f"HZ 杭州市局党组（第一轮）\n{hz}\n\n" in units.text
     assert "NB 宁波市局党组\n共 0 项\n\n" in units.text  # no zero parts, no "—" rates, no "（—）"
-    assert units.text.startswith(f"各单位整改进度（共 2 个单位）\n{hz}\n\n")  # the sum
+    assert units.text.startswith(
+        f"各单位整改进度（共 2 个单位，需关注的在前）\n{hz}\n\n"
+    )  # the sum
     assert units.button_texts == ["HZ", "NB"]
     await inspector.press(units, "HZ")
     unit_list = await inspector.next_reply()
@@ -115,6 +117,39 @@ async def test_units_are_paged(bot: BotUnderTest) -> None:
     last = await inspector.next_edit()
     assert last.message_id == first.message_id
     assert "U20" in last.text and "U22" in last.text and "3/3" in last.button_texts
+
+
+async def test_units_lead_with_the_units_needing_attention_and_page_by_number(
+    bot: BotUnderTest,
+) -> None:
+    for i in range(12):
+        bot.add_unit(f"U{i:02d}", f"单位{i:02d}")
+    now = bot.clock.now()
+    today = now.date()
+    for _ in range(2):  # U07: two overdue items
+        seed_item(bot.store, "U07", now=now, deadline=today - timedelta(days=3))
+    seed_item(bot.store, "U11", now=now, deadline=today - timedelta(days=1))  # one overdue
+    seed_item(bot.store, "U03", now=now, deadline=today + timedelta(days=2))  # due soon
+    seed_item(bot.store, "U05", now=now, deadline=today + timedelta(days=60))  # green
+    inspector = bot.inspector()
+    await inspector.send("/units")
+    first = await inspector.next_reply()
+    assert first.text.startswith("各单位整改进度（共 12 个单位，需关注的在前）\n共 5 项")
+    order = ["U07", "U11", "U03", "U05", "U00", "U01", "U02", "U04", "U06", "U08"]
+    assert first.button_texts[:10] == order
+    assert [first.text.index(f"{code} 单位") for code in order] == sorted(
+        first.text.index(f"{code} 单位") for code in order
+    )
+    assert "U09" not in first.text and first.button_texts[-3:] == ["1/2", "›", "»"]
+    await inspector.send("/units 2")
+    second = await inspector.next_reply()
+    assert second.button_texts[:2] == ["U09", "U10"] and "2/2" in second.button_texts
+    assert second.text.startswith("各单位整改进度（共 12 个单位，需关注的在前）\n共 5 项")
+    await inspector.send("/units ９")  # past the end (full-width digit): the last page
+    assert (await inspector.next_reply()).text == second.text
+    for text in ("/units 0", "/units abc", "/units 1 2"):
+        await inspector.send(text)
+        assert (await inspector.next_reply()).text.startswith("用法：/units"), text
 
 
 async def test_invite_validates_its_arguments(bot: BotUnderTest) -> None:

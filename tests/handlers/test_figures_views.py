@@ -63,10 +63,12 @@ STATUS_WORDS = {
 
 
 @st.composite
-def ledgers(draw: st.DrawFn) -> list[Item]:
+def ledgers(draw: st.DrawFn, units: tuple[Unit, ...] = UNITS[:2], most: int = 9) -> list[Item]:
+    """Up to ``most`` random items in each of ``units`` (by default HZ and NB: JX stays empty,
+    and a unit with nothing shows "共 0 项")."""
     items: list[Item] = []
-    for unit in UNITS[:2]:  # JX stays empty: a unit with nothing shows "共 0 项"
-        for seq in range(1, draw(st.integers(0, 9)) + 1):
+    for unit in units:
+        for seq in range(1, draw(st.integers(0, most)) + 1):
             status = draw(st.sampled_from(list(Status)))
             long_term = draw(st.booleans()) if status is not Status.MONITORING else True
             created = NOW - timedelta(days=draw(st.integers(1, 120)))
@@ -90,20 +92,21 @@ def ledgers(draw: st.DrawFn) -> list[Item]:
     return items
 
 
-def world(items: list[Item]) -> Services:
+def world(items: list[Item], units: tuple[Unit, ...] = UNITS, page_size: int = 50) -> Services:
     config = Config(
         path=Path("test.toml"),
         bot=BotConfig(inspectors=(INSPECTOR.user_id,)),
-        workflow=WorkflowConfig(page_size=50),
+        workflow=WorkflowConfig(page_size=page_size),
     )
     store = Store.memory()
-    for unit in UNITS:
+    for unit in units:
         ledger = store.add_unit(unit)
         with ledger.transaction() as tx:
             for item in items:
                 if item.unit == unit.code:
                     tx.put(item)
-    for person in (INSPECTOR, *CONTACTS):
+    codes = {u.code for u in units}
+    for person in (INSPECTOR, *(c for c in CONTACTS if c.unit in codes)):
         store.registry.upsert_person(person)
     return Services.create(config, store, FakeClock(NOW), CATALOG)
 
@@ -295,3 +298,48 @@ def test_the_reader_is_strict() -> None:
     assert read_block(text) == {**expected(f), "completion": "7.6%", "closeout": "7.6%"}
     with pytest.raises(AssertionError):
         read_block("共 3 项：未整改 3 · 长期坚持 0")
+
+
+# --------------------------------------------------------------------------- /units, paged
+
+PROVINCE = tuple(Unit(f"U{n}", f"第{n}单位党组") for n in range(7))
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(items=ledgers(PROVINCE, 5))
+def test_units_pages_show_each_unit_once_worst_first_under_the_whole_provinces_figures(
+    items: list[Item],
+) -> None:
+    """/units paged (3 to a page here): every page's header is the figures of all items, the
+    pages together show every unit exactly once with its own figures and its button, the units
+    that need attention first (most 超期, then most 🟡, then most 未销号, then by code)."""
+    services = world(items, PROVINCE, page_size=3)
+    codes = [u.code for u in PROVINCE]
+    per_unit, total = figures_by_unit(items, NOW, TZ, services.rules, units=codes)
+    inspector = Who(services, User(INSPECTOR.user_id, "巡察组", is_bot=False), INSPECTOR, "zh-CN")
+    seen: list[str] = []
+    for number in (1, 2, 3):  # 7 units, 3 to a page
+        page = units_page(inspector, (), ALL, number)
+        assert page is not None and page.keyboard is not None
+        parts = list(blocks(to_plain(page.text)))
+        assert read_block(parts[0].split("\n", 1)[1]) == expected(total)
+        shown = [b.split(" ", 1)[0] for b in parts[1:] if re.match(r"U\d ", b)]
+        assert 1 <= len(shown) <= 3
+        for block in parts[1:]:
+            if re.match(r"U\d ", block):
+                code = block.split(" ", 1)[0]
+                assert read_block(block.split("\n", 1)[1]) == expected(per_unit[code])
+        labels = [b.text for row in page.keyboard.inline_keyboard for b in row]
+        assert labels[: len(shown)] == shown
+        assert f"{number}/3" in labels
+        seen += shown
+    assert seen == sorted(
+        codes, key=lambda c: (-per_unit[c].red, -per_unit[c].yellow, -per_unit[c].active, c)
+    )
+    beyond = units_page(inspector, (), ALL, 99)  # a page past the end: the last one
+    last = units_page(inspector, (), ALL, 3)
+    assert beyond is not None and last is not None and beyond.text == last.text
