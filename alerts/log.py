@@ -64,7 +64,7 @@ makes each write atomic, and the data-directory lock (R5) keeps other processes 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -166,6 +166,29 @@ def expired(records: Iterable[AlertRecord], now: datetime) -> list[str]:
     return drop
 
 
+class _Lazy:
+    """A set computed on the first ``in``."""
+
+    def __init__(self, compute: Callable[[], set[str]]) -> None:
+        self._compute = compute
+        self._value: set[str] | None = None
+
+    def __contains__(self, key: object) -> bool:
+        if self._value is None:
+            self._value = self._compute()
+        return key in self._value
+
+
+class Done:
+    """``key in done``: whether the alert log holds ``key`` in a :data:`DONE` state now."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._registry.alert_state(key) in DONE
+
+
 class AlertLog:
     """Reads and state moves over ``registry``'s alert table (see the module docstring).
 
@@ -195,6 +218,28 @@ class AlertLog:
     def done_keys(records: Mapping[str, AlertRecord]) -> frozenset[str]:
         """The delivery keys ``decide_alerts`` must treat as sent (:data:`DONE`)."""
         return frozenset(k for k, r in records.items() if r.state in DONE)
+
+    def done(self) -> Done:
+        """What ``decide_alerts`` must treat as sent, read from the log on each ``in``
+        (nothing is copied: a sweep asks about its candidates, not about 300,000 records)."""
+        return Done(self.registry)
+
+    def keys_in(self, state: State) -> list[str]:
+        """The keys of the records in ``state``, from the log's state index."""
+        return self.registry.alert_keys(state)
+
+    def notices_recorded(self) -> Container[str]:
+        """The notices recorded for anyone, in any state (``notice:…`` without ``@<user>``);
+        the keys are only scanned when first asked about."""
+        return _Lazy(
+            lambda: {
+                k.rpartition("@")[0] for k in self.registry.alert_keys_starting(NOTICE_PREFIX)
+            }
+        )
+
+    def records_in(self, state: State) -> list[AlertRecord]:
+        """The records in ``state`` (shared, read-only), from the log's state index."""
+        return self.registry.list_alerts(state)
 
     def write(self, records: Iterable[AlertRecord]) -> None:
         """Store records as given, in one write (recording ``pending``, ``superseded`` …)."""
@@ -269,6 +314,7 @@ class AlertLog:
 __all__ = [
     "AFTER_SEND",
     "DONE",
+    "Done",
     "NOTICE_PREFIX",
     "AlertLog",
     "State",

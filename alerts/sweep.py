@@ -34,9 +34,9 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from alerts.channels.keys import is_channel
@@ -134,6 +134,7 @@ class SweepReport:
     recovered: int = 0  # sending → uncertain at the start
     notices: int = 0
     channels: dict[str, int] = field(default_factory=dict)  # group messages by outcome
+    quiet_units: int = 0  # units left out: nothing of theirs could be due (QuietMark)
     decide_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -192,6 +193,28 @@ class Runtime:
     timeouts: dict[str, float] = field(default_factory=dict)
     last_report: SweepReport | None = None
     channels: ChannelHook | None = None  # set by alerts.channels.deliver.register
+    quiet: dict[str, QuietMark] = field(default_factory=dict)  # unit -> see QuietMark
+
+
+@dataclass(frozen=True)
+class QuietMark:
+    """Why a unit's items may be left out of a sweep: everything they decided was done.
+
+    A sweep that decided a unit's items and saw every delivery key they produced end in a
+    done state (:data:`alerts.log.DONE`) remembers the inputs of that decision: the ledger's
+    committed state (``Ledger.version``), the day (lights, steps and anchors move by day,
+    never within one), and who could receive its alerts (the unit's people and the
+    inspectors, with their reachability). A later sweep whose inputs are the same would
+    decide the same keys, all done, and so leaves the unit's items out; any change of the
+    three (a write to the ledger, a new day, a person joining, leaving or becoming
+    unreachable) decides the unit again. Kept in memory only: a restarted bot decides every
+    unit once. Sweeps with a digest due or with group channels configured decide every unit
+    (a digest reads every item; channels have their own done keys).
+    """
+
+    version: object
+    today: date
+    people: Hashable
 
 
 # --------------------------------------------------------------------------- planning
@@ -199,13 +222,17 @@ class Runtime:
 
 @dataclass(frozen=True)
 class World:
-    """Everything a decision reads, gathered once per sweep."""
+    """Everything a decision reads, gathered once per sweep. ``items`` leaves out the items
+    of the units in ``skipped`` (:class:`QuietMark`); ``marks`` holds the inputs of each unit
+    whose items were decided."""
 
     items: list[Item]
     units: list[Unit]
     people: list[Person]
     since: dict[str, datetime]
     directory: Directory
+    marks: dict[str, QuietMark] = field(default_factory=dict)
+    skipped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -277,6 +304,7 @@ class Sweeper:
                 await self._deliver(plan.messages, plan.renderer, report)
                 if self.runtime.channels is not None:
                     await self.runtime.channels.run(self, plan, report)
+                await self.run(self._remember_quiet, plan)
                 notices = await self.run(self._notices)
                 report.notices = len(notices)
                 await self._deliver(notices, plan.renderer, report)
@@ -291,10 +319,9 @@ class Sweeper:
         digests = self.schedule.due_digests(self.schedule.next_allowed(now), state.digests)
         if state.last is None:
             digests = {}  # as the first sweep will: see _begin
-        records = self.log.snapshot()
-        plan = self._plan(now, digests, records)
+        plan = self._plan(now, digests)
         plan.quiet = not self.schedule.allowed(now)
-        waiting = sum(1 for k, r in records.items() if is_notice(k) and r.state == State.PENDING)
+        waiting = sum(1 for k in self.log.keys_in(State.PENDING) if is_notice(k))
         last = SweepReport.from_meta(self.registry.get_meta(REPORT_META))
         return plan, last, waiting
 
@@ -335,14 +362,14 @@ class Sweeper:
             # The very first sweep of a data directory: no digest was missed, so the latest
             # periods count as served and the next ones go out on time.
             digests = {}
-        records = self.log.snapshot()
-        plan = self._plan(now, digests, records)
+        plan = self._plan(now, digests)
         report.entries = plan.entries
         report.by_kind = dict(plan.by_kind)
         report.by_recipient = {str(k): v for k, v in plan.by_recipient.items()}
         report.digests = sorted(digests)
         report.decide_seconds = round(plan.decide_seconds, 3)
-        report.superseded = self._record(plan, records)
+        report.quiet_units = len(plan.world.skipped) if plan.world is not None else 0
+        report.superseded = self._record(plan)
         state.last_sweep = iso(now)
         state.owed = False
         for kind, period in served.items():
@@ -372,11 +399,24 @@ class Sweeper:
 
     # ------------------------------------------------------------------ deciding (blocking)
 
-    def _world(self) -> World:
+    def _world(self, today: date, skip: bool) -> World:
+        """Gather what deciding reads; with ``skip``, without the items of quiet units."""
         store = self.services.store
         items: list[Item] = []
         since: dict[str, datetime] = {}
+        people = roster(self.services)
+        reach = _reach(people)
+        quiet = self.runtime.quiet
+        marks: dict[str, QuietMark] = {}
+        skipped: set[str] = set()
         for ledger in store.ledgers():
+            # The version first: items read after it are at least as new, so a mark can
+            # only be older than what was decided (then it does not match: decided again).
+            mark = QuietMark(ledger.version(), today, reach(ledger.unit))
+            if skip and quiet.get(ledger.unit) == mark:
+                skipped.add(ledger.unit)
+                continue
+            marks[ledger.unit] = mark
             for item in ledger.items():
                 items.append(item)
                 if item.status in _SINCE_STATUSES:
@@ -384,23 +424,18 @@ class Sweeper:
                     if entered is not None:
                         since[item.id] = entered
         units = store.registry.list_units()
-        people = roster(self.services)
         directory = Directory(
             items={i.id: i for i in items},
             units={u.code: u for u in units},
             people={p.user_id: p for p in people},
             default_language=self.services.config.bot.language,
         )
-        return World(items, units, people, since, directory)
+        return World(items, units, people, since, directory, marks, frozenset(skipped))
 
-    def _plan(
-        self,
-        now: datetime,
-        digests: Mapping[DigestKind, Period],
-        records: Mapping[str, AlertRecord],
-    ) -> Plan:
-        world = self._world()
+    def _plan(self, now: datetime, digests: Mapping[DigestKind, Period]) -> Plan:
         config = self.services.config
+        skip = not digests and not config.channels.channels
+        world = self._world(local_date(now, config.tz), skip)
         # Each digest reports on the period it covers (a catch-up says so), keyed by it.
         periods = {
             kind: DigestPeriod(*self.schedule.covers(period)) for kind, period in digests.items()
@@ -412,7 +447,7 @@ class Sweeper:
             world.items,
             world.units,
             world.people,
-            AlertLog.done_keys(records),
+            self.log.done(),
             config.rules,
             self.services.calendar,
             digests=periods,
@@ -452,10 +487,11 @@ class Sweeper:
             world,
         )
 
-    def _record(self, plan: Plan, records: Mapping[str, AlertRecord]) -> int:
+    def _record(self, plan: Plan) -> int:
         """Record the plan's new delivery keys as ``pending`` and supersede stale pending ones,
         in one write; returns how many were superseded."""
         stamp = iso(plan.now)
+        state_of = self.registry.alert_state
         batch: list[AlertRecord] = []
         planned: set[str] = set()
         for message in plan.messages:
@@ -463,23 +499,41 @@ class Sweeper:
             for entry in message.outgoing.entries:
                 key = delivery_key(entry.key, message.chat_id)
                 planned.add(key)
-                existing = records.get(key)
-                if existing is not None and existing.state == State.PENDING:
+                if state_of(key) == State.PENDING:
                     continue  # still due: it goes out now, as recorded
                 batch.append(AlertRecord(key, State.PENDING, {"at": stamp}))
         superseded = 0
-        for key, record in records.items():
-            if (
-                record.state == State.PENDING
-                and not is_notice(key)
-                and not is_channel(key)  # the channel pass owns those
-                and key not in planned
-            ):
+        for record in self.log.records_in(State.PENDING):
+            key = record.key
+            if not is_notice(key) and not is_channel(key) and key not in planned:
+                # (the channel pass owns channel records)
                 data = {**record.data, "at": stamp}
                 batch.append(AlertRecord(key, State.SUPERSEDED, data))
                 superseded += 1
         self.log.write(batch)
         return superseded
+
+    def _remember_quiet(self, plan: Plan) -> None:
+        """Blocking: after delivery, mark quiet each decided unit whose delivery keys all
+        ended done (:class:`QuietMark`); forget the mark of any other decided unit."""
+        if plan.world is None:
+            return
+        keys: dict[str, list[str]] = {}
+        for message in plan.messages:
+            if message.outgoing is None:
+                continue
+            for entry in message.outgoing.entries:
+                if entry.unit is not None:
+                    keys.setdefault(entry.unit, []).append(
+                        delivery_key(entry.key, message.chat_id)
+                    )
+        state_of = self.registry.alert_state
+        quiet = self.runtime.quiet
+        for unit, mark in plan.world.marks.items():
+            if all(state_of(k) in DONE for k in keys.get(unit, ())):
+                quiet[unit] = mark
+            else:
+                quiet.pop(unit, None)
 
     # ------------------------------------------------------------------ notices (blocking)
 
@@ -488,7 +542,6 @@ class Sweeper:
         message (a notice whose inspector is no longer reachable is superseded)."""
         now = self.now()
         stamp = iso(now)
-        records = self.log.snapshot()
         people = {p.user_id: p for p in roster(self.services)}
         inspectors = [
             p.user_id for p in people.values() if p.role is Role.INSPECTOR and p.reachable
@@ -497,9 +550,8 @@ class Sweeper:
 
         unreported = [
             r
-            for r in records.values()
-            if r.state == State.UNCERTAIN
-            and not is_notice(r.key)
+            for r in self.log.records_in(State.UNCERTAIN)
+            if not is_notice(r.key)
             and not is_channel(r.key)  # the channel pass reports its own
             and "notice" not in r.data
         ]
@@ -518,7 +570,7 @@ class Sweeper:
             )
 
         epochs = self.registry.get_meta(UNREACHABLE_META, {}) or {}
-        told = {k.rpartition("@")[0] for k in records if is_notice(k)}
+        told = self.log.notices_recorded()
         # A ledger quarantined at open for a damaged record (R29): told once per damage (the
         # key carries a digest of what was found, so a new damage is told again).
         for code, damage in self.services.store.damaged().items():
@@ -549,7 +601,10 @@ class Sweeper:
 
         messages: list[Planned] = []
         stale: list[AlertRecord] = []
-        current = {**records, **{r.key: r for r in batch}}
+        current = {
+            **{r.key: r for r in self.log.records_in(State.PENDING) if is_notice(r.key)},
+            **{r.key: r for r in batch},
+        }
         renderer = Renderer(
             self.services.catalog,
             Directory(
@@ -687,6 +742,20 @@ class Sweeper:
 
     def _mark_unreachable(self, user_id: int, now: datetime) -> None:
         set_reachable(self.services, user_id, False, now)
+
+
+def _reach(people: Sequence[Person]) -> Callable[[str], Hashable]:
+    """Unit code -> who can receive its alerts (its people and the inspectors, with their
+    reachability), as a comparable value (:class:`QuietMark`)."""
+    inspectors: list[tuple[int, bool]] = []
+    by_unit: dict[str, list[tuple[int, str, bool]]] = {}
+    for p in people:
+        if p.role is Role.INSPECTOR:
+            inspectors.append((p.user_id, p.reachable))
+        elif p.unit is not None:
+            by_unit.setdefault(p.unit, []).append((p.user_id, str(p.role), p.reachable))
+    everyone = tuple(sorted(inspectors))
+    return lambda unit: (everyone, tuple(sorted(by_unit.get(unit, ()))))
 
 
 def _keys(messages: Sequence[Planned]) -> list[str]:
