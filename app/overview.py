@@ -27,18 +27,24 @@ from typing import Any, TypeVar, cast
 from app.services import Services
 from ledger.calendar import local_date
 from ledger.figures import EMPTY, Figures, figures
-from ledger.model import Unit
+from ledger.model import Item, Unit
 from storage.repo import Ledger, Store
 
 T = TypeVar("T")
 
 
+def _memo(services: Services, now: datetime) -> tuple[Hashable, Callable[[list[Item]], Figures]]:
+    """The memo key of a ledger's figures at ``now`` and how they are computed: built once
+    per read of many ledgers (the key's local date and zone name cost more than the look-up)."""
+    tz, rules = services.config.tz, services.rules
+    key = ("figures", local_date(now, tz), str(tz), rules)
+    return key, lambda items: figures(items, now, tz, rules)
+
+
 def ledger_figures(services: Services, ledger: Ledger, now: datetime) -> Figures:
     """``figures(ledger.items(), now, tz, rules)`` (no ``status_since``), memoised per
     committed ledger state and local day."""
-    tz, rules = services.config.tz, services.rules
-    key = ("figures", local_date(now, tz), str(tz), rules)
-    return ledger.derived(key, lambda items: figures(items, now, tz, rules))
+    return ledger.derived(*_memo(services, now))
 
 
 def unit_figures(services: Services, code: str, now: datetime) -> Figures:
@@ -48,22 +54,24 @@ def unit_figures(services: Services, code: str, now: datetime) -> Figures:
 
 def units_figures(services: Services, codes: Iterable[str], now: datetime) -> list[Figures]:
     """:func:`unit_figures` of each code, in order."""
-    return [unit_figures(services, code, now) for code in codes]
+    key, compute = _memo(services, now)
+    store = services.store
+    return [store.ledger(code).derived(key, compute) for code in codes]
 
 
 def total_figures(services: Services, now: datetime) -> Figures:
     """The sum of every unit's figures (the figures of all items, ``ledger.figures``)."""
-    return sum(
-        (ledger_figures(services, ledger, now) for ledger in services.store.ledgers()), EMPTY
-    )
+    key, compute = _memo(services, now)
+    return sum((ledger.derived(key, compute) for ledger in services.store.ledgers()), EMPTY)
 
 
 def warm(services: Services, now: datetime) -> None:
     """Compute every unit's figures of the day and their :func:`province` now (after the
     start-up sweep), so the first /units of the day does not pay for all of them. Blocking:
     call it on a worker thread."""
+    key, compute = _memo(services, now)
     for ledger in services.store.ledgers():
-        ledger_figures(services, ledger, now)
+        ledger.derived(key, compute)
     province(services, now)
 
 
