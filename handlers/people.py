@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -165,8 +165,8 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
     """Page ``page`` of every unit with its figures (inspectors): the units that need
     attention first (``app.overview.attention_key``), ``[workflow] page_size`` to a page, and
     the whole province's figures in the header of every page. The lines and the paging are
-    worded once per state of the province and language (``Province.derived``), so a page
-    costs its own rows."""
+    worded (and their buttons made) once per state of the province and language
+    (``Province.derived``), so a page costs its own rows."""
     if not who.is_inspector or args or scope != ALL:
         return None
     services = who.services
@@ -177,13 +177,14 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
     catalog, lang = services.catalog, who.lang
     yellow, per_page = services.rules.yellow_days, services.config.workflow.page_size
 
-    def draw(p: Province) -> tuple[list[Html], list[range]]:
+    def draw(p: Province) -> tuple[list[Html], list[range], list[InlineKeyboardButton]]:
         lines = [
             unit_line(catalog, lang, u, f, yellow) for u, f in zip(p.units, p.figures, strict=True)
         ]
-        return lines, paginate(lines, per_page)
+        buttons = [button(u.code, "unit", u.code) for u in p.units]
+        return lines, paginate(lines, per_page), buttons
 
-    lines, pages = overview.derived(("units", catalog, lang, yellow, per_page), draw)
+    lines, pages, unit_buttons = overview.derived(("units", catalog, lang, yellow, per_page), draw)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
     head = who.t(
@@ -192,7 +193,7 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
         figures=join(counts_lines(words, services, overview.total)),
     )
     text = join([head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")])
-    buttons = [button(overview.units[i].code, "unit", overview.units[i].code) for i in shown]
+    buttons = [unit_buttons[i] for i in shown]
     return Page(text, page_markup(buttons, "units", ALL, page, len(pages)))
 
 

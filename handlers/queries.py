@@ -31,7 +31,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -265,24 +265,40 @@ def ledger_views(
     return ledger.derived(key, compute)
 
 
-def list_lines(who: Who, spec: ListSpec) -> tuple[Sequence[ItemView], Sequence[Html]]:
-    """The items of ``spec`` and their list lines in ``who``'s words. One unit's lines are
-    kept with its views (per ledger state, day and language): a contact's /open words each
-    line once a day, not on every request."""
+class Listed(NamedTuple):
+    """A list ready to draw: its items in list order, their lines in one language, the pages
+    those lines make and each item's card button (buttons are immutable: shared by pages)."""
+
+    views: Sequence[ItemView]
+    lines: Sequence[Html]
+    pages: Sequence[range]
+    buttons: Sequence[InlineKeyboardButton]
+
+
+def list_lines(who: Who, spec: ListSpec) -> Listed:
+    """The items of ``spec``, their list lines in ``who``'s words, the pages they make and
+    their buttons. One unit's are kept with its views (per ledger state, day, language and
+    page size): a contact's /open words and pages its lines once a day and after each
+    write, not on every request."""
     services, words = who.services, who.words
+    per_page = services.config.workflow.page_size
+
+    def listed(views: Sequence[ItemView]) -> Listed:
+        lines = tuple(item_line(words, v) for v in views)
+        buttons = tuple(item_button(v) for v in views)
+        return Listed(views, lines, tuple(paginate(lines, per_page)), buttons)
+
     codes = units_in(services, spec.scope)
     if len(codes) != 1:
-        views = collect(services, spec, words.now)
-        return views, [item_line(words, v) for v in views]
+        return listed(collect(services, spec, words.now))
     ledger = services.store.ledger(codes[0])
 
-    def compute(items: list[Item]) -> tuple[tuple[ItemView, ...], tuple[Html, ...]]:
-        views = ledger_views(services, ledger, spec, words.now)
-        return views, tuple(item_line(words, v) for v in views)
+    def compute(items: list[Item]) -> Listed:
+        return listed(ledger_views(services, ledger, spec, words.now))
 
     tz = services.config.tz
     key = ("lines", spec.kind, spec.start, spec.end, words.today, str(tz), services.rules)
-    return ledger.derived((*key, words.lang), compute)
+    return ledger.derived((*key, words.lang, per_page), compute)
 
 
 # --------------------------------------------------------------------------- unit figures
@@ -298,10 +314,8 @@ def counts_lines(words: Words, services: Services, f: Figures) -> list[Html]:
 
 def draw_list(who: Who, spec: ListSpec, page: int) -> Page:
     """Page ``page`` of ``spec`` for ``who`` (the scope must already be checked)."""
-    services = who.services
     words = who.words
-    views, lines = list_lines(who, spec)
-    pages = paginate(lines, services.config.workflow.page_size)
+    views, lines, pages, item_buttons = list_lines(who, spec)
     page = clamp_page(page, len(pages))
     shown = pages[page - 1]
     parts: list[str] = [_list_header(who, words, spec, views)]
@@ -310,7 +324,7 @@ def draw_list(who: Who, spec: ListSpec, page: int) -> Page:
         parts += ["", who.t("queries.tap_hint")]
     else:
         parts += ["", who.t(f"queries.empty.{spec.kind}")]
-    buttons = [item_button(views[i]) for i in shown]
+    buttons = [item_buttons[i] for i in shown]
     markup = page_markup(buttons, spec.token, spec.scope, page, len(pages))
     return Page(join(parts), markup)
 
