@@ -13,6 +13,8 @@ maintenance tools and bot.py agree.
 <data>/updates.jsonl           update de-duplication marks: a journal (storage.marks), the
                                newest 500 update keys
 <data>/ledgers/<UNIT>.json     one ledger per unit: items, events, next item number
+<data>/verified.json           the fingerprint of each ledger's bytes last known to decode
+                               record by record (storage.stamps; derived, not backed up)
 <data>/evidence/<UNIT>/<ITEM>/ downloaded 佐证材料 (storage.evidence; Evidence.stored_path is
                                relative to <data>)
 <data>/quarantine/             byte-for-byte copies of damaged files (never read back)
@@ -47,6 +49,10 @@ class Layout:
     @property
     def updates(self) -> Path:
         return self.root / "updates.jsonl"
+
+    @property
+    def verified(self) -> Path:
+        return self.root / "verified.json"
 
     @property
     def ledgers_dir(self) -> Path:

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -94,15 +95,18 @@ from storage.safe import (
     Document,
     DocumentStorage,
     FileOps,
+    Fingerprint,
     MemoryDocumentStorage,
     SafeJSONStorage,
     document_meta,
+    fingerprint,
     fsync_dir,
     new_document,
     quarantine,
     remove_temp_files,
     schema_version,
 )
+from storage.stamps import VerifiedStamps
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +124,10 @@ ALERTS = "alerts"
 META = "meta"
 # Where update de-duplication marks lived before storage.marks (a registry meta value).
 LEGACY_MARKS_META = "dedupe.updates"
+# How many bytes of ledger files may be held parsed at once (``_Resident``): ~4× that in
+# memory. 16 MB is ~10,000 items, so a bureau's busy units stay parsed while a 100k-item
+# province's start (every ledger read once for the day's figures) stays near 200 MB.
+RESIDENT_BYTES = 16 * 1024 * 1024
 
 
 def _jsonable(record: dict[str, Any], what: str) -> dict[str, Any]:
@@ -144,22 +152,117 @@ def _corrupt(storage: DocumentStorage, what: str, exc: Exception) -> CorruptFile
 # =========================================================================== ledgers
 
 
-@dataclass
 class _LedgerView:
     """Derived, cached facts about one committed ledger document (never about a staged one).
 
-    ``doc`` is the document they were derived from; the view is rebuilt when the storage's
-    document is a different object. ``decoded`` fills lazily; Items are immutable, so sharing
-    them between callers is safe.
+    ``doc`` is the document they were derived from and ``fingerprint`` that of its bytes
+    (``None``: the empty ledger of a unit whose file does not exist yet); the view is rebuilt
+    when the storage's document is a different object. ``decoded`` fills lazily; Items are
+    immutable, so sharing them between callers is safe. The event index is built on first
+    use: the day's figures and most lists read items only (it was a third of a start-up's
+    re-reading of every ledger).
     """
 
-    doc: Document
-    next_seq: int
-    last_event_id: int
-    events_by_item: dict[str, list[str]]  # item id -> event doc ids in seq order
-    decoded: dict[str, Item] = field(default_factory=dict)  # item doc id -> Item
-    derived: dict[Hashable, Any] = field(default_factory=dict)  # Ledger.derived's memo
+    def __init__(
+        self,
+        doc: Document,
+        fingerprint: Fingerprint | None,
+        next_seq: int,
+        *,
+        name: str,
+        bad_events: frozenset[str] = frozenset(),
+        index: tuple[int, dict[str, list[str]]] | None = None,
+        decoded: dict[str, Item] | None = None,
+    ) -> None:
+        self.doc = doc
+        self.fingerprint = fingerprint
+        self.next_seq = next_seq
+        self.decoded: dict[str, Item] = {} if decoded is None else decoded  # doc id -> Item
+        self._name = name
+        self._bad_events = bad_events
+        self._index = index
+
+    @property
+    def last_event_id(self) -> int:
+        return self._events()[0]
+
+    @property
+    def events_by_item(self) -> dict[str, list[str]]:
+        """Item id -> event doc ids in seq order."""
+        return self._events()[1]
+
+    def _events(self) -> tuple[int, dict[str, list[str]]]:
+        index = self._index
+        if index is None:  # two threads may both build it; either result is the same
+            index = self._index = self._build_index()
+        return index
+
+    def _build_index(self) -> tuple[int, dict[str, list[str]]]:
+        by_item: dict[str, list[tuple[int, str]]] = {}
+        last = 0
+        for doc_id, raw in self.doc.get(EVENTS, {}).items():
+            item_id, seq = raw.get("item_id"), raw.get("seq")
+            if doc_id in self._bad_events:
+                last = max(last, int(doc_id))
+                continue
+            if not isinstance(item_id, str) or not isinstance(seq, int):
+                raise CorruptFile(Path(self._name), f"event record {doc_id} has no item_id/seq")
+            by_item.setdefault(item_id, []).append((seq, doc_id))
+            last = max(last, int(doc_id))
+        return last, {k: [d for _, d in sorted(v)] for k, v in by_item.items()}
+
+
+_NO_STATE: Fingerprint = (-1, -1)  # no committed state has this fingerprint
+
+
+@dataclass
+class _Memo:
+    """``Ledger.derived``'s values for the committed state whose bytes have ``fingerprint``.
+
+    Kept by the ledger, not by its view: the parsed document may be dropped to save memory
+    (``_Resident``) while the values computed from it stay true until the next commit."""
+
+    fingerprint: Fingerprint | None
+    values: dict[Hashable, Any] = field(default_factory=dict)
     token: object = field(default_factory=object)  # Ledger.version
+
+
+class _Resident:
+    """Which ledgers hold their parsed document in memory, least recently used first, and
+    the bound on their total size (bytes of their files).
+
+    A parsed ledger takes ~4× its file in memory (more with its decoded items and encoded
+    records), and a province is ~150 MB of ledger files: holding every one made the bot's
+    memory grow with the whole province (1.1 GB at 100k items). Past the bound the least
+    recently read ledger drops its document (``Ledger._evict``); its next read parses the file
+    again (~3 ms for a 100-item ledger), verified only if the file is not the one last seen.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._sizes: OrderedDict[Ledger, int] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def touch(self, ledger: Ledger, size: int) -> None:
+        """``ledger`` was just read (its document, of ``size`` bytes, is in memory)."""
+        victims: list[Ledger] = []
+        with self._lock:
+            old = self._sizes.pop(ledger, None)
+            self._total += size - (old or 0)
+            self._sizes[ledger] = size
+            while self._total > self.budget and len(self._sizes) > 1:
+                victim, held = self._sizes.popitem(last=False)
+                self._total -= held
+                victims.append(victim)
+        for victim in victims:
+            # One in a transaction keeps its document (it is tracked again on its next read).
+            victim._evict()
+
+    def resident(self) -> list[str]:
+        """The units whose document is tracked as in memory, least recently used first."""
+        with self._lock:
+            return [ledger.unit for ledger in self._sizes]
 
 
 class Ledger:
@@ -168,20 +271,45 @@ class Ledger:
 
     Reads return the last committed state and never block. Writes go through
     ``transaction()``; ``allocate_item_id()`` is a one-line transaction.
+
+    The document is parsed on first use, not when the store opens, and may be dropped again
+    to bound memory (``resident``, see ``_Resident``). Every record of a document is decoded
+    once before it is used (``verify``), unless its bytes are ones already verified:
+    ``verified`` (the fingerprint of the file's bytes as checked at an earlier start, from the
+    store's verified stamps) or those this ledger last committed (a commit encodes only
+    records that decode). ``on_damage`` is told of damage found after the store opened.
     """
 
-    def __init__(self, unit: str, storage: DocumentStorage) -> None:
+    def __init__(
+        self,
+        unit: str,
+        storage: DocumentStorage,
+        *,
+        verified: Fingerprint | None = None,
+        resident: _Resident | None = None,
+        on_damage: Callable[[Ledger, CorruptFile], None] | None = None,
+    ) -> None:
         self.unit = unit
         self._storage = storage
         self._write_lock = threading.Lock()
         self._writer: int | None = None  # thread id inside transaction(), to refuse nesting
         self._view: _LedgerView | None = None
         self._empty = new_document(LEDGER, unit=unit, next_seq=1)
+        self._verified = verified
+        self._resident = resident
+        self._on_damage = on_damage
+        self._memo = _Memo(_NO_STATE)
         # Set by ``verify()`` when a record does not decode (R29): the ledger is then read-only
         # and reads skip the damaged records instead of failing every caller.
         self.damage: CorruptFile | None = None
         self._bad_items: frozenset[str] = frozenset()
         self._bad_events: frozenset[str] = frozenset()
+
+    @property
+    def verified(self) -> Fingerprint | None:
+        """The fingerprint of the last bytes of this ledger known to decode record by record
+        (what the store's verified stamp records for it), or ``None``."""
+        return self._verified
 
     def __repr__(self) -> str:
         return f"Ledger({self.unit!r}, {self._storage.name!r})"
@@ -207,26 +335,46 @@ class Ledger:
         """``compute(self.items())``, computed at most once per committed state of the ledger.
 
         Derived data kept current on write (DESIGN §4): the memo belongs to the committed
-        document, and every commit starts a new one, so a value can never outlive the items it
-        was computed from, and a write to one unit recomputes only that unit's values. ``key``
-        names what is computed and every input besides the items (e.g. the day, the rules);
-        ``compute`` must be a pure function of the items and the key. Two threads asking at
-        once may both compute; either result is the same.
+        state (the fingerprint of its bytes), and every commit starts a new one, so a value can
+        never outlive the items it was computed from, and a write to one unit recomputes only
+        that unit's values. A hit does not need the parsed document: it survives the document
+        being dropped to save memory. ``key`` names what is computed and every input besides
+        the items (e.g. the day, the rules); ``compute`` must be a pure function of the items
+        and the key. Two threads asking at once may both compute; either result is the same.
         """
+        memo = self._memo
+        if memo.fingerprint is not None and memo.fingerprint == self._storage.fingerprint:
+            try:
+                return cast(T, memo.values[key])
+            except KeyError:
+                pass
         view = self._current()
+        memo = self._memo_of(view)
         try:
-            return cast(T, view.derived[key])
+            return cast(T, memo.values[key])
         except KeyError:
             pass
         value = compute(self._items_of(view))
-        view.derived[key] = value
+        memo.values[key] = value
         return value
 
     def version(self) -> object:
         """A token of the committed state: the same object until the ledger is written (or
-        re-read) again, a new one after. Holding it keeps nothing of the ledger alive; a
-        caller compares it with ``is`` to know that the items it saw are still current."""
-        return self._current().token
+        found changed on disk) again, a new one after — also across its parsed document being
+        dropped and read back, and without parsing it when the state is known. Holding it
+        keeps nothing of the ledger alive; a caller compares it with ``is`` to know that the
+        items it saw are still current."""
+        memo = self._memo
+        if memo.fingerprint is not None and memo.fingerprint == self._storage.fingerprint:
+            return memo.token
+        return self._memo_of(self._current()).token
+
+    def _memo_of(self, view: _LedgerView) -> _Memo:
+        """The memo of ``view``'s committed state (a new one when the state is new)."""
+        memo = self._memo
+        if memo.fingerprint != view.fingerprint:
+            memo = self._memo = _Memo(view.fingerprint)
+        return memo
 
     def verify(self) -> CorruptFile | None:
         """Decode every record now; return the first damaged one (``None`` if all decode).
@@ -237,9 +385,14 @@ class Ledger:
         answers, nor the readable part of its own. Damage of the whole file (not JSON, wrong
         schema, a bad ``next_seq``) still raises ``CorruptFile`` here: nothing is readable.
         """
-        doc = self._storage.read()
+        doc, printed = self._storage.state()
         if doc is None:
             return None
+        return self._check(doc, printed)
+
+    def _check(self, doc: Document, printed: Fingerprint | None) -> CorruptFile | None:
+        """``verify`` of ``doc`` (whose bytes have ``printed``): a clean one becomes the
+        verified state, a damaged one sets the ledger aside (see ``verify``)."""
         found: list[CorruptFile] = []
         bad_items: set[str] = set()
         bad_events: set[str] = set()
@@ -258,11 +411,17 @@ class Ledger:
                 bad_events.add(doc_id)
                 found.append(_corrupt(self._storage, f"event record {doc_id}", exc))
         if not found:
+            if self.damage is None:
+                self._verified = printed
             return None
         self._bad_items = frozenset(bad_items)
         self._bad_events = frozenset(bad_events)
+        first = self.damage is None
         self.damage = found[0]
         self._view = None
+        self._memo = _Memo(_NO_STATE)
+        if first and self._on_damage is not None:
+            self._on_damage(self, self.damage)
         return self.damage
 
     def __len__(self) -> int:
@@ -309,41 +468,46 @@ class Ledger:
     # ------------------------------------------------------------------ internals
 
     def _current(self) -> _LedgerView:
-        doc = self._storage.read()
+        doc, printed = self._storage.state()
         if doc is None:
             doc = self._empty
         view = self._view
         if view is None or view.doc is not doc:
-            view = self._build_view(doc)
+            if printed is not None and printed != self._verified and self.damage is None:
+                # Bytes never verified here: a file changed since its stamp, or under the bot
+                # while its document was dropped (R31: taken as it is, never overwritten).
+                if self._verified is not None:
+                    log.warning("ledger %s changed on disk; checking every record", self.unit)
+                self._check(doc, printed)
+            view = self._build_view(doc, printed)
             self._view = view
+        if self._resident is not None and printed is not None:
+            self._resident.touch(self, printed[0])
         return view
+
+    def _evict(self) -> bool:
+        """Drop the parsed document to free memory (``_Resident``); the memo stays. Not while
+        a transaction is open, nor for a damaged ledger (its damage map belongs to it)."""
+        if self.damage is not None or not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if not self._storage.forget():
+                return False
+            self._view = None
+            return True
+        finally:
+            self._write_lock.release()
 
     def _items_of(self, view: _LedgerView) -> list[Item]:
         ids = sorted(view.doc.get(ITEMS, {}), key=int)
         return [self._decode_item(view, doc_id) for doc_id in ids if doc_id not in self._bad_items]
 
-    def _build_view(self, doc: Document) -> _LedgerView:
-        by_item: dict[str, list[tuple[int, str]]] = {}
-        last = 0
-        for doc_id, raw in doc.get(EVENTS, {}).items():
-            item_id, seq = raw.get("item_id"), raw.get("seq")
-            if doc_id in self._bad_events:
-                last = max(last, int(doc_id))
-                continue
-            if not isinstance(item_id, str) or not isinstance(seq, int):
-                raise CorruptFile(
-                    Path(self._storage.name), f"event record {doc_id} has no item_id/seq"
-                )
-            by_item.setdefault(item_id, []).append((seq, doc_id))
-            last = max(last, int(doc_id))
+    def _build_view(self, doc: Document, printed: Fingerprint | None) -> _LedgerView:
         next_seq = document_meta(doc).get("next_seq")
         if not isinstance(next_seq, int) or next_seq < 1:
             raise CorruptFile(Path(self._storage.name), f"_meta next_seq is {next_seq!r}")
         return _LedgerView(
-            doc=doc,
-            next_seq=next_seq,
-            last_event_id=last,
-            events_by_item={k: [d for _, d in sorted(v)] for k, v in by_item.items()},
+            doc, printed, next_seq, name=self._storage.name, bad_events=self._bad_events
         )
 
     def _item(self, view: _LedgerView, item_id: str) -> Item | None:
@@ -521,7 +685,22 @@ class Transaction:
         self._ledger._storage.write(new_doc, changed={ITEMS: list(self._items), EVENTS: appended})
         # Carry the derived facts forward instead of rebuilding them from 5,000 events.
         decoded = {k: v for k, v in base.decoded.items() if k not in self._items}
-        self._ledger._view = _LedgerView(new_doc, self._next_seq, last, by_item, decoded)
+        ledger = self._ledger
+        printed = ledger._storage.fingerprint
+        # What was committed is verified: the base was, and each new record was encoded from
+        # a value that decodes (a damaged ledger refuses transactions).
+        ledger._verified = printed
+        ledger._view = _LedgerView(
+            new_doc,
+            printed,
+            self._next_seq,
+            name=ledger._storage.name,
+            bad_events=ledger._bad_events,
+            index=(last, by_item),
+            decoded=decoded,
+        )
+        if ledger._resident is not None and printed is not None:
+            ledger._resident.touch(ledger, printed[0])
 
 
 # =========================================================================== registry
@@ -1237,10 +1416,14 @@ class Store:
         alert_journal: Journal | None = None,
         lock: DirLock | None = None,
         read_only: bool = False,
+        resident_bytes: int | None = None,
+        stamps: VerifiedStamps | None = None,
     ) -> None:
         """Internal: use ``open()`` or ``memory()``."""
         self.layout = layout
         self.read_only = read_only
+        self._resident = None if resident_bytes is None else _Resident(resident_bytes)
+        self._stamps = stamps
         self.registry = Registry(registry_storage, alert_storage, alert_journal)
         self._alert_journal = alert_journal
         if marks is None:
@@ -1260,6 +1443,7 @@ class Store:
         *,
         lock: bool = True,
         file_ops: FileOps = OS_FILE_OPS,
+        resident_bytes: int = RESIDENT_BYTES,
     ) -> Store:
         """Open a data directory, creating it (and an empty registry) if needed.
 
@@ -1271,11 +1455,15 @@ class Store:
         locked, quarantined or written, and writes raise ``ReadOnlyStore``. A missing
         directory then reads as empty.
 
-        Every registered unit's ledger is read and validated now, so a damaged file stops the
-        start-up: ``CorruptFile`` names the first one (the locked opener quarantines a copy),
+        Every registered unit's ledger is checked now, so a damaged file stops the start-up:
+        ``CorruptFile`` names the first one (the locked opener quarantines a copy),
         ``MissingFile`` a registered unit whose ledger is gone, a registry that is gone while
         ledgers remain, or an ``alerts.json`` that is gone while the registry says the alert
-        log lives there. ``file_ops`` is the durable-write test seam (R2).
+        log lives there. A ledger whose bytes are the ones its verified stamp names
+        (``storage.stamps``) is trusted unparsed — it is parsed on first use; any other is
+        parsed and decoded record by record, and a damaged record sets that ledger aside
+        read-only (R29). At most ``resident_bytes`` of ledger files are held parsed at once
+        (``_Resident``). ``file_ops`` is the durable-write test seam (R2).
 
         The alert log moved out of ``registry.json`` into ``alerts.json`` (registry schema 2).
         The locked opener of an older directory moves it (see ``_move_alert_log``); a
@@ -1363,6 +1551,8 @@ class Store:
                 layout=layout,
                 lock=dir_lock,
                 read_only=not lock,
+                resident_bytes=resident_bytes,
+                stamps=VerifiedStamps.load(layout.verified, read_only=not lock, file_ops=file_ops),
             )
             store._load_ledgers()
             damaged_alerts = store.registry._alerts.damaged()
@@ -1375,6 +1565,8 @@ class Store:
                     f"; a copy was saved as {copy}" if copy else "",
                 )
             store._load_marks()
+            if store._stamps is not None:
+                store._stamps.save()  # derived data: written after every data file's own move
         except BaseException:
             if dir_lock is not None:
                 dir_lock.release()
@@ -1433,7 +1625,7 @@ class Store:
             storage = self._ledger_storage(unit.code)
             if storage.read() is None:
                 storage.write(new_document(LEDGER, unit=unit.code, next_seq=1))
-            ledger = Ledger(unit.code, storage)
+            ledger = self._new_ledger(unit.code, storage)
             self.registry._insert_unit(unit)
             self._ledgers[unit.code] = ledger
         return ledger
@@ -1465,6 +1657,7 @@ class Store:
         self.update_marks.journal.close()
         for ledger in self._ledgers.values():
             ledger._storage.close()
+        self._save_stamps()
         if self._lock is not None:
             self._lock.release()
 
@@ -1489,27 +1682,64 @@ class Store:
         if isinstance(legacy, list) and legacy:
             self.update_marks.seed(k for k in legacy if isinstance(k, str))
 
+    def resident(self) -> list[str]:
+        """The units whose ledger is held parsed now, least recently read first (``[]`` for
+        the in-memory twin, which holds every ledger)."""
+        return [] if self._resident is None else self._resident.resident()
+
+    def _new_ledger(
+        self, unit: str, storage: DocumentStorage, verified: Fingerprint | None = None
+    ) -> Ledger:
+        return Ledger(
+            unit,
+            storage,
+            verified=verified,
+            resident=self._resident,
+            on_damage=self._damage_found,
+        )
+
+    def _damage_found(self, ledger: Ledger, damage: CorruptFile) -> None:
+        """A ledger's record does not decode (R29): keep a copy of the file and say so."""
+        copy = self._quarantine_copy(ledger._storage)
+        log.error(
+            "ledger %s is damaged and read-only until repaired (%s)%s",
+            ledger.unit,
+            damage.reason,
+            f"; a copy was saved as {copy}" if copy else "",
+        )
+
     def _load_ledgers(self) -> None:
+        """Open every registered unit's ledger: trusted unparsed when its verified stamp
+        names its bytes, else parsed and checked now (``Ledger.verify``), and stamped (saved
+        by ``open`` once the data files are in order)."""
+        stamps = self._stamps
         for unit in self.registry.list_units():
             storage = self._ledger_storage(unit.code)
-            if storage.read() is None:
+            printed = _file_fingerprint(storage)
+            if printed is None and storage.read() is None:
                 path = self.layout.ledger(unit.code) if self.layout else Path(storage.name)
                 raise MissingFile(
                     path,
                     f"unit {unit.code} is registered but its ledger file is missing; restore "
                     "it from a backup (a new empty ledger would reuse item ids)",
                 )
-            ledger = Ledger(unit.code, storage)
-            damage = ledger.verify()
-            if damage is not None:
-                copy = self._quarantine_copy(storage)
-                log.error(
-                    "ledger %s is damaged and read-only until repaired (%s)%s",
-                    unit.code,
-                    damage.reason,
-                    f"; a copy was saved as {copy}" if copy else "",
-                )
+            trusted = stamps is not None and stamps.trusts(unit.code, printed)
+            ledger = self._new_ledger(unit.code, storage, printed if trusted else None)
             self._ledgers[unit.code] = ledger
+            if not trusted and ledger.verify() is None:
+                ledger._current()  # held parsed as any ledger just read (``_Resident``)
+            if stamps is not None:
+                stamps.record(unit.code, ledger.verified)
+
+    def _save_stamps(self) -> None:
+        """At close: each ledger's last verified bytes (those it committed last) are
+        stamped, so the next start trusts every ledger this run wrote."""
+        stamps = self._stamps
+        if stamps is None or self.read_only:
+            return
+        for code, ledger in self._ledgers.items():
+            stamps.record(code, ledger.verified)
+        stamps.save()
 
     def _quarantine_copy(self, storage: DocumentStorage) -> Path | None:
         """The locked opener keeps a byte-for-byte copy of a damaged ledger (as for R3)."""
@@ -1569,6 +1799,17 @@ def _move_alert_log(
     rest = {name: records for name, records in doc.items() if name not in (META_TABLE, ALERTS)}
     registry.write({META_TABLE: {META_ID: meta}, **rest})
     return alerts
+
+
+def _file_fingerprint(storage: DocumentStorage) -> Fingerprint | None:
+    """The fingerprint of a ledger file's bytes now; ``None`` when it cannot be read (the
+    storage's own read then says why, or that it is missing)."""
+    if not isinstance(storage, SafeJSONStorage):
+        return None
+    try:
+        return fingerprint(storage.path.read_bytes())
+    except OSError:
+        return None
 
 
 def _make_dir(directory: Path, ops: FileOps) -> None:

@@ -15,7 +15,10 @@ half a JSON document, and it reads a 0-byte file as an empty database. The stora
 * keep the last parsed document in memory. TinyDB re-reads the storage on every operation and
   re-parsing a 2 MB ledger per query is too slow; this is safe because every write reaches the
   disk before it returns (write-through, no deferred flush — R4 forbids CachingMiddleware) and
-  one process owns the directory (storage.lock).
+  one process owns the directory (storage.lock). The owner may drop it (``forget``) to bound
+  memory; the next read parses the file again. Each document is kept with the *fingerprint*
+  (length, CRC-32) of the bytes it was parsed from or written as, which storage.stamps and
+  the ledgers' memos of derived data key on.
 
 Every document carries ``_meta`` → ``"1"`` → ``{"schema": <version>, "kind": ...}``; the
 version is per kind (``schema_version``: 1, except the registry's 2 since the alert log moved
@@ -41,6 +44,7 @@ import os
 import re
 import secrets
 import threading
+import zlib
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,6 +69,9 @@ META_ID = "1"
 
 # TinyDB's on-disk layout: table name -> document id (a decimal string) -> record.
 Document = dict[str, dict[str, dict[str, Any]]]
+# What a stored document's bytes are: (length, CRC-32). Two byte strings with the same
+# fingerprint are taken to be the same bytes (storage.repo's verified stamps rely on it).
+Fingerprint = tuple[int, int]
 
 _DOC_ID_RE = re.compile(r"^-?\d+$")
 _TEMP_RE = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")
@@ -84,6 +91,12 @@ def readable_versions(kind: str) -> frozenset[int]:
 def new_document(kind: str, **meta: Any) -> Document:
     """An empty document of ``kind`` with the current schema version and extra ``meta``."""
     return {META_TABLE: {META_ID: {"schema": schema_version(kind), "kind": kind, **meta}}}
+
+
+def fingerprint(data: bytes) -> Fingerprint:
+    """``(len(data), crc32(data))``: ~0.5 ms per MB, so every ledger read and write can afford
+    it. CRC-32 finds every burst error up to 32 bits and any other change but 1 in 2**32."""
+    return (len(data), zlib.crc32(data))
 
 
 def document_meta(doc: Document) -> dict[str, Any]:
@@ -405,7 +418,12 @@ class DocumentStorage(Storage):
         self._serializer = FragmentSerializer() if copy_on_write else None
         self.expect: dict[str, Any] = dict(expect or {})
         self.read_only = read_only
-        self._doc: Document | None = None
+        # The cached document and the fingerprint of the bytes it was parsed from or written
+        # as, one tuple so a lock-free reader never pairs a document with another's print.
+        self._entry: tuple[Document, Fingerprint | None] | None = None
+        # The fingerprint of the stored bytes as last loaded or written: kept when the cached
+        # document is dropped (``forget``), so memos of derived data outlive the document.
+        self._fingerprint: Fingerprint | None = None
         self._closed = False
         self._damage: CorruptFile | None = None
         # Serialises loading and writing; readers of an already cached document never wait.
@@ -417,8 +435,9 @@ class DocumentStorage(Storage):
         """What error messages call this storage (the file path, or ``memory:<kind>``)."""
 
     @abstractmethod
-    def _load(self) -> Document | None:
-        """Parse the stored document; ``None`` when there is none yet."""
+    def _load(self) -> tuple[Document, Fingerprint | None] | None:
+        """Parse the stored document (and fingerprint its bytes); ``None`` when there is none
+        yet."""
 
     @abstractmethod
     def _store(self, doc: Document, data: bytes) -> None:
@@ -430,15 +449,41 @@ class DocumentStorage(Storage):
         Raises ``CorruptFile`` (every time, not just once) if the stored bytes are unusable.
         The returned document is shared: do not mutate it.
         """
-        doc = self._doc
-        if doc is not None:
-            return doc
+        return self.state()[0]
+
+    def state(self) -> tuple[Document | None, Fingerprint | None]:
+        """``read()`` and the fingerprint of the bytes that document was parsed from or
+        written as (``None`` when there is no document, or the storage has no bytes)."""
+        entry = self._entry
+        if entry is not None:
+            return entry
         with self._lock:
             if self._damage is not None:
                 raise self._damage
-            if self._doc is None:
-                self._doc = self._load()
-            return self._doc
+            if self._entry is None:
+                loaded = self._load()
+                if loaded is None:
+                    return None, None
+                self._entry = loaded
+                self._fingerprint = loaded[1]
+            return self._entry
+
+    @property
+    def fingerprint(self) -> Fingerprint | None:
+        """The fingerprint of the stored bytes as last loaded or written by this storage,
+        also after ``forget``; ``None`` before the first load or write."""
+        return self._fingerprint
+
+    @property
+    def cached(self) -> bool:
+        """Whether a parsed document is held in memory now."""
+        return self._entry is not None
+
+    def forget(self) -> bool:
+        """Drop the cached document (and the serializer's encoded records) to free memory;
+        the next read parses the stored bytes again. Only a storage that can read its
+        document back does it (a file, not the in-memory twin); returns whether it did."""
+        return False
 
     def write(self, data: Document, changed: Mapping[str, Sequence[str]] | None = None) -> None:
         """Make ``data`` the stored state; returns only when it is durable.
@@ -472,11 +517,14 @@ class DocumentStorage(Storage):
             except BaseException:
                 # The cache may no longer match the disk (TinyDB may have mutated it, or the
                 # rename happened but the directory fsync failed): re-read on next access.
-                self._doc = None
+                self._entry = None
+                self._fingerprint = None
                 if self._serializer is not None:
                     self._serializer.forget()
                 raise
-            self._doc = data
+            printed = fingerprint(payload)
+            self._entry = (data, printed)
+            self._fingerprint = printed
             if self._serializer is not None and fragments is not None:
                 self._serializer.commit(fragments)
 
@@ -516,7 +564,14 @@ class SafeJSONStorage(DocumentStorage):
     def name(self) -> str:
         return str(self.path)
 
-    def _load(self) -> Document | None:
+    def forget(self) -> bool:
+        with self._lock:
+            self._entry = None
+            if self._serializer is not None:
+                self._serializer.forget()
+        return True
+
+    def _load(self) -> tuple[Document, Fingerprint | None] | None:
         try:
             with self.path.open("rb") as fh:
                 self._seen = FileIdentity.of(os.fstat(fh.fileno()))
@@ -527,7 +582,7 @@ class SafeJSONStorage(DocumentStorage):
         except OSError as exc:  # a directory in its place, mode 000, an I/O error (R34)
             raise UnreadableFile(self.path, exc) from None
         try:
-            return parse_document(data, kind=self.kind, expect=self.expect)
+            return parse_document(data, kind=self.kind, expect=self.expect), fingerprint(data)
         except UnusableDocument as exc:
             copy = None
             if self.quarantine_dir is not None and not self.read_only:
@@ -591,7 +646,7 @@ class MemoryDocumentStorage(DocumentStorage):
     def name(self) -> str:
         return f"memory:{self.kind}" + "".join(f":{v}" for v in self.expect.values())
 
-    def _load(self) -> Document | None:
+    def _load(self) -> tuple[Document, Fingerprint | None] | None:
         return None  # nothing stored yet (a stored document is always cached)
 
     def _store(self, doc: Document, data: bytes) -> None:

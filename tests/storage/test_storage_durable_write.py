@@ -95,17 +95,18 @@ def test_store_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder)
         store.add_unit(Unit("HZ", "杭州"))
         recorder.calls.clear()
         add_item(store)
-    target = data_dir / "ledgers" / "HZ.json"
-    assert _names(recorder, target) == [
-        "open(tmp)",
-        "write(tmp)",
-        "fsync(tmp)",
-        "close(tmp)",
-        "replace(tmp->target)",
-        "open(dir)",
-        "fsync(dir)",
-        "close(dir)",
-    ]
+        # Durable when the call returns (close then saves the verified stamps, storage.stamps).
+        target = data_dir / "ledgers" / "HZ.json"
+        assert _names(recorder, target) == [
+            "open(tmp)",
+            "write(tmp)",
+            "fsync(tmp)",
+            "close(tmp)",
+            "replace(tmp->target)",
+            "open(dir)",
+            "fsync(dir)",
+            "close(dir)",
+        ]
 
 
 def test_alert_log_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder) -> None:
@@ -155,7 +156,7 @@ def test_failed_directory_fsync_is_not_acknowledged_and_the_cache_rereads(
     storage.file_ops = FileOps(fsync=fsync)
     with pytest.raises(OSError, match="I/O"):
         storage.write(new_document("ledger", n=2))
-    assert storage._doc is None
+    assert not storage.cached
     assert storage.read() == new_document("ledger", n=2)
 
 
