@@ -183,7 +183,9 @@ def format_datetime(words: Words, moment: datetime) -> str:
 
 
 class Names:
-    """Display names of user ids, read once from the registry (and config for inspectors).
+    """Display names of user ids, each read once from the registry when first asked for (and
+    config for inspectors): a card names a handful of people, so the registry's hundreds are
+    not listed for it.
 
     Unknown ids (a person since revoked, an inspector who never chose a language) get a
     neutral label rather than a bare number; the shell import's actor is "系统导入"."""
@@ -191,14 +193,21 @@ class Names:
     def __init__(self, services: Services, words: Words) -> None:
         self._words = words
         self._services = services
-        self._people = {p.user_id: p for p in services.store.registry.list_people()}
+        self._known: dict[int, Person | None] = {}
+
+    def _person(self, user_id: int) -> Person | None:
+        try:
+            return self._known[user_id]
+        except KeyError:
+            found = self._known[user_id] = self._services.store.registry.get_person(user_id)
+            return found
 
     def __call__(self, user_id: int | None) -> str:
         if user_id is None:
             return "—"
         if user_id == SYSTEM_ACTOR_ID:
             return self._words.plain("names.system")
-        person = self._people.get(user_id)
+        person = self._person(user_id)
         if person is not None and person.name:
             return one_line(person.name, NAME_MAX)
         if is_inspector(self._services, user_id):
@@ -208,7 +217,7 @@ class Names:
     def with_role(self, user_id: int | None) -> str:
         """``张三（联络员）``: the name with the person's current role, when known."""
         name = self(user_id)
-        person = self._people.get(user_id) if user_id is not None else None
+        person = self._person(user_id) if user_id is not None else None
         if person is None or is_inspector(self._services, person.user_id):
             return name
         return self._words.plain(
