@@ -5,7 +5,9 @@
 Format: JSON lines, UTF-8. The first line is the header ``{"kind": ..., "schema": N}``; every
 other line is one entry (any JSON value; the owner gives it meaning). A write appends whole
 lines with one ``os.write`` on an ``O_APPEND`` descriptor, then ``fsync`` — durable before it
-returns (R2), and it costs the size of the new lines, not of the file. A compaction
+returns (R2), and it costs the size of the new lines, not of the file. (An owner may append
+without the ``fsync`` and ``sync`` later, where its entry protects nothing a power cut could
+lose: ``append_encoded(sync=False)``.) A compaction
 (``rewrite``) replaces the file whole through ``storage.safe.atomic_write`` (temp file, fsync,
 rename, directory fsync), so a crash leaves the old journal or the new one.
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -40,6 +43,8 @@ from typing import Any
 
 from storage.errors import ChangedOnDisk, CorruptFile, ReadOnlyStore, StoreClosed
 from storage.safe import OS_FILE_OPS, FileIdentity, FileOps, atomic_write, fsync_dir, quarantine
+
+log = logging.getLogger(__name__)
 
 # The alert log's journal (storage.repo._AlertTable); named here so check and backup agree.
 ALERT_JOURNAL_KIND = "alert-journal"
@@ -91,6 +96,9 @@ class Journal:
         # What the file was when this process last read or wrote it (R31); None: there was
         # none. ``load`` sets it, every append and rewrite checks and renews it.
         self._seen: FileIdentity | None = None
+        # Appends written without fsync, and how many of them ``sync`` has made durable.
+        self._unsynced = 0
+        self._synced = 0
 
     @property
     def name(self) -> str:
@@ -125,14 +133,24 @@ class Journal:
         self.lines = len(entries)
         return entries
 
-    def append(self, entries: Iterable[Any]) -> None:
+    def append(self, entries: Iterable[Any], *, sync: bool = True) -> None:
         """Add ``entries`` durably at the end (creating the file if missing). Values must be
-        JSON-compatible (``ValueError`` otherwise, nothing written)."""
-        self.append_encoded(b"".join(_line(e) for e in entries))
+        JSON-compatible (``ValueError`` otherwise, nothing written). ``sync=False``: see
+        :meth:`append_encoded`."""
+        payload = b"".join(_line(e) for e in entries)
+        if sync:
+            self.append_encoded(payload)
+        else:
+            self.append_encoded(payload, sync=False)
 
-    def append_encoded(self, payload: bytes) -> None:
+    def append_encoded(self, payload: bytes, *, sync: bool = True) -> None:
         """``append`` of entries the caller already encoded as :func:`encode_line` does (one
-        JSON text per line): a writer that needed the JSON text anyway encodes once."""
+        JSON text per line): a writer that needed the JSON text anyway encodes once.
+
+        ``sync=False`` writes the lines without the ``fsync``: they are in the file when this
+        returns — a killed process cannot lose them — but only :meth:`sync` (or any later
+        synced append or rewrite) makes them survive a power cut. For an owner whose entry
+        protects nothing that a reader could lose (update marks of pure queries)."""
         if not payload:
             return
         with self._lock:
@@ -148,11 +166,31 @@ class Journal:
                     offset = 0
                     while offset < len(payload):
                         offset += ops.write(fd, payload[offset:])
-                    ops.fsync(fd)
+                    if sync:
+                        ops.fsync(fd)
+                    else:
+                        self._unsynced += 1
                     self._seen = FileIdentity.of(os.fstat(fd))
                 finally:
                     ops.close(fd)
             self.lines += payload.count(b"\n")
+
+    def sync(self) -> None:
+        """Make every line appended with ``sync=False`` before this call durable (one
+        ``fsync``; nothing when there are none). Appends are not held up meanwhile: the
+        ``fsync`` runs outside the journal's lock."""
+        with self._lock:
+            target = self._unsynced
+            if self._synced >= target or self._closed or not self.path.exists():
+                return
+            ops = self.file_ops
+            fd = ops.open(str(self.path), os.O_RDONLY | os.O_CLOEXEC, 0)
+        try:
+            ops.fsync(fd)  # flushes the file's data whichever descriptor wrote it
+        finally:
+            ops.close(fd)
+        with self._lock:
+            self._synced = max(self._synced, target)
 
     def rewrite(self, entries: Iterable[Any]) -> None:
         """Replace the whole journal with ``entries`` (compaction), atomically and durably."""
@@ -165,6 +203,11 @@ class Journal:
             self.lines = len(lines)
 
     def close(self) -> None:
+        """No more writes; lines appended without fsync are made durable first."""
+        try:
+            self.sync()
+        except OSError:
+            log.exception("could not fsync %s at close", self.path)
         self._closed = True
 
     # ------------------------------------------------------------------ internals
@@ -253,15 +296,18 @@ class MemoryJournal(Journal):
         self.lines = len(entries)
         return entries
 
-    def append(self, entries: Iterable[Any]) -> None:
+    def append(self, entries: Iterable[Any], *, sync: bool = True) -> None:
         self.append_encoded(b"".join(_line(e) for e in entries))
 
-    def append_encoded(self, payload: bytes) -> None:
+    def append_encoded(self, payload: bytes, *, sync: bool = True) -> None:
         if payload:
             self._check_writable()
             self.data = (self.data or self._header()) + payload
             self.lines += payload.count(b"\n")
             self.writes += 1
+
+    def sync(self) -> None:
+        pass  # nothing on disk
 
     def rewrite(self, entries: Iterable[Any]) -> None:
         lines = [_line(e) for e in entries]

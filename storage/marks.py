@@ -4,6 +4,14 @@ their own journal (``<data>/updates.jsonl``, ``storage.journal``) rather than in
 instead of rewriting and fsyncing the whole registry (issue 14: that rewrite was the whole
 fixed cost of a trivial reply).
 
+Two ways to remember an update. ``persist`` appends the key's line and fsyncs it before it
+returns: durable against a killed process and a power cut alike, for every update that may
+record something. ``write_now`` appends the line without the fsync, from the event loop (one
+``write`` of a few dozen bytes): the line is in the file when it returns, so a killed bot still
+knows the update after its restart; ``sync`` (on a worker thread, not waited for) then makes it
+survive a power cut too. The handler only uses ``write_now`` for pure queries, whose repeat
+would change nothing (handlers.dedupe).
+
 Retention: the newest :data:`KEEP` marks. Telegram re-delivers an update only until the bot's
 next ``getUpdates`` acknowledges it (and webhooks retry for minutes), so a repeat can only
 concern the last few updates; 500 is far more than one poll returns (100). The journal is
@@ -43,12 +51,14 @@ class UpdateMarks:
         self._order: deque[str] = deque(maxlen=KEEP)
         self._keys: set[str] = set()
         self._lock = threading.Lock()
+        self._written = False  # the journal file exists: an append never has to create it
 
     def load(self) -> bool:
         """Read the journal (``CorruptFile`` if damaged); ``False`` if there is none yet."""
         entries = self.journal.load()
         if entries is None:
             return False
+        self._written = True
         for number, key in enumerate(entries, start=2):
             if not isinstance(key, str):
                 raise CorruptFile(self.journal.path, f"line {number} is not an update key")
@@ -61,6 +71,7 @@ class UpdateMarks:
         for key in keys:
             self._remember(key)
         self.journal.rewrite(list(self._order))
+        self._written = True
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
@@ -81,6 +92,29 @@ class UpdateMarks:
             self._remember(key)
             return False
 
+    def write_now(self, key: str) -> bool:
+        """Append ``key``'s line without waiting for the disk (no fsync; call :meth:`sync`
+        after): the non-blocking way for an update that records nothing. ``False`` when that
+        cannot be done at once — another write holds the journal, the file does not exist yet,
+        a compaction is due, or someone changed the file (R31) — and nothing was written:
+        the caller then calls :meth:`persist`."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if not self._written or self.journal.lines + 1 >= COMPACT_AT:
+                return False
+            try:
+                self.journal.append([key], sync=False)
+            except ChangedOnDisk:
+                return False  # persist merges with the file as it is
+            return True
+        finally:
+            self._lock.release()
+
+    def sync(self) -> None:
+        """Blocking: make every line :meth:`write_now` wrote so far durable (one fsync)."""
+        self.journal.sync()
+
     def persist(self, key: str) -> None:
         """Make ``key`` durable (one appended line); compact when the journal is long. If
         someone else changed the journal (R31, ``ChangedOnDisk``), their marks are read and
@@ -91,6 +125,7 @@ class UpdateMarks:
                     self.journal.rewrite(list(self._order))
                 else:
                     self.journal.append([key])
+                self._written = True
             except ChangedOnDisk:
                 path = self.journal.path
                 log.warning("%s changed on disk under the bot: merged, not overwritten", path)
@@ -104,6 +139,7 @@ class UpdateMarks:
                     if mine not in self._keys:
                         self._remember(mine)
                 self.journal.rewrite(list(self._order))
+                self._written = True
 
     def _remember(self, key: str) -> None:
         if len(self._order) == self._order.maxlen:

@@ -5,12 +5,15 @@ and refuses a damaged file."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
 from storage import CorruptFile, Store
-from storage.marks import COMPACT_AT, KEEP
+from storage.journal import Journal
+from storage.marks import COMPACT_AT, KEEP, KIND, SCHEMA, UpdateMarks
+from storage.safe import FileOps
 
 
 def _sha(path: Path) -> str:
@@ -110,3 +113,61 @@ def test_check_names_a_damaged_marks_journal(tmp_path: Path) -> None:
     report = check(root)
     assert not report.ok
     assert [p.file for p in report.problems] == ["updates.jsonl"]
+
+
+# --------------------------------------------------------------------------- quick marks
+
+
+def _journal(path: Path, fsyncs: list[int] | None = None) -> Journal:
+    def fsync(fd: int) -> None:
+        if fsyncs is not None:
+            fsyncs.append(fd)
+        os.fsync(fd)
+
+    return Journal(path, kind=KIND, schema=SCHEMA, file_ops=FileOps(fsync=fsync))
+
+
+def test_a_quick_mark_is_in_the_file_at_once_and_durable_after_sync(tmp_path: Path) -> None:
+    path = tmp_path / "updates.jsonl"
+    fsyncs: list[int] = []
+    marks = UpdateMarks(_journal(path, fsyncs))
+    assert not marks.load()
+    marks.check_and_remember("1:a")
+    marks.persist("1:a")  # the first mark creates the journal, durably
+    fsyncs.clear()
+    assert not marks.check_and_remember("2:b")
+    assert marks.write_now("2:b")
+    assert fsyncs == []  # not waited for...
+    assert path.read_text("utf-8").splitlines()[-1] == '"2:b"'  # ...but already in the file:
+    after_a_kill = UpdateMarks(_journal(path))  # a bot killed now finds it at its restart
+    assert after_a_kill.load() and "2:b" in after_a_kill
+    marks.sync()
+    assert len(fsyncs) == 1  # durable against a power cut too
+    marks.sync()
+    assert len(fsyncs) == 1  # nothing new written: nothing to fsync
+    assert marks.write_now("3:c")
+    marks.journal.close()  # closing the store syncs what is left
+    assert len(fsyncs) == 2
+
+
+def test_a_quick_mark_gives_way_to_a_persisted_one_when_it_would_have_to_wait(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "updates.jsonl"
+    marks = UpdateMarks(_journal(path))
+    assert not marks.load()
+    assert not marks.write_now("1:a")  # no journal yet: creating it is a durable write
+    marks.persist("1:a")
+    with marks._lock:  # another write in progress (a persist on a worker thread)
+        assert not marks.write_now("2:b")
+    lines = marks.journal.lines
+    marks.journal.lines = COMPACT_AT - 1  # a compaction is due: that is a durable rewrite
+    assert not marks.write_now("2:b")
+    marks.journal.lines = lines
+    with path.open("ab") as fh:  # someone else appended (R31): persist merges, never we
+        fh.write(b'"9:z"\n')
+    assert not marks.write_now("2:b")
+    assert path.read_text("utf-8").splitlines()[1:] == ['"1:a"', '"9:z"']
+    marks.check_and_remember("2:b")
+    marks.persist("2:b")
+    assert {"1:a", "9:z", "2:b"} <= set(marks.keys())
