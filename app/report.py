@@ -20,7 +20,6 @@ from ledger.model import Unit
 from ledger.report import ReportContent, report_content
 from ledger.survey import latest as latest_survey
 from storage.paper import PaperStore
-from storage.report_docx import write_report
 
 
 def unit_report(services: Services, code: str, now: datetime, *, comments: bool) -> ReportContent:
@@ -52,6 +51,10 @@ def report_bytes(
 
     def say(key: str, **params: object) -> str:
         return services.catalog.plain(lang, key, **params)
+
+    # python-docx is imported when a report is written, not with the bot (~0.1 s of every
+    # start, issue 14).
+    from storage.report_docx import write_report
 
     return write_report(content, say, lang)
 

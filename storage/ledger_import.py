@@ -55,8 +55,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from ledger.access import Action
 from ledger.dates import normalise_item_id
 from ledger.errors import InvalidTransition, InvalidValue, NotAllowed
@@ -437,6 +435,9 @@ def _measures_written(measures: Sequence[Measure]) -> list[tuple[object, ...]]:
 
 def _as_written(text: str) -> str:
     """A text as a spreadsheet cell holds it (what an export wrote and a re-import reads)."""
+    # openpyxl on first use, not with the bot (storage.xlsx_import.read_ledger says why).
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n")).strip()
 
 

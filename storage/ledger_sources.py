@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from openpyxl.utils import range_boundaries
-
 MAX_COLUMNS = 64
 _MERGE_CELL = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']"
@@ -93,6 +91,9 @@ def _scan_xlsx(wb: Any, ws: Any) -> tuple[dict[int, list[tuple[int, int]]], set[
     hidden: set[int] = set()
     if path is None or archive is None:
         return merges, hidden
+    # openpyxl on first use, not with the bot (storage.xlsx_import.read_ledger says why).
+    from openpyxl.utils import range_boundaries
+
     tail = b""
     try:
         with archive.open(path) as src:

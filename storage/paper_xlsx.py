@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from openpyxl.styles import Alignment, Font
-
 from ledger.figures import format_rate
 from ledger.lookback import CHECKS, Lookback
 from ledger.model import Unit
@@ -58,6 +56,9 @@ def paper_sheet(
         return say("report.date", year=d.year, month=f"{d.month:02d}", day=f"{d.day:02d}")
 
     def write(wb: Any) -> None:
+        # openpyxl on first use, not with the bot (storage.xlsx_import.read_ledger says why).
+        from openpyxl.styles import Alignment, Font
+
         ws = wb.create_sheet(say("paper.xlsx.sheet"))
         bold = Font(bold=True)
         for col, (key, width) in enumerate(_COLUMNS, start=1):

@@ -33,18 +33,13 @@ from __future__ import annotations
 import functools
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
+from typing import TYPE_CHECKING, Any
 
 from ledger.calendar import days_overdue, local_date
 from ledger.figures import EMPTY, Figures, days_late, figures, figures_by_unit
@@ -53,6 +48,13 @@ from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
 from locales import Catalog
 from storage.xlsx_import import Field
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import NamedStyle
+
+# openpyxl is imported when a workbook is written, not with the bot (which imports this module
+# for /stats' figures): with numpy, which it imports, ~0.3 s and ~25 MB of every start.
 
 LANGS = ("zh-CN", "en")
 
@@ -131,12 +133,6 @@ LIGHT_FILLS: Mapping[Light, str] = {  # ARGB-less hex, as openpyxl wants
     Light.GREEN: "63BE7B",
     Light.CLOSED: "D9D9D9",
 }
-_THIN = Side(style="thin", color="BFBFBF")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TOP = Alignment(vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center")
-
-
 DATE_FORMATS = {"zh-CN": 'yyyy"年"m"月"d"日"', "en": "yyyy-mm-dd"}
 DATETIME_FORMATS = {"zh-CN": 'yyyy"年"m"月"d"日" hh:mm', "en": "yyyy-mm-dd hh:mm"}
 
@@ -145,35 +141,37 @@ def _styles(lang: str = "zh-CN") -> list[NamedStyle]:
     """The workbook's named styles: assigning a registered style by name is several times
     faster than setting font, border and alignment on each of 10⁵ cells. Dates read the way
     the rest of the sheet writes them (``2026年3月2日`` in Chinese)."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+
+    thin = Side(style="thin", color="BFBFBF")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    top = Alignment(vertical="top")
+    center = Alignment(horizontal="center", vertical="center")
     styles = [
-        NamedStyle("zgt_title", font=Font(bold=True, size=14), alignment=_CENTER),
+        NamedStyle("zgt_title", font=Font(bold=True, size=14), alignment=center),
         NamedStyle(
             "zgt_header",
             font=Font(bold=True),
             fill=PatternFill("solid", fgColor="DDEBF7"),
-            border=_BORDER,
+            border=border,
             alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
         ),
-        NamedStyle("zgt_text", border=_BORDER, alignment=_TOP),
+        NamedStyle("zgt_text", border=border, alignment=top),
+        NamedStyle("zgt_wrap", border=border, alignment=Alignment(wrap_text=True, vertical="top")),
+        NamedStyle("zgt_date", border=border, alignment=top, number_format=DATE_FORMATS[lang]),
         NamedStyle(
-            "zgt_wrap", border=_BORDER, alignment=Alignment(wrap_text=True, vertical="top")
+            "zgt_datetime", border=border, alignment=top, number_format=DATETIME_FORMATS[lang]
         ),
-        NamedStyle("zgt_date", border=_BORDER, alignment=_TOP, number_format=DATE_FORMATS[lang]),
-        NamedStyle(
-            "zgt_datetime", border=_BORDER, alignment=_TOP, number_format=DATETIME_FORMATS[lang]
-        ),
-        NamedStyle("zgt_percent", border=_BORDER, number_format="0.0%"),
-        NamedStyle("zgt_total", font=Font(bold=True), border=_BORDER),
-        NamedStyle(
-            "zgt_total_percent", font=Font(bold=True), border=_BORDER, number_format="0.0%"
-        ),
+        NamedStyle("zgt_percent", border=border, number_format="0.0%"),
+        NamedStyle("zgt_total", font=Font(bold=True), border=border),
+        NamedStyle("zgt_total_percent", font=Font(bold=True), border=border, number_format="0.0%"),
     ]
     styles += [
         NamedStyle(
             f"zgt_light_{lit}",
             fill=PatternFill("solid", fgColor=color),
-            border=_BORDER,
-            alignment=_CENTER,
+            border=border,
+            alignment=center,
         )
         for lit, color in LIGHT_FILLS.items()
     ]
@@ -284,6 +282,8 @@ def export_ledger(
         raise ValueError(f"lang must be one of {LANGS}")
     today = local_date(now, tz)
     people = _Names(names or {}, lang)
+    from openpyxl import Workbook
+
     wb = Workbook()
     for style in _styles(lang):
         wb.add_named_style(style)
@@ -526,10 +526,18 @@ def _withdrawn_sheet(
 # --------------------------------------------------------------------------- cells
 
 
+@functools.cache
+def _illegal_characters() -> re.Pattern[str]:
+    """openpyxl's pattern of the characters a cell cannot hold (imported on first use)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
 def _put(ws: Any, row: int, col: int, value: object, style: str) -> None:
     """Write one cell with a named style (dates and times get their own)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = _illegal_characters().sub("", value)
     cell = ws.cell(row, col, value)
     if isinstance(value, str):
         cell.data_type = "s"  # text that starts with "=" stays text, never a formula
@@ -585,6 +593,8 @@ def _finish(
     *,
     freeze: str,
 ) -> None:
+    from openpyxl.utils import get_column_letter
+
     widths: list[float] = []
     for index, (values, cap) in enumerate(zip(columns, caps, strict=True), start=1):
         widest = max((display_width(v) for v in values), default=4)
@@ -603,6 +613,8 @@ def _finish(
 def print_setup(ws: Any) -> None:
     """A4 landscape, every column on one page wide (as many pages tall as it takes), the
     title and header rows on every page, narrow margins, centred, page numbers below."""
+    from openpyxl.worksheet.page import PageMargins
+
     ws.print_title_rows = "1:2"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

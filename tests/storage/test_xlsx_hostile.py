@@ -245,9 +245,9 @@ def test_corrupted_workbooks_never_raise(cut: int, flip: int) -> None:
 
 
 def test_environment_switch_off_is_noticed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import storage.xlsx_import as xi
+    import openpyxl  # what storage.xlsx_import imports on first use
 
-    monkeypatch.setattr(xi.openpyxl, "DEFUSEDXML", False)
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
     with pytest.raises(RuntimeError):
         read(good())
     assert os.environ.get("OPENPYXL_DEFUSEDXML", "True") == "True"
