@@ -47,8 +47,21 @@ from storage.safe import OS_FILE_OPS, FileIdentity, FileOps, atomic_write, fsync
 log = logging.getLogger(__name__)
 
 # The alert log's journal (storage.repo._AlertTable); named here so check and backup agree.
+# Schema 2 adds batch lines (``{"records": [...]}``: one write's records on one line, see
+# alert_journal_records); schema 1 journals (one record per line) are still read, and the
+# owner rewrites one in schema 2 before it appends (storage.repo._AlertTable).
 ALERT_JOURNAL_KIND = "alert-journal"
-ALERT_JOURNAL_SCHEMA = 1
+ALERT_JOURNAL_SCHEMA = 2
+ALERT_JOURNAL_READABLE = (1, 2)
+
+
+def alert_journal_records(entry: Any) -> list[Any] | None:
+    """The alert records one journal line holds: a batch line's list, or the line itself
+    as a one-record list; ``None`` for a line that is neither (damage)."""
+    if isinstance(entry, dict) and "records" in entry and "key" not in entry:
+        records = entry["records"]
+        return records if isinstance(records, list) else None
+    return [entry] if isinstance(entry, dict) else None
 
 
 def encode_line(value: Any) -> tuple[str, bytes]:
@@ -79,10 +92,15 @@ class Journal:
         quarantine_dir: Path | None = None,
         file_ops: FileOps = OS_FILE_OPS,
         header: dict[str, Any] | None = None,
+        readable: tuple[int, ...] | None = None,
     ) -> None:
         self.path = Path(path)
         self.kind = kind
         self.schema = schema
+        # The schemas ``load`` accepts (older ones a newer build still reads); what the file
+        # said is in ``found_schema`` after a load. Writes always use ``schema``.
+        self.readable = readable or (schema,)
+        self.found_schema: int | None = None
         # Extra header fields the owner sets before writing (e.g. the alert log's ``base``);
         # after ``load`` they hold what the file's header says.
         self.header: dict[str, Any] = dict(header or {})
@@ -248,11 +266,12 @@ class Journal:
             raise ValueError(f"its header is not JSON ({exc})") from exc
         if not isinstance(header, dict) or header.get("kind") != self.kind:
             raise ValueError(f"it is not a {self.kind!r} journal (header {lines[0][:80]!r})")
-        if header.get("schema") != self.schema:
+        if header.get("schema") not in self.readable:
             raise ValueError(
                 f"unknown schema version {header.get('schema')!r} (this build reads "
-                f"version {self.schema})"
+                f"version {' and '.join(str(n) for n in self.readable)})"
             )
+        self.found_schema = header["schema"]
         self.header = {k: v for k, v in header.items() if k not in ("kind", "schema")}
         entries: list[Any] = []
         for number, raw in enumerate(lines[1:], start=2):
@@ -277,8 +296,17 @@ class MemoryJournal(Journal):
     """The in-memory twin: same contract, nothing on disk (``writes`` counts appends and
     rewrites; ``data`` holds what the file would)."""
 
-    def __init__(self, *, kind: str, schema: int, header: dict[str, Any] | None = None) -> None:
-        super().__init__(Path(f"memory:{kind}"), kind=kind, schema=schema, header=header)
+    def __init__(
+        self,
+        *,
+        kind: str,
+        schema: int,
+        header: dict[str, Any] | None = None,
+        readable: tuple[int, ...] | None = None,
+    ) -> None:
+        super().__init__(
+            Path(f"memory:{kind}"), kind=kind, schema=schema, header=header, readable=readable
+        )
         self.data: bytes | None = None
         self.writes = 0
 
@@ -326,7 +354,9 @@ def remove_durably(path: Path, ops: FileOps = OS_FILE_OPS) -> None:
 
 __all__ = [
     "ALERT_JOURNAL_KIND",
+    "ALERT_JOURNAL_READABLE",
     "ALERT_JOURNAL_SCHEMA",
+    "alert_journal_records",
     "Journal",
     "MemoryJournal",
     "remove_durably",

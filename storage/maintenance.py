@@ -40,7 +40,13 @@ from ledger.model import (
     valid_unit_code,
 )
 from storage.errors import CorruptFile, StorageError
-from storage.journal import ALERT_JOURNAL_KIND, ALERT_JOURNAL_SCHEMA, Journal
+from storage.journal import (
+    ALERT_JOURNAL_KIND,
+    ALERT_JOURNAL_READABLE,
+    ALERT_JOURNAL_SCHEMA,
+    Journal,
+    alert_journal_records,
+)
 from storage.layout import Layout
 from storage.lock import DirLock
 from storage.marks import KIND as MARKS_KIND
@@ -351,7 +357,11 @@ def _check_alert_log(layout: Layout, found: _Findings) -> int:
     if doc is None or not layout.alerts_journal.is_file():
         return count
     journal = Journal(
-        layout.alerts_journal, kind=ALERT_JOURNAL_KIND, schema=ALERT_JOURNAL_SCHEMA, read_only=True
+        layout.alerts_journal,
+        kind=ALERT_JOURNAL_KIND,
+        schema=ALERT_JOURNAL_SCHEMA,
+        readable=ALERT_JOURNAL_READABLE,
+        read_only=True,
     )
     try:
         entries = journal.load() or []
@@ -361,13 +371,16 @@ def _check_alert_log(layout: Layout, found: _Findings) -> int:
     if journal.header.get("base") != document_meta(doc).get("generation", 0):
         return count  # already folded into alerts.json (the bot replaces it at its start)
     known = {r.get("key") for r in doc.get("alerts", {}).values()}
-    for number, raw in enumerate(entries, start=2):
-        key = raw.get("key") if isinstance(raw, dict) else None
-        if not isinstance(key, str):
+    for number, entry in enumerate(entries, start=2):
+        records = alert_journal_records(entry)
+        keys = [r.get("key") if isinstance(r, dict) else None for r in records or [None]]
+        if not all(isinstance(key, str) for key in keys):
             found.add(_rel(layout, layout.alerts_journal), f"line {number} is not an alert record")
-        elif key not in known:
-            known.add(key)
-            count += 1
+            continue
+        for key in keys:
+            if key not in known:
+                known.add(key)
+                count += 1
     return count
 
 

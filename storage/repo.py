@@ -69,9 +69,11 @@ from storage.errors import (
 )
 from storage.journal import (
     ALERT_JOURNAL_KIND,
+    ALERT_JOURNAL_READABLE,
     ALERT_JOURNAL_SCHEMA,
     Journal,
     MemoryJournal,
+    alert_journal_records,
     encode_line,
 )
 from storage.layout import Layout
@@ -813,10 +815,13 @@ class _KeyedTables:
 
 JOURNAL_KIND = ALERT_JOURNAL_KIND
 JOURNAL_SCHEMA = ALERT_JOURNAL_SCHEMA
-# Compact (rewrite alerts.json, empty the journal) once the journal holds this many lines and
-# at least as many as the log has records: the rewrite's cost, proportional to the records
-# kept, is then spread over at least as many appends.
+# Compact (rewrite alerts.json, empty the journal) once the journal holds this many records
+# and at least COMPACT_FACTOR times as many as the log: the rewrite's cost, proportional to
+# the records kept, is then spread over at least that many appended records, and a start-up
+# replays at most that many. (A province's first sweep writes each of its ~300,000 records
+# three times — pending, sending, sent — and so compacts at most once.)
 COMPACT_MIN_LINES = 20_000
+COMPACT_FACTOR = 3
 
 
 class _AlertTable:
@@ -830,8 +835,15 @@ class _AlertTable:
     its ``_meta``) and then starts an empty journal whose header names that generation as its
     ``base``; a journal whose ``base`` is not the snapshot's generation was already folded in
     (a crash between the two writes) and is ignored, and replaced by the locked owner.
-    Compaction runs when the journal is long (:data:`COMPACT_MIN_LINES`) and when records are
-    dropped by the retention (:meth:`drop`, ``alerts.log.AlertLog.prune``).
+    Compaction runs when the journal is long (:data:`COMPACT_MIN_LINES`, :data:`COMPACT_FACTOR`)
+    and when records are dropped by the retention (:meth:`drop`,
+    ``alerts.log.AlertLog.prune``).
+
+    One write is one journal line (schema 2, ``storage.journal.alert_journal_records``): the
+    batch ``{"records": [...]}`` encoded by one ``json.dumps`` — a sweep's wave of 2,400
+    records costs one encoding call, not 2,400 — and a torn line loses the whole write,
+    never part of it. A schema-1 journal (one record per line) is read as it is and
+    rewritten in schema 2 (a compaction) before anything is appended to it.
 
     Read-only openers of a not yet migrated data directory point it at the registry's storage
     (its ``alerts`` table holds the log) with no journal; writes are refused there anyway.
@@ -853,6 +865,8 @@ class _AlertTable:
         self._by_state: dict[str, dict[str, None]] = {}
         self._damaged = 0
         self._generation = 0
+        self._journal_records = 0  # records in the journal (lines may hold many)
+        self._upgrade = False  # the journal is in an older schema: compact before appending
 
     # ------------------------------------------------------------------ reads
 
@@ -919,7 +933,7 @@ class _AlertTable:
     def put_many(
         self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None
     ) -> None:
-        """Store ``batch``; ``lines``: the batch already encoded as journal lines."""
+        """Store ``batch``; ``lines``: the batch already encoded as journal line(s)."""
         with self._lock:
             records = self._all()
             self._write_or_forget(batch, lines)
@@ -966,7 +980,13 @@ class _AlertTable:
         hit = self._decoded.get(key)
         if hit is not None and hit[0] is raw:
             return hit[1]
-        record = _alert_or_uncertain(raw)
+        # Shared, not copied: the stored data is never mutated (a put replaces the raw
+        # record), and callers of the shared reads must not mutate it either.
+        state, data = raw.get("state"), raw.get("data", {})
+        if isinstance(state, str) and isinstance(data, dict) and raw.get("key") == key:
+            record: AlertRecord | None = AlertRecord(key, state, data)
+        else:
+            record = _alert_or_uncertain(raw)
         self._decoded[key] = (raw, record)
         return record
 
@@ -990,6 +1010,8 @@ class _AlertTable:
                     by_state.setdefault(_raw_state(raw), {})[key] = None
                 self._by_state = by_state
                 self._records = loaded
+                if self._upgrade:
+                    self._compact()  # an older schema's journal: rewrite before appending
             return self._records
 
     def _load(self) -> dict[str, dict[str, Any]]:
@@ -1009,12 +1031,21 @@ class _AlertTable:
         journal = self._journal
         if journal is not None:
             entries = journal.load()
+            self._journal_records = 0
             if entries is not None and journal.header.get("base") == self._generation:
-                for number, raw in enumerate(entries, start=2):
-                    key = raw.get("key") if isinstance(raw, dict) else None
-                    if not isinstance(key, str):
+                for number, entry in enumerate(entries, start=2):
+                    batch = alert_journal_records(entry)
+                    keys = [r.get("key") if isinstance(r, dict) else None for r in batch or ()]
+                    if batch is None or not all(isinstance(key, str) for key in keys):
                         raise CorruptFile(journal.path, f"line {number} is not an alert record")
-                    records[key] = raw
+                    for key, raw in zip(keys, batch, strict=True):
+                        records[cast(str, key)] = raw
+                    self._journal_records += len(batch)
+                self._upgrade = (
+                    not journal.read_only
+                    and journal.found_schema != journal.schema
+                    and not self._storage.read_only
+                )
             elif entries is not None and not journal.read_only:
                 # Folded into the snapshot already (a crash right after a compaction).
                 journal.header["base"] = self._generation
@@ -1043,10 +1074,13 @@ class _AlertTable:
             self._journal.append(record for _, record in batch)
         else:
             self._journal.append_encoded(lines)
+        self._journal_records += len(batch)
 
     def _maybe_compact(self) -> None:
         journal = self._journal
-        if journal is not None and journal.lines >= max(COMPACT_MIN_LINES, len(self._all())):
+        if journal is not None and self._journal_records >= max(
+            COMPACT_MIN_LINES, COMPACT_FACTOR * len(self._all())
+        ):
             self._compact()
 
     def _compact(self) -> None:
@@ -1059,6 +1093,8 @@ class _AlertTable:
             if self._journal is not None:
                 self._journal.header["base"] = self._generation
                 self._journal.rewrite([])
+                self._journal_records = 0
+                self._upgrade = False
         except ChangedOnDisk:  # as in _write_or_forget: read the log as it is next time
             self._records = None
             raise
@@ -1293,16 +1329,26 @@ class Registry(_KeyedTables):
     def put_alerts(self, records: Iterable[AlertRecord]) -> None:
         """``put_alert`` for many records in one alert-log write (a sweep's worth). Later
         records with the same key win."""
-        # Each record is encoded once: its JSON text is both what is kept in memory (parsed
-        # back, exactly as it will read from disk) and its journal line.
-        batch: list[tuple[str, dict[str, Any]]] = []
-        lines: list[bytes] = []
-        for record in records:
-            raw, line = self._alert_line(record)
-            batch.append((record.key, raw))
-            lines.append(line)
-        if batch:
-            self._alerts.put_many(batch, b"".join(lines))
+        # The batch is encoded once, by one call: its JSON text is both what is kept in
+        # memory (parsed back, exactly as it will read from disk) and its journal line.
+        batch = list(records)
+        keys: list[str] = []
+        plain: list[dict[str, Any]] = []
+        for record in batch:
+            if not record.key or not record.state:
+                raise ValueError("an alert record needs a non-empty key and state")
+            keys.append(record.key)
+            plain.append(alert_to_dict(record))
+        if not keys:
+            return
+        try:
+            text, line = encode_line({"records": plain})
+        except (TypeError, ValueError):
+            for record in batch:
+                self._alert_line(record)  # names the record that is not JSON-compatible
+            raise ValueError("an alert record is not JSON-compatible") from None
+        raws: list[dict[str, Any]] = json.loads(text)["records"]
+        self._alerts.put_many(list(zip(keys, raws, strict=True)), line)
 
     def alert_keys(self, state: str) -> list[str]:
         """The keys of the alert records in ``state`` (a damaged record is ``uncertain``),
@@ -1541,6 +1587,7 @@ class Store:
                         layout.alerts_journal,
                         kind=JOURNAL_KIND,
                         schema=JOURNAL_SCHEMA,
+                        readable=ALERT_JOURNAL_READABLE,
                         read_only=not lock,
                         quarantine_dir=quarantine_dir,
                         file_ops=file_ops,
@@ -1587,7 +1634,9 @@ class Store:
         return cls(
             registry_storage=registry_storage,
             alert_storage=alert_storage,
-            alert_journal=MemoryJournal(kind=JOURNAL_KIND, schema=JOURNAL_SCHEMA),
+            alert_journal=MemoryJournal(
+                kind=JOURNAL_KIND, schema=JOURNAL_SCHEMA, readable=ALERT_JOURNAL_READABLE
+            ),
             ledger_storage=ledger_storage,
         )
 

@@ -156,3 +156,51 @@ def test_a_simulated_year_stays_bounded(tmp_path: Path) -> None:
     assert len(kept) <= 400 + 35 * 20 + 90
     assert len(kept) < total / 3
     assert journal_lines < 10_000
+
+
+def test_one_write_is_one_journal_line_and_a_torn_one_loses_the_whole_write(
+    tmp_path: Path,
+) -> None:
+    """A sweep's wave is encoded and appended as one line (schema 2): a crash mid-append
+    loses all of that write (never acknowledged), never half of it."""
+    root = tmp_path / "data"
+    store = Store.open(root)
+    store.registry.put_alerts([AlertRecord("k1", State.PENDING)])
+    lines_before = (root / "alerts.jsonl").read_bytes().count(b"\n")
+    wave = [AlertRecord(f"w{n}", State.SENDING, {"at": iso(T0)}) for n in range(2400)]
+    store.registry.put_alerts(wave)
+    journal = (root / "alerts.jsonl").read_bytes()
+    assert journal.count(b"\n") == lines_before + 1
+    assert json.loads(journal.split(b"\n")[0])["schema"] == 2
+    _crash(store)
+    (root / "alerts.jsonl").write_bytes(journal[: len(journal) - 200])  # the last line torn
+    with Store.open(root) as again:
+        assert [r.key for r in again.registry.list_alerts()] == ["k1"]
+        assert check(root).ok
+
+
+def test_a_schema_1_journal_is_read_and_rewritten_before_anything_is_appended(
+    tmp_path: Path,
+) -> None:
+    """A data directory from before batch lines: its journal (one record per line) is
+    replayed as it is, then folded into alerts.json and restarted in schema 2."""
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.registry.put_alerts([AlertRecord("k0", State.SENT)])
+        store.registry._alerts.compact()
+        generation = json.loads((root / "alerts.json").read_bytes())["_meta"]["1"]["generation"]
+    header = {"kind": "alert-journal", "schema": 1, "base": generation}
+    records = [{"key": "k1", "state": "sent", "data": {}}, {"key": "k2", "state": "pending"}]
+    (root / "alerts.jsonl").write_text(
+        "".join(json.dumps(x) + "\n" for x in [header, *records]), "utf-8"
+    )
+    assert check(root).ok
+    with Store.open(root) as store:
+        assert store.registry.get_alert("k2") == AlertRecord("k2", State.PENDING)
+        store.registry.put_alerts([AlertRecord("k3", State.SENT)])
+        lines = (root / "alerts.jsonl").read_text("utf-8").splitlines()
+        assert json.loads(lines[0])["schema"] == 2 and len(lines) == 2
+        folded = json.loads((root / "alerts.json").read_bytes())["alerts"]
+        assert {r["key"] for r in folded.values()} == {"k0", "k1", "k2"}
+    with Store.open(root) as again:
+        assert {r.key for r in again.registry.list_alerts()} == {"k0", "k1", "k2", "k3"}
