@@ -39,6 +39,7 @@ import cli
 from alerts import jobs as alert_jobs
 from alerts.channels import deliver as group_channels
 from app.clock import Clock, SystemClock
+from app.memory import freeze_loaded
 from app.services import Services
 from config import Config, ConfigError, load_config
 from handlers import add as add_handlers
@@ -261,6 +262,7 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         # The sandbox's first line says, in the configured language, why it started.
         return _cmd_sandbox(config, args)
     services = open_services(config)
+    freeze_loaded()  # what was loaded lives as long as the process (app.memory)
     quiet = _QuietStartup()
     handlers = logging.getLogger().handlers
     for handler in handlers:

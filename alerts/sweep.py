@@ -46,6 +46,7 @@ from alerts.log import DONE, AlertLog, State, describe, is_notice, iso, split_de
 from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
 from alerts.schedule import DigestKind, Period, Schedule
+from app.memory import paused
 from app.records import AlertRecord, Ledger, Registry
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
@@ -282,8 +283,9 @@ class Sweeper:
         return self.services.clock.now()
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """A blocking call on a worker thread (the store's fsyncs never block the loop)."""
-        return await self.services.store.run(fn, *args, **kwargs)
+        """A blocking call on a worker thread (the store's fsyncs never block the loop), with
+        the cyclic garbage collector paused for its length (:mod:`app.memory`)."""
+        return await self.services.store.run(paused(fn), *args, **kwargs)
 
     # ------------------------------------------------------------------ entry points
 
