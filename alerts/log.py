@@ -69,7 +69,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.records import AlertRecord, Registry
+from app.records import AlertMove, AlertRecord, Registry
 
 
 class State(StrEnum):
@@ -248,6 +248,15 @@ class AlertLog:
             with _WRITE_LOCK:
                 self.registry.put_alerts(batch)
 
+    def move(self, moves: Iterable[AlertMove]) -> None:
+        """Move many records in one write (``AlertMove``: the keys, the state, the data
+        merged over each record's or in its place) — a sweep's thousands of keys cost one
+        short journal line, not a record each."""
+        batch = [m for m in moves if m.keys]
+        if batch:
+            with _WRITE_LOCK:
+                self.registry.move_alerts(batch)
+
     def claim(self, keys: Iterable[str]) -> set[str]:
         """``pending → sending`` for each of ``keys`` that is ``pending`` now, in one write;
         returns the keys claimed (the others were moved by someone else: not ours to send)."""
@@ -258,10 +267,10 @@ class AlertLog:
         write; returns how many moved. ``<state>`` must be one of :data:`AFTER_SEND` (``pending``:
         the request certainly did not reach Telegram; the next sweep may send it)."""
         with _WRITE_LOCK:
-            moved = self._finished(outcomes)
-            if moved:
-                self.registry.put_alerts(moved)
-            return len(moved)
+            moves = self._finished(outcomes)
+            if moves:
+                self.registry.move_alerts(moves)
+            return sum(len(m.keys) for m in moves)
 
     def settle(
         self, outcomes: Mapping[str, tuple[State, Mapping[str, Any]]], claim: Iterable[str]
@@ -271,44 +280,44 @@ class AlertLog:
         ``sending → …`` after it; the two moves just share a file write). Returns the keys
         claimed."""
         with _WRITE_LOCK:
-            moved = self._finished(outcomes)
-            claimed: set[str] = set()
-            for key in dict.fromkeys(claim):
-                record = self.registry.peek_alert(key)
-                if record is not None and record.state == State.PENDING:
-                    moved.append(AlertRecord(key, State.SENDING, record.data))
-                    claimed.add(key)
-            if moved:
-                self.registry.put_alerts(moved)
-            return claimed
+            moves = self._finished(outcomes)
+            state_of = self.registry.alert_state
+            claimed = [k for k in dict.fromkeys(claim) if state_of(k) == State.PENDING]
+            if claimed:
+                moves.append(AlertMove(claimed, State.SENDING))  # data kept as it is
+            if moves:
+                self.registry.move_alerts(moves)
+            return set(claimed)
 
     def _finished(
         self, outcomes: Mapping[str, tuple[State, Mapping[str, Any]]]
-    ) -> list[AlertRecord]:
-        moved: list[AlertRecord] = []
+    ) -> list[AlertMove]:
+        """One move per (state, extra data) among the keys still ``sending``: a message's
+        keys share their outcome's data, so a wave of 16 messages is 16 moves."""
+        state_of = self.registry.alert_state
+        groups: dict[tuple[State, int], tuple[list[str], Mapping[str, Any]]] = {}
         for key, (state, extra) in outcomes.items():
             if state not in AFTER_SEND:
                 raise ValueError(f"{state} cannot follow sending")
-            record = self.registry.peek_alert(key)
-            if record is None or record.state != State.SENDING:
+            if state_of(key) != State.SENDING:
                 continue
-            moved.append(AlertRecord(key, state, {**record.data, **extra}))
-        return moved
+            groups.setdefault((state, id(extra)), ([], extra))[0].append(key)
+        return [
+            AlertMove(keys, state, dict(extra)) for (state, _), (keys, extra) in groups.items()
+        ]
 
     def recover(self, now: datetime) -> list[AlertRecord]:
         """At start-up (and at the start of every sweep, when no send is in flight): every
         ``sending`` record becomes ``uncertain`` with ``reason = "interrupted"``. Returns the
         records as stored."""
         with _WRITE_LOCK:
-            moved = [
-                AlertRecord(
-                    r.key, State.UNCERTAIN, {**r.data, "at": iso(now), "reason": "interrupted"}
-                )
-                for r in self.registry.list_alerts(State.SENDING)
-            ]
-            if moved:
-                self.registry.put_alerts(moved)
-            return moved
+            keys = self.registry.alert_keys(State.SENDING)
+            if not keys:
+                return []
+            extra = {"at": iso(now), "reason": "interrupted"}
+            self.registry.move_alerts([AlertMove(keys, State.UNCERTAIN, extra)])
+            moved = (self.registry.peek_alert(k) for k in keys)
+            return [r for r in moved if r is not None]
 
 
 __all__ = [

@@ -47,7 +47,7 @@ from alerts.pacing import Pacer
 from alerts.render import Directory, Rendered, Renderer
 from alerts.schedule import DigestKind, Period, Schedule
 from app.memory import paused
-from app.records import AlertRecord, Ledger, Registry
+from app.records import AlertMove, AlertRecord, Ledger, Registry
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
@@ -492,28 +492,30 @@ class Sweeper:
     def _record(self, plan: Plan) -> int:
         """Record the plan's new delivery keys as ``pending`` and supersede stale pending ones,
         in one write; returns how many were superseded."""
-        stamp = iso(plan.now)
+        at = {"at": iso(plan.now)}
         state_of = self.registry.alert_state
-        batch: list[AlertRecord] = []
+        new: list[str] = []
         planned: set[str] = set()
         for message in plan.messages:
             assert message.outgoing is not None
             for entry in message.outgoing.entries:
                 key = delivery_key(entry.key, message.chat_id)
                 planned.add(key)
-                if state_of(key) == State.PENDING:
-                    continue  # still due: it goes out now, as recorded
-                batch.append(AlertRecord(key, State.PENDING, {"at": stamp}))
-        superseded = 0
-        for record in self.log.records_in(State.PENDING):
-            key = record.key
-            if not is_notice(key) and not is_channel(key) and key not in planned:
-                # (the channel pass owns channel records)
-                data = {**record.data, "at": stamp}
-                batch.append(AlertRecord(key, State.SUPERSEDED, data))
-                superseded += 1
-        self.log.write(batch)
-        return superseded
+                if state_of(key) != State.PENDING:  # a pending one goes out now, as recorded
+                    new.append(key)
+        stale = [
+            key
+            for key in self.log.keys_in(State.PENDING)
+            # (the channel pass owns channel records)
+            if not is_notice(key) and not is_channel(key) and key not in planned
+        ]
+        self.log.move(
+            [
+                AlertMove(new, State.PENDING, at, merge=False),
+                AlertMove(stale, State.SUPERSEDED, at),
+            ]
+        )
+        return len(stale)
 
     def _remember_quiet(self, plan: Plan) -> None:
         """Blocking: after delivery, mark quiet each decided unit whose delivery keys all

@@ -25,12 +25,13 @@ from storage.errors import (
 )
 from storage.layout import Layout
 from storage.maintenance import CheckReport, Problem, backup, check, list_backups
-from storage.records import AlertRecord, Invite, hash_invite_code
+from storage.records import AlertMove, AlertRecord, Invite, hash_invite_code
 from storage.repo import Ledger, Registry, Store, Transaction
 from storage.safe import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AlertMove",
     "AlertRecord",
     "AlreadyExists",
     "CheckReport",

@@ -57,11 +57,50 @@ ALERT_JOURNAL_READABLE = (1, 2)
 
 def alert_journal_records(entry: Any) -> list[Any] | None:
     """The alert records one journal line holds: a batch line's list, or the line itself
-    as a one-record list; ``None`` for a line that is neither (damage)."""
-    if isinstance(entry, dict) and "records" in entry and "key" not in entry:
+    as a one-record list; ``None`` for a move line (:func:`alert_journal_moves`) and for a
+    line that is none of these (damage)."""
+    if not isinstance(entry, dict) or "moves" in entry:
+        return None
+    if "records" in entry and "key" not in entry:
         records = entry["records"]
         return records if isinstance(records, list) else None
-    return [entry] if isinstance(entry, dict) else None
+    return [entry]
+
+
+def alert_journal_moves(entry: Any) -> list[tuple[list[str], str, dict[str, Any], bool]] | None:
+    """A move line's moves (``{"moves": [{"keys": [...], "state": s, "data": {...},
+    "merge": bool}, ...]}``, ``storage.records.AlertMove``) as ``(keys, state, data,
+    merge)``; ``None`` if ``entry`` is not a well-formed move line."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("moves"), list):
+        return None
+    out: list[tuple[list[str], str, dict[str, Any], bool]] = []
+    for move in entry["moves"]:
+        if not isinstance(move, dict):
+            return None
+        keys, state, data = move.get("keys"), move.get("state"), move.get("data", {})
+        if (
+            not isinstance(keys, list)
+            or not all(isinstance(k, str) and k for k in keys)
+            or not isinstance(state, str)
+            or not state
+            or not isinstance(data, dict)
+        ):
+            return None
+        out.append((keys, state, data, bool(move.get("merge", True))))
+    return out
+
+
+def alert_journal_keys(entry: Any) -> list[str] | None:
+    """The keys one alert-journal line writes (a record, a batch or a move line); ``None``
+    for a line that is none of these (damage)."""
+    moves = alert_journal_moves(entry)
+    if moves is not None:
+        return [k for keys, _, _, _ in moves for k in keys]
+    records = alert_journal_records(entry)
+    if records is None:
+        return None
+    keys = [r.get("key") if isinstance(r, dict) else None for r in records]
+    return keys if all(isinstance(k, str) for k in keys) else None  # type: ignore[return-value]
 
 
 def encode_line(value: Any) -> tuple[str, bytes]:
@@ -356,6 +395,8 @@ __all__ = [
     "ALERT_JOURNAL_KIND",
     "ALERT_JOURNAL_READABLE",
     "ALERT_JOURNAL_SCHEMA",
+    "alert_journal_keys",
+    "alert_journal_moves",
     "alert_journal_records",
     "Journal",
     "MemoryJournal",

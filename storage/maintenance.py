@@ -45,7 +45,7 @@ from storage.journal import (
     ALERT_JOURNAL_READABLE,
     ALERT_JOURNAL_SCHEMA,
     Journal,
-    alert_journal_records,
+    alert_journal_keys,
 )
 from storage.layout import Layout
 from storage.lock import DirLock
@@ -372,9 +372,8 @@ def _check_alert_log(layout: Layout, found: _Findings) -> int:
         return count  # already folded into alerts.json (the bot replaces it at its start)
     known = {r.get("key") for r in doc.get("alerts", {}).values()}
     for number, entry in enumerate(entries, start=2):
-        records = alert_journal_records(entry)
-        keys = [r.get("key") if isinstance(r, dict) else None for r in records or [None]]
-        if not all(isinstance(key, str) for key in keys):
+        keys = alert_journal_keys(entry)
+        if keys is None:
             found.add(_rel(layout, layout.alerts_journal), f"line {number} is not an alert record")
             continue
         for key in keys:

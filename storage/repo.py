@@ -32,7 +32,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +73,7 @@ from storage.journal import (
     ALERT_JOURNAL_SCHEMA,
     Journal,
     MemoryJournal,
+    alert_journal_moves,
     alert_journal_records,
     encode_line,
 )
@@ -82,6 +83,7 @@ from storage.marks import KIND as MARKS_KIND
 from storage.marks import SCHEMA as MARKS_SCHEMA
 from storage.marks import UpdateMarks
 from storage.records import (
+    AlertMove,
     AlertRecord,
     Invite,
     alert_from_dict,
@@ -944,6 +946,14 @@ class _AlertTable:
                 self._index(key, record)
             self._maybe_compact()
 
+    def move(self, moves: list[tuple[list[str], str, dict[str, Any], bool]], line: bytes) -> None:
+        """Apply ``moves`` (``storage.journal.alert_journal_moves``) in one write; ``line``:
+        their journal line. The new records are computed from the current ones under the
+        lock, exactly as a replay of ``line`` computes them."""
+        with self._lock:
+            batch = _moved(self._all(), moves)
+            self.put_many(list(batch.items()), line)
+
     def swap(self, key: str, expect_state: str | None, new: dict[str, Any]) -> bool:
         with self._lock:
             records = self._all()
@@ -1035,6 +1045,12 @@ class _AlertTable:
             self._journal_records = 0
             if entries is not None and journal.header.get("base") == self._generation:
                 for number, entry in enumerate(entries, start=2):
+                    moves = alert_journal_moves(entry)
+                    if moves is not None:
+                        moved = _moved(records, moves)
+                        records.update(moved)
+                        self._journal_records += len(moved)
+                        continue
                     batch = alert_journal_records(entry)
                     keys = [r.get("key") if isinstance(r, dict) else None for r in batch or ()]
                     if batch is None or not all(isinstance(key, str) for key in keys):
@@ -1107,6 +1123,23 @@ class _AlertTable:
         table = {str(n): raw for n, raw in enumerate(records.values(), start=1)}
         rest = {k: v for k, v in (doc or {}).items() if k not in (META_TABLE, ALERTS)}
         self._storage.write({META_TABLE: {META_ID: meta}, **rest, ALERTS: table})
+
+
+def _moved(
+    records: Mapping[str, dict[str, Any]],
+    moves: list[tuple[list[str], str, dict[str, Any], bool]],
+) -> dict[str, dict[str, Any]]:
+    """Key -> the raw record each move leaves (later moves of a key win; a merge reads the
+    record as the earlier moves of the same line left it)."""
+    out: dict[str, dict[str, Any]] = {}
+    for keys, state, data, merge in moves:
+        for key in keys:
+            old = out.get(key) or records.get(key)
+            kept = old.get("data") if merge and old is not None else None
+            merged = {**kept, **data} if isinstance(kept, dict) and data else kept
+            new = merged if isinstance(merged, dict) else data
+            out[key] = {"key": key, "state": state, "data": new}
+    return out
 
 
 def _raw_state(raw: dict[str, Any]) -> str:
@@ -1350,6 +1383,30 @@ class Registry(_KeyedTables):
             raise ValueError("an alert record is not JSON-compatible") from None
         raws: list[dict[str, Any]] = json.loads(text)["records"]
         self._alerts.put_many(list(zip(keys, raws, strict=True)), line)
+
+    def move_alerts(self, moves: Iterable[AlertMove]) -> None:
+        """Move many records in one alert-log write (``storage.records.AlertMove``): one
+        journal line naming the keys, however many there are. A key without a record gets
+        one with the move's data. ``ValueError`` (nothing written) for an empty key or
+        state, or data JSON cannot hold."""
+        plain: list[dict[str, Any]] = []
+        for move in moves:
+            keys = list(move.keys)
+            if not move.state or not all(isinstance(k, str) and k for k in keys):
+                raise ValueError("an alert move needs non-empty keys and a state")
+            if keys:
+                plain.append(
+                    {"keys": keys, "state": move.state, "data": move.data, "merge": move.merge}
+                )
+        if not plain:
+            return
+        try:
+            text, line = encode_line({"moves": plain})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"alert move data is not JSON-compatible: {exc}") from exc
+        parsed = alert_journal_moves(json.loads(text))
+        assert parsed is not None
+        self._alerts.move(parsed, line)
 
     def alert_keys(self, state: str) -> list[str]:
         """The keys of the alert records in ``state`` (a damaged record is ``uncertain``),

@@ -35,16 +35,16 @@ def test_settle_records_one_wave_and_claims_the_next_in_one_write(log: AlertLog)
     log.write([AlertRecord(K1, State.PENDING), AlertRecord(K2, State.PENDING)])
     log.claim([K1])
     writes = []
-    put = log.registry.put_alerts
+    move = log.registry.move_alerts
 
-    def counting(records):
-        batch = list(records)
-        writes.append([r.key for r in batch])
-        put(batch)
+    def counting(moves):
+        batch = list(moves)
+        writes.append([(list(m.keys), m.state) for m in batch])
+        move(batch)
 
-    log.registry.put_alerts = counting  # type: ignore[method-assign]
+    log.registry.move_alerts = counting  # type: ignore[method-assign]
     assert log.settle({K1: (State.SENT, {"message_id": 7})}, [K2]) == {K2}
-    assert writes == [[K1, K2]]
+    assert writes == [[([K1], State.SENT), ([K2], State.SENDING)]]
     assert log.registry.get_alert(K1) == AlertRecord(K1, State.SENT, {"message_id": 7})
     assert log.registry.get_alert(K2) == AlertRecord(K2, State.SENDING, {})
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.log import AlertLog, State, expired, iso
-from storage import AlertRecord, CorruptFile, Store, check
+from storage import AlertMove, AlertRecord, CorruptFile, Store, check
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=TZ)
@@ -204,3 +204,56 @@ def test_a_schema_1_journal_is_read_and_rewritten_before_anything_is_appended(
         assert {r["key"] for r in folded.values()} == {"k0", "k1", "k2"}
     with Store.open(root) as again:
         assert {r.key for r in again.registry.list_alerts()} == {"k0", "k1", "k2", "k3"}
+
+
+def test_a_move_is_one_line_naming_its_keys_and_replays_to_the_same_records(
+    tmp_path: Path,
+) -> None:
+    """AlertMove: thousands of keys moved to one state in one short line; data merged over
+    each record's (or in its place); a restart replays it to exactly what memory held."""
+    root = tmp_path / "data"
+    store = Store.open(root)
+    keys = [f"HZ-{n:03d}:overdue:2026-01-01:0@11" for n in range(2400)]
+    store.registry.move_alerts([AlertMove(keys, State.PENDING, {"at": "t0"}, merge=False)])
+    size = (root / "alerts.jsonl").stat().st_size
+    store.registry.move_alerts(
+        [
+            AlertMove(keys[:2], State.SENT, {"message_id": 7}),  # merged: "at" kept
+            AlertMove(keys[2:4], State.SUPERSEDED, {"why": "x"}, merge=False),  # replaced
+            AlertMove(keys[4:], State.SENDING),  # data kept as it is
+            AlertMove(["new@1"], State.UNCERTAIN, {"at": "t1"}),  # no record yet: created
+        ]
+    )
+    line = (root / "alerts.jsonl").read_bytes()[size:]
+    assert line.count(b"\n") == 1 and len(line) < 70 * len(keys)  # the keys, not records
+    before = {r.key: r for r in store.registry.list_alerts()}
+    assert before[keys[0]] == AlertRecord(keys[0], State.SENT, {"at": "t0", "message_id": 7})
+    assert before[keys[2]] == AlertRecord(keys[2], State.SUPERSEDED, {"why": "x"})
+    assert before[keys[9]] == AlertRecord(keys[9], State.SENDING, {"at": "t0"})
+    assert before["new@1"] == AlertRecord("new@1", State.UNCERTAIN, {"at": "t1"})
+    assert store.registry.alert_keys(State.SENT) == keys[:2]
+    _crash(store)
+    assert check(root).ok
+    with Store.open(root) as again:
+        assert {r.key: r for r in again.registry.list_alerts()} == before
+        assert again.registry.alert_keys(State.SENDING) == keys[4:]
+
+
+def test_a_torn_move_line_moves_nothing_and_a_damaged_one_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    store = Store.open(root)
+    store.registry.move_alerts([AlertMove(["k1", "k2"], State.PENDING, {}, merge=False)])
+    good = (root / "alerts.jsonl").read_bytes()
+    store.registry.move_alerts([AlertMove(["k1", "k2"], State.SENDING)])
+    torn = (root / "alerts.jsonl").read_bytes()[:-5]
+    _crash(store)
+    damaged = good + b'{"moves": [{"keys": [1, 2], "state": "sent"}]}\n'
+    (root / "alerts.jsonl").write_bytes(damaged)
+    assert not check(root).ok
+    with pytest.raises(CorruptFile, match="line 3 is not an alert record"):
+        Store.open(root)
+    (root / "alerts.jsonl").write_bytes(torn)
+    with Store.open(root) as again:
+        assert again.registry.alert_keys(State.PENDING) == ["k1", "k2"]  # neither moved
+    with pytest.raises(ValueError):
+        Store.memory().registry.move_alerts([AlertMove([""], State.SENT)])
