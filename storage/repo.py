@@ -132,6 +132,10 @@ LEGACY_MARKS_META = "dedupe.updates"
 # memory. 16 MB is ~10,000 items, so a bureau's busy units stay parsed while a 100k-item
 # province's start (every ledger read once for the day's figures) stays near 200 MB.
 RESIDENT_BYTES = 16 * 1024 * 1024
+# How often a running bot saves its verified stamps (storage.stamps): a kill then leaves at
+# most the ledgers written in the last few minutes to be checked at the next start, not every
+# ledger written since the bot started.
+STAMP_SECONDS = 300.0
 
 
 def _jsonable(record: dict[str, Any], what: str) -> dict[str, Any]:
@@ -1528,6 +1532,9 @@ class Store:
         self.read_only = read_only
         self._resident = None if resident_bytes is None else _Resident(resident_bytes)
         self._stamps = stamps
+        self._stamp_lock = threading.Lock()
+        self._stamp_stop = threading.Event()
+        self._stamp_thread: threading.Thread | None = None
         self.registry = Registry(registry_storage, alert_storage, alert_journal)
         self._alert_journal = alert_journal
         if marks is None:
@@ -1548,6 +1555,7 @@ class Store:
         lock: bool = True,
         file_ops: FileOps = OS_FILE_OPS,
         resident_bytes: int = RESIDENT_BYTES,
+        stamp_seconds: float = STAMP_SECONDS,
     ) -> Store:
         """Open a data directory, creating it (and an empty registry) if needed.
 
@@ -1567,7 +1575,8 @@ class Store:
         (``storage.stamps``) is trusted unparsed — it is parsed on first use; any other is
         parsed and decoded record by record, and a damaged record sets that ledger aside
         read-only (R29). At most ``resident_bytes`` of ledger files are held parsed at once
-        (``_Resident``). ``file_ops`` is the durable-write test seam (R2).
+        (``_Resident``). The locked opener saves the stamps every ``stamp_seconds`` (a
+        daemon thread) and at ``close``. ``file_ops`` is the durable-write test seam (R2).
 
         The alert log moved out of ``registry.json`` into ``alerts.json`` (registry schema 2).
         The locked opener of an older directory moves it (see ``_move_alert_log``); a
@@ -1675,6 +1684,7 @@ class Store:
             store._load_marks()
             if store._stamps is not None:
                 store._stamps.save()  # derived data: written after every data file's own move
+            store._start_stamping(stamp_seconds)
         except BaseException:
             if dir_lock is not None:
                 dir_lock.release()
@@ -1752,6 +1762,9 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        self._stamp_stop.set()
+        if self._stamp_thread is not None:
+            self._stamp_thread.join()
         journal = self._alert_journal
         if journal is not None and journal.lines and not self.read_only:
             # A clean stop folds the journal into alerts.json: what older tools and a
@@ -1767,7 +1780,7 @@ class Store:
         self.update_marks.journal.close()
         for ledger in self._ledgers.values():
             ledger._storage.close()
-        self._save_stamps()
+        self.save_stamps()
         if self._lock is not None:
             self._lock.release()
 
@@ -1841,15 +1854,31 @@ class Store:
             if stamps is not None:
                 stamps.record(unit.code, ledger.verified)
 
-    def _save_stamps(self) -> None:
-        """At close: each ledger's last verified bytes (those it committed last) are
-        stamped, so the next start trusts every ledger this run wrote."""
+    def save_stamps(self) -> bool:
+        """Stamp each ledger's last verified bytes (those it committed last), so the next
+        start trusts every ledger written so far; one small durable write, only if a stamp
+        changed. Returns whether it wrote. (Every ``stamp_seconds`` and at ``close``.)"""
         stamps = self._stamps
         if stamps is None or self.read_only:
+            return False
+        with self._stamp_lock:
+            for code, ledger in list(self._ledgers.items()):
+                stamps.record(code, ledger.verified)
+            return stamps.save()
+
+    def _start_stamping(self, every: float) -> None:
+        if self._stamps is None or self.read_only or every <= 0:
             return
-        for code, ledger in self._ledgers.items():
-            stamps.record(code, ledger.verified)
-        stamps.save()
+
+        def loop() -> None:
+            while not self._stamp_stop.wait(every):
+                try:
+                    self.save_stamps()
+                except Exception:  # never let the saver die: the stamps only save time
+                    log.exception("could not save the verified stamps")
+
+        self._stamp_thread = threading.Thread(target=loop, name="zgt-stamps", daemon=True)
+        self._stamp_thread.start()
 
     def _quarantine_copy(self, storage: DocumentStorage) -> Path | None:
         """The locked opener keeps a byte-for-byte copy of a damaged ledger (as for R3)."""

@@ -19,11 +19,12 @@ coincidence (and no burst of up to 32 bits); a stamp can therefore only be *stal
 the file is checked, never wrongly trusted.
 
 When stamps are written (one small durable write each time, never on the write path of a
-ledger, so writes cost what they did): at open, when a ledger was checked; at a clean
-``close``, with every ledger's last committed bytes. A crash between a ledger write and the
-next stamp leaves an old fingerprint, so that ledger is checked at the next start (not
-trusted). The file is derived data: missing, unreadable or of another version it reads as
-"nothing verified" (every ledger is checked; nothing is lost), and backups do not carry it.
+ledger, so writes cost what they did): at open, when a ledger was checked; every five minutes
+while the bot runs and at a clean ``close``, with every ledger's last committed bytes
+(``Store.save_stamps``). A crash between a ledger write and the next stamp leaves an old
+fingerprint, so that ledger is checked at the next start (not trusted). The file is
+derived data: missing, unreadable or of another version it reads as "nothing verified"
+(every ledger is checked; nothing is lost), and backups do not carry it.
 Bump :data:`VERSION` whenever the record decoders (``ledger.model``) accept less than before,
 so that bytes verified by an older, laxer build are checked again.
 """

@@ -264,3 +264,43 @@ def test_an_item_status_change_in_a_dropped_ledger_is_what_reads_see(data_dir: P
         assert len(store.ledger("NB").items()) == 2  # HZ dropped
         assert not ledger._storage.cached
         assert ledger.get_item(item.id).status is Status.IN_PROGRESS  # type: ignore[union-attr]
+
+
+def test_a_running_bot_saves_its_stamps_so_a_kill_leaves_little_to_check(
+    data_dir: Path, decoded: list[str]
+) -> None:
+    """The stamps are saved while the bot runs (every ``stamp_seconds``): a run killed after
+    that leaves its written ledgers trusted, not all checked again."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from storage import Store
+        from storage.stamps import VerifiedStamps
+        from tests.storage.storage_helpers import add_item
+        store = Store.open({str(data_dir)!r}, stamp_seconds=0.02)
+        add_item(store, "HZ")
+        written = store.ledger("HZ").verified
+        deadline = time.monotonic() + 30
+        path = store.layout.verified
+        while VerifiedStamps.load(path).get("HZ") != written and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os._exit(9 if VerifiedStamps.load(path).get("HZ") == written else 1)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    assert done.returncode == 9, "the saver never stamped the written ledger"
+    with Store.open(data_dir) as store:
+        assert decoded == [], "the ledger the killed run wrote is trusted on its saved stamp"
+        assert len(store.ledger("HZ")) == 3
+
+
+def test_save_stamps_writes_only_when_a_stamp_changed(data_dir: Path) -> None:
+    with Store.open(data_dir, stamp_seconds=0) as store:
+        assert store.save_stamps() is False
+        add_item(store, "NB")
+        assert store.save_stamps() is True
+        assert VerifiedStamps.load(data_dir / "verified.json").get("NB") == (
+            store.ledger("NB").verified
+        )
+        assert store.save_stamps() is False
