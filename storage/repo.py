@@ -1554,7 +1554,7 @@ class Store:
         *,
         lock: bool = True,
         file_ops: FileOps = OS_FILE_OPS,
-        resident_bytes: int = RESIDENT_BYTES,
+        resident_bytes: int | None = None,
         stamp_seconds: float = STAMP_SECONDS,
     ) -> Store:
         """Open a data directory, creating it (and an empty registry) if needed.
@@ -1574,9 +1574,10 @@ class Store:
         log lives there. A ledger whose bytes are the ones its verified stamp names
         (``storage.stamps``) is trusted unparsed — it is parsed on first use; any other is
         parsed and decoded record by record, and a damaged record sets that ledger aside
-        read-only (R29). At most ``resident_bytes`` of ledger files are held parsed at once
-        (``_Resident``). The locked opener saves the stamps every ``stamp_seconds`` (a
-        daemon thread) and at ``close``. ``file_ops`` is the durable-write test seam (R2).
+        read-only (R29). At most ``resident_bytes`` (default :data:`RESIDENT_BYTES`) of ledger
+        files are held parsed at once (``_Resident``). The locked opener saves the stamps
+        every ``stamp_seconds`` (a daemon thread) and at ``close``. ``file_ops`` is the
+        durable-write test seam (R2).
 
         The alert log moved out of ``registry.json`` into ``alerts.json`` (registry schema 2).
         The locked opener of an older directory moves it (see ``_move_alert_log``); a
@@ -1668,7 +1669,7 @@ class Store:
                 layout=layout,
                 lock=dir_lock,
                 read_only=not lock,
-                resident_bytes=resident_bytes,
+                resident_bytes=RESIDENT_BYTES if resident_bytes is None else resident_bytes,
                 stamps=VerifiedStamps.load(layout.verified, read_only=not lock, file_ops=file_ops),
             )
             store._load_ledgers()
