@@ -42,6 +42,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from alerts import jobs as alerts_jobs
 from alerts.pacing import Limits, Pacer
 from app.clock import FakeClock
+from app.memory import freeze_loaded
 from app.services import Services
 from bench._world import INSPECTORS, NOW, contact_id, emit, figure, median, ms, percentile, world
 from bot import build_app
@@ -116,6 +117,7 @@ async def measure(
     out: dict[str, Any] = {}
     with Store.open(config.data_dir) as store:
         services = Services.create(config, store, FakeClock(NOW), Catalog.load())
+        freeze_loaded()  # as bot.py's run does after opening the data directory
         app = build_app(config, services)
         # The start-up sweep's alerts are not what is measured: let them out unpaced.
         alerts_jobs.runtime_of(app).pacer = Pacer(Limits(10**6, 10**6, 10**6))
