@@ -1624,6 +1624,7 @@ class Store:
                 )
                 for path, kind in ((layout.registry, REGISTRY), (layout.alerts, ALERTS))
             )
+            alert_storage.compact = True
             if registry_storage.read() is None:
                 orphans = layout.ledger_files()
                 if orphans:

@@ -288,10 +288,13 @@ def parse_document(data: bytes, *, kind: str, expect: Mapping[str, Any] | None =
     return doc
 
 
-def serialize(doc: Document) -> bytes:
+def serialize(doc: Document, *, compact: bool = False) -> bytes:
     """A document -> the bytes written to disk. ``allow_nan=False``: NaN is not JSON and would
-    make the file unreadable to strict parsers."""
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    make the file unreadable to strict parsers. ``compact``: no space after ``,`` and ``:``
+    (the alert snapshot: 300,000 small records, 6% smaller)."""
+    separators = (",", ":") if compact else None
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=separators)
+    return text.encode("utf-8")
 
 
 def _dump(value: Any) -> bytes:
@@ -416,6 +419,9 @@ class DocumentStorage(Storage):
         self.kind = kind
         self.copy_on_write = copy_on_write
         self._serializer = FragmentSerializer() if copy_on_write else None
+        # Written without spaces between tokens (``serialize(compact=True)``); only for a
+        # storage without copy-on-write, whose writes encode the whole document anyway.
+        self.compact = False
         self.expect: dict[str, Any] = dict(expect or {})
         self.read_only = read_only
         # The cached document and the fingerprint of the bytes it was parsed from or written
@@ -507,7 +513,7 @@ class DocumentStorage(Storage):
                 check_meta(data, kind=self.kind, expect=self.expect, writing=True)
                 if self._serializer is None:
                     check_shape(data)
-                    payload, fragments = serialize(data), None
+                    payload, fragments = serialize(data, compact=self.compact), None
                 else:
                     payload, fragments = self._serializer.encode(data, changed)
             except UnusableDocument as exc:

@@ -257,3 +257,19 @@ def test_a_torn_move_line_moves_nothing_and_a_damaged_one_is_refused(tmp_path: P
         assert again.registry.alert_keys(State.PENDING) == ["k1", "k2"]  # neither moved
     with pytest.raises(ValueError):
         Store.memory().registry.move_alerts([AlertMove([""], State.SENT)])
+
+
+def test_the_alert_snapshot_is_written_without_spaces_and_reads_back(tmp_path: Path) -> None:
+    """alerts.json holds ~300,000 small records after a year: no space after `,` and `:`
+    keeps it 6% smaller (bench/alertlog.py's ≤ 50 MB)."""
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.registry.put_alerts(
+            [_sent(f"HZ-{n:03d}:overdue:2026-01-01:0@11", T0) for n in range(3)]
+        )
+        store.registry._alerts.compact()
+        text = (root / "alerts.json").read_text("utf-8")
+        assert '"state":"sent"' in text and ", " not in text and '": ' not in text
+    assert check(root).ok
+    with Store.open(root) as again:
+        assert len(again.registry.list_alerts()) == 3
