@@ -526,11 +526,10 @@ class Sweeper:
         for message in plan.messages:
             if message.outgoing is None:
                 continue
-            for entry in message.outgoing.entries:
+            # ``keys`` are the entries' delivery keys, in the entries' order.
+            for key, entry in zip(message.keys, message.outgoing.entries, strict=True):
                 if entry.unit is not None:
-                    keys.setdefault(entry.unit, []).append(
-                        delivery_key(entry.key, message.chat_id)
-                    )
+                    keys.setdefault(entry.unit, []).append(key)
         state_of = self.registry.alert_state
         quiet = self.runtime.quiet
         for unit, mark in plan.world.marks.items():
