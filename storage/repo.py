@@ -873,6 +873,9 @@ class _AlertTable:
         self._damaged = 0
         self._generation = 0
         self._journal_records = 0  # records in the journal (lines may hold many)
+        # alerts.json without its alert table (its _meta): what a snapshot writes around
+        # the records, so the storage need not keep the parsed file (``_release``).
+        self._head: dict[str, Any] | None = None
         self._upgrade = False  # the journal is in an older schema: compact before appending
 
     # ------------------------------------------------------------------ reads
@@ -926,14 +929,9 @@ class _AlertTable:
 
     def damaged(self) -> int:
         """How many records do not decode (each read as ``uncertain`` or left out)."""
-        self._all()
-        count = self._damaged
-        for raw in self._all().values():
-            try:
-                alert_from_dict(raw)
-            except Exception:  # any failure to decode means a damaged record
-                count += 1
-        return count
+        records = self._all()
+        # The checks ``alert_from_dict`` makes, without copying 300,000 records' data.
+        return self._damaged + sum(1 for raw in records.values() if not _decodes(raw))
 
     # ------------------------------------------------------------------ writes
 
@@ -1034,15 +1032,19 @@ class _AlertTable:
         table = {} if doc is None else doc.get(ALERTS, {})
         generation = 0 if doc is None else document_meta(doc).get("generation", 0)
         self._generation = generation if isinstance(generation, int) else 0
+        self._head = {k: v for k, v in (doc or {}).items() if k != ALERTS}
         records: dict[str, dict[str, Any]] = {}
         self._damaged = 0
+        shared: dict[tuple[Any, ...], dict[str, Any]] = {}
         for doc_id in sorted(table, key=int):
             raw = table[doc_id]
             key = raw.get("key")
             if isinstance(key, str):
                 records[key] = raw
+                _share_data(raw, shared)
             else:
                 self._damaged += 1
+        self._release()
         journal = self._journal
         if journal is not None:
             entries = journal.load()
@@ -1121,12 +1123,36 @@ class _AlertTable:
             raise
 
     def _snapshot(self, records: dict[str, dict[str, Any]]) -> None:
-        doc = self._storage.read()
-        meta = {**(document_meta(doc) if doc else new_document(ALERTS)[META_TABLE][META_ID])}
+        head = self._head
+        meta = {**(document_meta(head) if head else new_document(ALERTS)[META_TABLE][META_ID])}
         meta["generation"] = self._generation
         table = {str(n): raw for n, raw in enumerate(records.values(), start=1)}
-        rest = {k: v for k, v in (doc or {}).items() if k not in (META_TABLE, ALERTS)}
+        rest = {k: v for k, v in (head or {}).items() if k not in (META_TABLE, ALERTS)}
         self._storage.write({META_TABLE: {META_ID: meta}, **rest, ALERTS: table})
+        self._head = {META_TABLE: {META_ID: meta}, **rest}
+        self._release()
+
+    def _release(self) -> None:
+        """Let the storage drop its parsed copy of alerts.json: every record is held here
+        (the same objects), so its table would only add a second index of 300,000 entries
+        (~45 MB). A later snapshot is built from the records and :attr:`_head`."""
+        if self._storage.kind == ALERTS and not self._storage.read_only:
+            self._storage.forget()
+
+
+def _share_data(raw: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+    """Give ``raw`` the one data object of all records with equal, flat data (the records
+    of one message have the same ``at`` and ``message_id``): read back from alerts.json,
+    300,000 records would otherwise hold 300,000 data objects."""
+    data = raw.get("data")
+    if not isinstance(data, dict) or not data:
+        return
+    try:
+        hit = shared.setdefault(tuple(data.items()), data)
+    except TypeError:  # a value that is a list or an object: kept as it is
+        return
+    if hit is not data:
+        raw["data"] = hit
 
 
 def _moved(
@@ -1137,26 +1163,36 @@ def _moved(
     record as the earlier moves of the same line left it)."""
     out: dict[str, dict[str, Any]] = {}
     for keys, state, data, merge in moves:
+        # Keys whose data was one object (a wave's pending records share theirs) share the
+        # merged one too: a province's 300,000 records hold a few thousand data objects.
+        merged_of: dict[int, dict[str, Any]] = {}
         for key in keys:
             old = out.get(key) or records.get(key)
             kept = old.get("data") if merge and old is not None else None
-            merged = {**kept, **data} if isinstance(kept, dict) and data else kept
-            new = merged if isinstance(merged, dict) else data
+            if not isinstance(kept, dict):
+                new = data
+            elif not data:
+                new = kept
+            else:
+                new = merged_of.get(id(kept)) or merged_of.setdefault(id(kept), {**kept, **data})
             out[key] = {"key": key, "state": state, "data": new}
     return out
+
+
+def _decodes(raw: dict[str, Any]) -> bool:
+    """Whether ``storage.records.alert_from_dict`` would decode ``raw`` (string key and
+    state, object data), checked without copying its data."""
+    return (
+        isinstance(raw.get("state"), str)
+        and isinstance(raw.get("key"), str)
+        and isinstance(raw.get("data", {}), dict)
+    )
 
 
 def _raw_state(raw: dict[str, Any]) -> str:
     """The state ``_alert_or_uncertain`` would read ``raw`` in, without copying its data: a
     record that would not decode is ``uncertain``."""
-    state = raw.get("state")
-    if (
-        isinstance(state, str)
-        and isinstance(raw.get("key"), str)
-        and isinstance(raw.get("data", {}), dict)
-    ):
-        return state
-    return "uncertain"
+    return cast(str, raw["state"]) if _decodes(raw) else "uncertain"
 
 
 def _alert_or_uncertain(raw: dict[str, Any]) -> AlertRecord | None:
