@@ -269,6 +269,7 @@ def _cmd_run(config: Config, args: argparse.Namespace) -> int:
         handler.filters.insert(0, quiet)  # before TokenFilter folds the traceback in
     try:
         app = build_app(config, services)
+        alert_jobs.runtime_of(app).freeze_after_start = True
         quiet.app = app
         log.info("starting; data in %s", config.data_dir)
         app.run_polling(allowed_updates=None, drop_pending_updates=False)

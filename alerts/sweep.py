@@ -195,6 +195,9 @@ class Runtime:
     last_report: SweepReport | None = None
     channels: ChannelHook | None = None  # set by alerts.channels.deliver.register
     quiet: dict[str, QuietMark] = field(default_factory=dict)  # unit -> see QuietMark
+    # Set by ``bot.py run`` only: freeze the collector's view once start-up is done
+    # (app.memory.freeze_loaded). Tests, which start many bots in one process, leave it off.
+    freeze_after_start: bool = False
 
 
 @dataclass(frozen=True)
