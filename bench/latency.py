@@ -121,6 +121,8 @@ async def measure(
         app = build_app(config, services)
         # The start-up sweep's alerts are not what is measured: let them out unpaced.
         alerts_jobs.runtime_of(app).pacer = Pacer(Limits(10**6, 10**6, 10**6))
+        # As bot.py's run does: freeze again once the start-up sweep and figures are done.
+        alerts_jobs.runtime_of(app).freeze_after_start = True
         async with polling(echo_bot(floor_emulator), poll_timeout=1.0), polling(app):
             if app.post_init is not None:
                 await app.post_init(app)
