@@ -54,7 +54,7 @@ from app.services import Services
 from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key
 from ledger.calendar import local_date
 from ledger.model import Item, Person, Role, Status, Unit
-from ledger.workflow import status_since
+from ledger.workflow import status_since_newest_first
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -167,7 +167,7 @@ class SinceCache:
         hit = self._cache.get(item.id)
         if hit is not None and hit[0] is item:
             return hit[1]
-        since = status_since(ledger.events(item.id))
+        since = status_since_newest_first(ledger.events_newest_first(item.id))
         self._cache[item.id] = (item, since)
         return since
 

@@ -739,7 +739,12 @@ def status_since(events: Sequence[Event]) -> datetime | None:
     """When the item entered its current status: ``at`` of the last event that changed the
     status (``create`` included); ``None`` for an empty history. Feed it to
     ``ledger.alerts.decide_alerts(status_since=…)`` and ``ledger.light.light``."""
-    for event in reversed(events):
+    return status_since_newest_first(reversed(events))
+
+
+def status_since_newest_first(events: Iterable[Event]) -> datetime | None:
+    """:func:`status_since` of a history given newest first (read only as far as needed)."""
+    for event in events:
         if event.before != event.after:
             return event.at
     return None
@@ -761,6 +766,7 @@ __all__ = [
     "decide",
     "import_progress",
     "reopen_deadline",
+    "status_since_newest_first",
     "replay",
     "status_since",
 ]

@@ -125,14 +125,15 @@ def alert_from_dict(d: dict[str, Any]) -> AlertRecord:
     if not isinstance(key, str) or not isinstance(state, str) or not isinstance(data, dict):
         raise ValueError("alert record needs string key and state and an object data")
     # A deep copy: the caller may mutate ``data``; the stored document must not change with it.
-    return AlertRecord(key=key, state=state, data=_copy_json(data))
+    return AlertRecord(key=key, state=state, data=copy_json(data))
 
 
-def _copy_json(value: Any) -> Any:
+def copy_json(value: Any) -> Any:
     """A deep copy of JSON data (dicts, lists, scalars) — several times cheaper than
-    ``copy.deepcopy``, which a sweep ran on every one of ~100,000 alert records."""
+    ``copy.deepcopy``, which a sweep ran on every one of ~100,000 alert records (and of
+    150,000 events for "status since")."""
     if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
+        return {k: copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy_json(v) for v in value]
+        return [copy_json(v) for v in value]
     return value

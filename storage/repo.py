@@ -88,6 +88,7 @@ from storage.records import (
     Invite,
     alert_from_dict,
     alert_to_dict,
+    copy_json,
     hash_invite_code,
     invite_from_dict,
     invite_to_dict,
@@ -339,6 +340,13 @@ class Ledger:
         view = self._current()
         return [self._decode_event(view, e) for e in view.events_by_item.get(item_id, [])]
 
+    def events_newest_first(self, item_id: str) -> Iterator[Event]:
+        """The item's history newest first, each event decoded only when reached (a caller
+        that needs the last status change stops after one or two)."""
+        view = self._current()
+        for doc_id in reversed(view.events_by_item.get(item_id, [])):
+            yield self._decode_event(view, doc_id)
+
     def derived(self, key: Hashable, compute: Callable[[list[Item]], T]) -> T:
         """``compute(self.items())``, computed at most once per committed state of the ledger.
 
@@ -547,7 +555,7 @@ class Ledger:
         try:
             # Deep-copy ``data``: Event is frozen but its dict is not, and callers must not be
             # able to change the committed document through it.
-            return event_from_dict({**raw, "data": copy.deepcopy(raw.get("data", {}))})
+            return event_from_dict({**raw, "data": copy_json(raw.get("data", {}))})
         except Exception as exc:  # any failure to decode means a damaged record
             raise _corrupt(self._storage, f"event record {doc_id}", exc) from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -35,6 +36,7 @@ from ledger.workflow import (
     reopen_deadline,
     replay,
     status_since,
+    status_since_newest_first,
 )
 from tests.ledger.factories import (
     CONTACT,
@@ -670,6 +672,16 @@ def test_status_since_is_the_last_status_change() -> None:
     assert status_since(t.events) == submitted_at
     assert status_since(t.events[:1]) == T0
     assert status_since([]) is None
+    read: list[Event] = []
+
+    def newest_first() -> Iterator[Event]:
+        for event in reversed(t.events):
+            read.append(event)
+            yield event
+
+    # Newest first, the history is read only back to the last change (the sweep's way).
+    assert status_since_newest_first(newest_first()) == submitted_at
+    assert read == t.events[-2:][::-1]
 
 
 # --------------------------------------------------------------------------- edit

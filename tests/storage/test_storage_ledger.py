@@ -268,3 +268,14 @@ async def test_async_facade_runs_off_the_event_loop(store: Store) -> None:
     assert seen and seen[0] != loop_thread
     item = await store.run(store.ledger("HZ").get_item, "HZ-001")
     assert item is not None and item.id == "HZ-001"
+
+
+def test_events_newest_first_is_the_history_reversed_and_read_lazily(store: Store) -> None:
+    add_item(store)
+    with store.ledger("HZ").transaction() as tx:
+        tx.append(make_event("HZ-001", 2))
+        tx.append(make_event("HZ-001", 3))
+    ledger = store.ledger("HZ")
+    assert list(ledger.events_newest_first("HZ-001")) == ledger.events("HZ-001")[::-1]
+    assert next(ledger.events_newest_first("HZ-001")).seq == 3
+    assert list(ledger.events_newest_first("HZ-999")) == []
