@@ -878,6 +878,7 @@ class _AlertTable:
         # without reading them all. A record that would not decode counts as ``uncertain``
         # (as ``records`` reads it), so the index never disagrees with a full read.
         self._by_state: dict[str, dict[str, None]] = {}
+        self._state: dict[str, str] = {}  # key -> its state as the index holds it
         self._damaged = 0
         self._generation = 0
         self._journal_records = 0  # records in the journal (lines may hold many)
@@ -909,7 +910,7 @@ class _AlertTable:
         # Through the state index (``recover`` looks for a handful among 300,000), in the
         # order the records entered the state.
         out: list[AlertRecord] = []
-        for key in list(self._by_state.get(state, {})):
+        for key in self.keys_in(state):
             record = self._decode(key, records[key])
             if record is not None:
                 out.append(record)
@@ -919,17 +920,20 @@ class _AlertTable:
         """The keys of the records in ``state`` (a damaged record's state is ``uncertain``),
         without decoding any record."""
         self._all()
+        if state in _SCANNED_STATES:
+            return [k for k, s in self._state.items() if s == state]
         return list(self._by_state.get(state, {}))
 
     def state_of(self, key: str) -> str | None:
         """The state of ``key``'s record as ``records`` would read it, without decoding its
         data; ``None`` if there is no record."""
-        raw = self._all().get(key)
-        return None if raw is None else _raw_state(raw)
+        self._all()
+        return self._state.get(key)
 
     def states(self) -> dict[str, str]:
         """Key -> state of every record, without decoding the records' data."""
-        return {key: _raw_state(raw) for key, raw in self._all().items()}
+        self._all()
+        return dict(self._state)
 
     def raw(self) -> dict[str, dict[str, Any]]:
         """Key -> raw record (shared: do not mutate)."""
@@ -951,7 +955,7 @@ class _AlertTable:
             records = self._all()
             self._write_or_forget(batch, lines)
             for key, record in batch:
-                self._unindex(key, records.get(key))
+                self._unindex(key)
                 records[key] = record
                 self._index(key, record)
             self._maybe_compact()
@@ -971,7 +975,7 @@ class _AlertTable:
             if (None if current is None else current.get("state")) != expect_state:
                 return False
             self._write_or_forget([(key, new)])
-            self._unindex(key, current)
+            self._unindex(key)
             records[key] = new
             self._index(key, new)
             return True
@@ -984,7 +988,8 @@ class _AlertTable:
             if not gone:
                 return 0
             for key in gone:
-                self._unindex(key, records.pop(key))
+                records.pop(key)
+                self._unindex(key)
                 self._decoded.pop(key, None)
             self._compact()
             return len(gone)
@@ -1012,11 +1017,14 @@ class _AlertTable:
         return record
 
     def _index(self, key: str, raw: dict[str, Any]) -> None:
-        self._by_state.setdefault(_raw_state(raw), {})[key] = None
+        state = self._state[key] = _raw_state(raw)
+        if state not in _SCANNED_STATES:
+            self._by_state.setdefault(state, {})[key] = None
 
-    def _unindex(self, key: str, raw: dict[str, Any] | None) -> None:
-        if raw is not None:
-            self._by_state.get(_raw_state(raw), {}).pop(key, None)
+    def _unindex(self, key: str) -> None:
+        state = self._state.pop(key, None)
+        if state is not None:
+            self._by_state.get(state, {}).pop(key, None)
 
     def _all(self) -> dict[str, dict[str, Any]]:
         records = self._records
@@ -1027,9 +1035,13 @@ class _AlertTable:
                 self._decoded = {}
                 loaded = self._load()
                 by_state: dict[str, dict[str, None]] = {}
+                states: dict[str, str] = {}
                 for key, raw in loaded.items():
-                    by_state.setdefault(_raw_state(raw), {})[key] = None
+                    state = states[key] = _raw_state(raw)
+                    if state not in _SCANNED_STATES:
+                        by_state.setdefault(state, {})[key] = None
                 self._by_state = by_state
+                self._state = states
                 self._records = loaded
                 if self._upgrade:
                     self._compact()  # an older schema's journal: rewrite before appending
@@ -1185,6 +1197,12 @@ def _moved(
                 new = merged_of.get(id(kept)) or merged_of.setdefault(id(kept), {**kept, **data})
             out[key] = {"key": key, "state": state, "data": new}
     return out
+
+
+# States the alert log does not index (``_AlertTable.keys_in`` scans for them): nearly
+# every record ends ``sent``, and nobody asks for all of them but a test or a check; an
+# index of 300,000 sent keys would be ~30 MB for nothing.
+_SCANNED_STATES = frozenset({"sent"})
 
 
 def _decodes(raw: dict[str, Any]) -> bool:
