@@ -94,8 +94,22 @@ def new_document(kind: str, **meta: Any) -> Document:
     return {META_TABLE: {META_ID: {"schema": schema_version(kind), "kind": kind, **meta}}}
 
 
-# One thread for fingerprints taken beside a write's fsync (DocumentStorage.write).
-_PRINTER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+# One thread for fingerprints taken beside a write's fsync (DocumentStorage.write). A
+# forked child gets its own (the parent's thread does not exist there: a write would wait
+# forever for it).
+def _printer() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+
+
+_PRINTER = _printer()
+
+
+def _new_printer_after_fork() -> None:
+    global _PRINTER
+    _PRINTER = _printer()
+
+
+os.register_at_fork(after_in_child=_new_printer_after_fork)
 
 
 def fingerprint(data: bytes) -> Fingerprint:
