@@ -7,8 +7,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pexpect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,16 @@ def spawn(config: Path) -> pexpect.spawn:
         timeout=15,
         dimensions=(50, 200),
     )
+
+
+def days_past_next_working_day() -> int:
+    """Whole days from now (in the sandbox's zone) to the day after the next working day:
+    a shift by that many days spans that working day's sweep and 日报."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    n = 1
+    while not chinese_calendar.is_workday(today + timedelta(days=n)):
+        n += 1
+    return n + 1
 
 
 def test_start_up_alerts_are_summed_up_before_the_first_prompt(tmp_path: Path) -> None:
@@ -57,7 +70,9 @@ def test_start_up_alerts_are_summed_up_before_the_first_prompt(tmp_path: Path) -
         child.expect_exact("HZ-001")
         child.expect_exact("HZ 联络员 > ")
 
-        child.sendline("/clock +1d")
+        # The sandbox starts at real time: move past the whole of the next working day (a
+        # Saturday's "+1d" is a Sunday, when no sweep or 日报 is scheduled).
+        child.sendline(f"/clock +{days_past_next_working_day()}d")
         child.expect(r"已按新时间补跑到点的定时任务：([^\r\n]+?)。")
         told = child.match.group(1)
         assert "巡检提醒" in told and "日报" in told
