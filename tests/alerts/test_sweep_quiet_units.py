@@ -18,6 +18,13 @@ from tests.alerts.helpers import connection_refused, drive, new_item
 from tests.alerts.test_alerts_sweep import CONTACT, LEADER, World, at, make_world
 
 
+def overdue_world() -> tuple[World, str]:
+    """A world without quiet hours holding one HZ item overdue since 2026-02-25."""
+    w = make_world(quiet=False)
+    item = new_item(w.store, "HZ", now=at(2026, 1, 5), deadline=date(2026, 2, 25), rules=w.rules)
+    return w, item
+
+
 def nothing_left(w: World) -> list[str]:
     """What a freshly started bot (no unit left out) would still send now: item alerts
     only (digests are decided by the schedule, not by the units)."""
@@ -26,8 +33,7 @@ def nothing_left(w: World) -> list[str]:
 
 
 async def test_a_sweep_with_nothing_new_leaves_every_unit_out() -> None:
-    w = make_world(quiet=False)
-    new_item(w.store, "HZ", now=at(2026, 1, 5), deadline=date(2026, 2, 25), rules=w.rules)
+    w, _ = overdue_world()
     sweeper = w.sweeper()
     first = await sweeper.tick(force=True)
     again = await sweeper.tick(force=True)
@@ -37,8 +43,7 @@ async def test_a_sweep_with_nothing_new_leaves_every_unit_out() -> None:
 
 
 async def test_a_write_to_the_ledger_decides_the_unit_again_the_same_day() -> None:
-    w = make_world(quiet=False)
-    new_item(w.store, "HZ", now=at(2026, 1, 5), deadline=date(2026, 2, 25), rules=w.rules)
+    w, _ = overdue_world()
     sweeper = w.sweeper()
     await sweeper.tick(force=True)
     w.clock.advance(timedelta(hours=1))
@@ -65,8 +70,7 @@ async def test_a_new_day_decides_the_unit_again() -> None:
 
 
 async def test_a_person_joining_or_coming_back_decides_the_unit_again() -> None:
-    w = make_world(quiet=False)
-    item = new_item(w.store, "HZ", now=at(2026, 1, 5), deadline=date(2026, 2, 25), rules=w.rules)
+    w, item = overdue_world()
     sweeper = w.sweeper()
     await sweeper.tick(force=True)
     deputy = Person(13, "赵副联络", Role.CONTACT, unit="HZ")
@@ -84,8 +88,7 @@ async def test_a_person_joining_or_coming_back_decides_the_unit_again() -> None:
 
 
 async def test_a_send_that_did_not_leave_keeps_the_unit_in() -> None:
-    w = make_world(quiet=False)
-    item = new_item(w.store, "HZ", now=at(2026, 1, 5), deadline=date(2026, 2, 25), rules=w.rules)
+    w, item = overdue_world()
     w.bot.fail[CONTACT.user_id] = [connection_refused() for _ in range(3)]
     sweeper = w.sweeper()
     await sweeper.tick(force=True)
