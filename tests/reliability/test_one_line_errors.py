@@ -149,16 +149,18 @@ def test_a_data_file_without_permission_is_one_line(
 @contextlib.contextmanager
 def _full_disk_ctx() -> Iterator[None]:
     """Every durable write (``atomic_write``) fails with ENOSPC once its temp file exists."""
-    real = OS_FILE_OPS.write
+    real = OS_FILE_OPS.write, OS_FILE_OPS.writev
 
-    def enospc(fd: int, data: bytes) -> int:
+    def enospc(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     object.__setattr__(OS_FILE_OPS, "write", enospc)
+    object.__setattr__(OS_FILE_OPS, "writev", enospc)  # a ledger's pieces (storage.safe)
     try:
         yield
     finally:
-        object.__setattr__(OS_FILE_OPS, "write", real)
+        object.__setattr__(OS_FILE_OPS, "write", real[0])
+        object.__setattr__(OS_FILE_OPS, "writev", real[1])
 
 
 def test_a_full_disk_during_import_is_one_line_and_leaves_no_temp_file(

@@ -78,6 +78,7 @@ class Recorder:
         return FileOps(
             open=wrap("open", os.open),
             write=wrap("write", os.write),
+            writev=wrap("writev", os.writev),
             fsync=wrap("fsync", os.fsync),
             close=wrap("close", os.close),
             replace=wrap("replace", os.replace),

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 
 from ledger.model import Unit
-from storage import AlertRecord, Store
+from storage import AlertRecord, Store, safe
 from storage.safe import (
     FileOps,
     FragmentSerializer,
@@ -99,7 +101,7 @@ def test_store_write_path_is_the_durable_one(tmp_path: Path, recorder: Recorder)
         target = data_dir / "ledgers" / "HZ.json"
         assert _names(recorder, target) == [
             "open(tmp)",
-            "write(tmp)",
+            "writev(tmp)",  # the encoded pieces, not joined (FragmentSerializer)
             "fsync(tmp)",
             "close(tmp)",
             "replace(tmp->target)",
@@ -204,12 +206,12 @@ _docs = st.dictionaries(st.sampled_from(["_meta", "items", "events", "x"]), _rec
 @given(first=_docs, second=_docs)
 def test_fragment_encoder_equals_json_dumps(first: dict[str, Any], second: dict[str, Any]) -> None:
     enc = FragmentSerializer()
-    payload, fragments = enc.encode(first)
+    payload = b"".join(enc.encode(first))
     assert payload == serialize(first)
-    enc.commit(fragments)
+    enc.commit()
     # copy-on-write successor: some records shared with ``first``, others new
     merged = {t: {**first.get(t, {}), **recs} for t, recs in second.items()}
-    payload, _ = enc.encode(merged)
+    payload = b"".join(enc.encode(merged))
     assert payload == serialize(merged)
     assert json.loads(payload) == merged
 
@@ -223,19 +225,58 @@ def test_fragment_encoder_with_the_changed_records_named_equals_json_dumps(
     gets the same bytes as a full encoding; a ``changed`` that does not add up (a record
     removed, an id not in the table) falls back to the full way instead of writing a wrong
     file."""
-    enc = FragmentSerializer()
-    payload, fragments = enc.encode(first)
-    enc.commit(fragments)
-    merged = {t: {**first.get(t, {}), **recs} for t, recs in second.items()}
-    changed = {t: list(recs) for t, recs in second.items()}
-    payload, fragments = enc.encode(merged, changed)
-    assert payload == serialize(merged)
-    enc.commit(fragments)
-    shrunk = {t: dict(list(recs.items())[1:]) for t, recs in merged.items()}
-    payload, _ = enc.encode(shrunk, {t: [] for t in shrunk})
-    assert payload == serialize(shrunk)
-    payload, _ = enc.encode(merged, {t: ["999"] for t in merged})
-    assert payload == serialize(merged)
+    for chunk in (2, safe.CHUNK):  # records per joined chunk: boundaries crossed, or not
+        with patch.object(safe, "CHUNK", chunk):
+            enc = FragmentSerializer()
+            b"".join(enc.encode(first))
+            enc.commit()
+            merged = {t: {**first.get(t, {}), **recs} for t, recs in second.items()}
+            changed = {t: list(recs) for t, recs in second.items()}
+            assert b"".join(enc.encode(merged, changed)) == serialize(merged)
+            enc.commit()
+            shrunk = {t: dict(list(recs.items())[1:]) for t, recs in merged.items()}
+            assert b"".join(enc.encode(shrunk, {t: [] for t in shrunk})) == serialize(shrunk)
+            assert b"".join(enc.encode(merged, {t: ["999"] for t in merged})) == serialize(merged)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first=_docs, second=_docs, third=_docs)
+def test_an_encoding_whose_write_failed_teaches_the_encoder_nothing(
+    first: dict[str, Any], second: dict[str, Any], third: dict[str, Any]
+) -> None:
+    """The encoder updates its cache as it encodes; a write that then fails (no ``commit``)
+    must not leave it describing a file that was never written: the next writer's
+    ``changed`` is relative to the last committed document, and its bytes are still exactly
+    ``json.dumps``."""
+    with patch.object(safe, "CHUNK", 2):
+        enc = FragmentSerializer()
+        enc.encode(first)
+        enc.commit()
+        failed = {t: {**first.get(t, {}), **recs} for t, recs in second.items()}
+        enc.encode(failed, {t: list(recs) for t, recs in second.items()})  # never committed
+        after = {t: {**first.get(t, {}), **recs} for t, recs in third.items()}
+        changed = {t: list(recs) for t, recs in third.items()}
+        assert b"".join(enc.encode(after, changed)) == serialize(after)
+
+
+def test_pieces_are_written_whole_in_batches_of_iov_max_also_when_the_kernel_takes_less(
+    tmp_path: Path,
+) -> None:
+    """``atomic_write`` of pieces: ``writev`` at most ``IOV_MAX`` buffers at a time, each call
+    possibly writing only part of what it was given (mid-piece, too); the file is the
+    concatenation, byte for byte."""
+    calls: list[int] = []
+
+    def dribble(fd: int, buffers: Sequence[bytes | memoryview]) -> int:
+        calls.append(len(buffers))
+        return os.write(fd, b"".join(buffers)[:7])  # a prefix, as the kernel would take
+
+    pieces = [b"{", b"", *[f'"{n}": "{"x" * n}", '.encode() for n in range(40)], b"}"]
+    target = tmp_path / "x.json"
+    with patch.object(safe, "IOV_MAX", 4):
+        atomic_write(target, pieces, FileOps(writev=dribble))
+    assert target.read_bytes() == b"".join(pieces)
+    assert max(calls) == 4
 
 
 def test_ledger_writes_encode_only_what_changed_and_the_file_is_what_a_full_encode_gives(
