@@ -52,7 +52,7 @@ from storage.lock import DirLock
 from storage.marks import KIND as MARKS_KIND
 from storage.marks import SCHEMA as MARKS_SCHEMA
 from storage.marks import UpdateMarks
-from storage.records import alert_from_dict, invite_from_dict
+from storage.records import alert_from_dict, alert_group_from_dict, invite_from_dict
 from storage.safe import (
     Document,
     UnusableDocument,
@@ -370,7 +370,7 @@ def _check_alert_log(layout: Layout, found: _Findings) -> int:
         return count
     if journal.header.get("base") != document_meta(doc).get("generation", 0):
         return count  # already folded into alerts.json (the bot replaces it at its start)
-    known = {r.get("key") for r in doc.get("alerts", {}).values()}
+    known = {k for r in doc.get("alerts", {}).values() for k in _row_keys(r)}
     for number, entry in enumerate(entries, start=2):
         keys = alert_journal_keys(entry)
         if keys is None:
@@ -384,17 +384,34 @@ def _check_alert_log(layout: Layout, found: _Findings) -> int:
 
 
 def _check_alert_records(file: str, doc: Document, found: _Findings) -> int:
-    """Every record of ``doc``'s ``alerts`` table decodes and has its own key; returns the
-    number of records."""
+    """Every row of ``doc``'s ``alerts`` table decodes — a record, or a group of records
+    (alerts schema 2: ``keys`` with one state and data) — and no key appears twice; returns
+    the number of records."""
     keys: set[str] = set()
-    records = doc.get("alerts", {})
-    for doc_id, raw in records.items():
-        alert = _decodes(file, found, f"alert record {doc_id}", alert_from_dict, raw)
-        if alert is not None:
+    count = 0
+    for doc_id, raw in doc.get("alerts", {}).items():
+        if isinstance(raw, dict) and "keys" in raw:
+            group = raw["keys"]
+            count += len(group) if isinstance(group, list) else 1
+            what = f"alert group {doc_id}"
+            alerts = _decodes(file, found, what, alert_group_from_dict, raw) or []
+        else:
+            count += 1
+            alert = _decodes(file, found, f"alert record {doc_id}", alert_from_dict, raw)
+            alerts = [] if alert is None else [alert]
+        for alert in alerts:
             if alert.key in keys:
                 found.add(file, f"alert key {alert.key!r} appears twice")
             keys.add(alert.key)
-    return len(records)
+    return count
+
+
+def _row_keys(raw: Any) -> list[Any]:
+    """The keys a row of the alert snapshot names (a record's one, a group's many)."""
+    if not isinstance(raw, dict):
+        return []
+    group = raw.get("keys")
+    return list(group) if isinstance(group, list) else [raw.get("key")]
 
 
 def _check_ledger(layout: Layout, unit: str, path: Path, found: _Findings) -> tuple[int, int]:

@@ -128,6 +128,21 @@ def alert_from_dict(d: dict[str, Any]) -> AlertRecord:
     return AlertRecord(key=key, state=state, data=copy_json(data))
 
 
+def alert_group_from_dict(d: dict[str, Any]) -> list[AlertRecord]:
+    """A group row of the alert snapshot (alerts schema 2: the records of one message, one
+    state and one data for all its keys) -> its records (sharing the data)."""
+    keys, state, data = d["keys"], d["state"], d.get("data", {})
+    if (
+        not isinstance(keys, list)
+        or not keys
+        or not all(isinstance(k, str) and k for k in keys)
+        or not isinstance(state, str)
+        or not isinstance(data, dict)
+    ):
+        raise ValueError("an alert group needs string keys, a string state and an object data")
+    return [AlertRecord(key=k, state=state, data=data) for k in keys]
+
+
 def copy_json(value: Any) -> Any:
     """A deep copy of JSON data (dicts, lists, scalars) — several times cheaper than
     ``copy.deepcopy``, which a sweep ran on every one of ~100,000 alert records (and of

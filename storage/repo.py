@@ -86,7 +86,6 @@ from storage.records import (
     AlertMove,
     AlertRecord,
     Invite,
-    alert_from_dict,
     alert_to_dict,
     copy_json,
     hash_invite_code,
@@ -844,8 +843,11 @@ class _AlertTable:
     layout) plus ``alerts.jsonl`` (a journal of every record written since, ``storage.journal``).
 
     A write appends its records to the journal and fsyncs it: its cost is the size of the
-    records written, not of the log (R33). Every record is held in memory (key -> raw record,
-    first-put order), built at open from the snapshot with the journal replayed over it.
+    records written, not of the log (R33). Every record is held in memory, built at open from
+    the snapshot with the journal replayed over it, as two maps in first-put order: key ->
+    state and key -> data (data objects shared by the records of one message and never
+    mutated). No per-record object is kept: at 300,000 records a dict per record was ~70 MB
+    and most of a first sweep's bookkeeping; an ``AlertRecord`` is made when one is read.
     *Compaction* writes the whole log as a new snapshot with a ``generation`` one higher (in
     its ``_meta``) and then starts an empty journal whose header names that generation as its
     ``base``; a journal whose ``base`` is not the snapshot's generation was already folded in
@@ -860,6 +862,10 @@ class _AlertTable:
     never part of it. A schema-1 journal (one record per line) is read as it is and
     rewritten in schema 2 (a compaction) before anything is appended to it.
 
+    A stored record that does not decode (R29) reads as ``uncertain`` with data
+    ``{"damaged": True}`` (never resent; the sweep tells the inspectors once) and is written
+    back as it was found until something replaces it; one without a key is left out.
+
     Read-only openers of a not yet migrated data directory point it at the registry's storage
     (its ``alerts`` table holds the log) with no journal; writes are refused there anyway.
     """
@@ -868,18 +874,15 @@ class _AlertTable:
         self._storage = storage
         self._journal = journal
         self._lock = threading.RLock()
-        self._records: dict[str, dict[str, Any]] | None = None
-        # Key -> (the raw record it was decoded from, the record): a sweep reads the whole log
-        # twice, and records are replaced on write, never mutated, so identity says whether a
-        # decoded record is current. The records ``records`` hands out are shared (read-only).
-        self._decoded: dict[str, tuple[dict[str, Any], AlertRecord | None]] = {}
+        self._loaded = False
+        self._state: dict[str, str] = {}  # key -> state, in first-put order
+        self._data: dict[str, dict[str, Any]] = {}  # key -> data (shared; never mutated)
+        self._bad: dict[str, dict[str, Any]] = {}  # key -> a raw record that does not decode
         # State -> the keys in it (insertion-ordered), kept current on every change, so a
         # sweep finds its handful of pending / sending / uncertain records among 300,000
-        # without reading them all. A record that would not decode counts as ``uncertain``
-        # (as ``records`` reads it), so the index never disagrees with a full read.
+        # without reading them all.
         self._by_state: dict[str, dict[str, None]] = {}
-        self._state: dict[str, str] = {}  # key -> its state as the index holds it
-        self._damaged = 0
+        self._damaged = 0  # records without a key, left out at load
         self._generation = 0
         self._journal_records = 0  # records in the journal (lines may hold many)
         # alerts.json without its alert table (its _meta): what a snapshot writes around
@@ -891,179 +894,218 @@ class _AlertTable:
 
     def get(self, key: str) -> AlertRecord | None:
         """One record, its ``data`` the caller's own copy."""
-        raw = self._all().get(key)
-        return None if raw is None else _alert_or_uncertain(raw)
+        self._ensure()
+        state = self._state.get(key)
+        return None if state is None else AlertRecord(key, state, copy_json(self._data[key]))
 
     def peek(self, key: str) -> AlertRecord | None:
         """One record, shared (read-only; see ``records``)."""
-        raw = self._all().get(key)
-        return None if raw is None else self._decode(key, raw)
+        self._ensure()
+        state = self._state.get(key)
+        return None if state is None else AlertRecord(key, state, self._data[key])
 
     def records(self, state: str | None) -> list[AlertRecord]:
-        """Every record (in ``state``), oldest first. One damaged record must not silence
-        every alert (R29): one whose key still reads counts as ``uncertain`` (never resent;
-        the sweep tells the inspectors once), one without a key is left out."""
-        records = self._all()
+        """Every record (in ``state``), oldest first; their ``data`` is shared (read-only).
+        One damaged record must not silence every alert (R29): it reads as ``uncertain``."""
+        self._ensure()
+        data = self._data
         if state is None:
-            decoded = (self._decode(key, raw) for key, raw in records.items())
-            return [r for r in decoded if r is not None]
+            return [AlertRecord(k, s, data[k]) for k, s in self._state.items()]
         # Through the state index (``recover`` looks for a handful among 300,000), in the
         # order the records entered the state.
-        out: list[AlertRecord] = []
-        for key in self.keys_in(state):
-            record = self._decode(key, records[key])
-            if record is not None:
-                out.append(record)
-        return out
+        return [AlertRecord(k, state, data[k]) for k in self.keys_in(state)]
 
     def keys_in(self, state: str) -> list[str]:
         """The keys of the records in ``state`` (a damaged record's state is ``uncertain``),
         without decoding any record."""
-        self._all()
+        self._ensure()
         if state in _SCANNED_STATES:
             return [k for k, s in self._state.items() if s == state]
         return list(self._by_state.get(state, {}))
 
+    def all_keys(self) -> list[str]:
+        """Every key, in first-put order."""
+        self._ensure()
+        return list(self._state)
+
     def state_of(self, key: str) -> str | None:
-        """The state of ``key``'s record as ``records`` would read it, without decoding its
-        data; ``None`` if there is no record."""
-        self._all()
+        """The state of ``key``'s record as ``records`` would read it; ``None`` if there is
+        no record."""
+        self._ensure()
         return self._state.get(key)
 
     def states(self) -> dict[str, str]:
-        """Key -> state of every record, without decoding the records' data."""
-        self._all()
+        """Key -> state of every record."""
+        self._ensure()
         return dict(self._state)
 
-    def raw(self) -> dict[str, dict[str, Any]]:
-        """Key -> raw record (shared: do not mutate)."""
-        return self._all()
-
     def damaged(self) -> int:
-        """How many records do not decode (each read as ``uncertain`` or left out)."""
-        records = self._all()
-        # The checks ``alert_from_dict`` makes, without copying 300,000 records' data.
-        return self._damaged + sum(1 for raw in records.values() if not _decodes(raw))
+        """How many stored records do not decode (each read as ``uncertain`` or left out)."""
+        self._ensure()
+        return self._damaged + len(self._bad)
 
     # ------------------------------------------------------------------ writes
 
     def put_many(
         self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None
     ) -> None:
-        """Store ``batch``; ``lines``: the batch already encoded as journal line(s)."""
+        """Store ``batch`` (key -> raw record); ``lines``: the batch already encoded as
+        journal line(s)."""
         with self._lock:
-            records = self._all()
+            self._ensure()
             self._write_or_forget(batch, lines)
-            for key, record in batch:
-                self._unindex(key)
-                records[key] = record
-                self._index(key, record)
+            for key, raw in batch:
+                self._set(key, raw)
             self._maybe_compact()
 
     def move(self, moves: list[tuple[list[str], str, dict[str, Any], bool]], line: bytes) -> None:
         """Apply ``moves`` (``storage.journal.alert_journal_moves``) in one write; ``line``:
-        their journal line. The new records are computed from the current ones under the
-        lock, exactly as a replay of ``line`` computes them."""
+        their journal line. Applied to the records in memory exactly as a replay of ``line``
+        applies it (:meth:`_apply`)."""
         with self._lock:
-            batch = _moved(self._all(), moves)
-            self.put_many(list(batch.items()), line)
+            self._ensure()
+            if self._journal is None or self._storage.read_only:
+                self._write_or_forget(list(self._moved(moves).items()))
+            else:
+                self._write_or_forget([], line, records=sum(len(m[0]) for m in moves))
+            self._journal_records += self._apply(moves)
+            self._maybe_compact()
 
     def swap(self, key: str, expect_state: str | None, new: dict[str, Any]) -> bool:
         with self._lock:
-            records = self._all()
-            current = records.get(key)
-            if (None if current is None else current.get("state")) != expect_state:
+            self._ensure()
+            bad = self._bad.get(key)
+            current = bad.get("state") if bad is not None else self._state.get(key)
+            if current != expect_state:
                 return False
             self._write_or_forget([(key, new)])
-            self._unindex(key)
-            records[key] = new
-            self._index(key, new)
+            self._set(key, new)
             return True
 
     def drop(self, keys: Iterable[str]) -> int:
         """Forget ``keys`` (the retention's choice) and compact; returns how many went."""
         with self._lock:
-            records = self._all()
-            gone = [k for k in dict.fromkeys(keys) if k in records]
+            self._ensure()
+            states = self._state
+            gone = [k for k in dict.fromkeys(keys) if k in states]
             if not gone:
                 return 0
             for key in gone:
-                records.pop(key)
-                self._unindex(key)
-                self._decoded.pop(key, None)
+                state = states.pop(key)
+                self._data.pop(key)
+                self._bad.pop(key, None)
+                self._by_state.get(state, {}).pop(key, None)
             self._compact()
             return len(gone)
 
     def compact(self) -> None:
         """Write the whole log as a new snapshot and start an empty journal."""
         with self._lock:
-            self._all()
+            self._ensure()
             self._compact()
 
     # ------------------------------------------------------------------ internals
 
-    def _decode(self, key: str, raw: dict[str, Any]) -> AlertRecord | None:
-        hit = self._decoded.get(key)
-        if hit is not None and hit[0] is raw:
-            return hit[1]
-        # Shared, not copied: the stored data is never mutated (a put replaces the raw
-        # record), and callers of the shared reads must not mutate it either.
-        state, data = raw.get("state"), raw.get("data", {})
-        if isinstance(state, str) and isinstance(data, dict) and raw.get("key") == key:
-            record: AlertRecord | None = AlertRecord(key, state, data)
+    def _set(self, key: str, raw: dict[str, Any]) -> None:
+        """Hold ``raw`` as ``key``'s record (a raw record that would not decode as
+        ``uncertain``, kept as it is for the next snapshot)."""
+        if _decodes(raw):
+            if self._bad:
+                self._bad.pop(key, None)
+            self._put(key, raw["state"], raw.get("data", {}))
         else:
-            record = _alert_or_uncertain(raw)
-        self._decoded[key] = (raw, record)
-        return record
+            self._bad[key] = raw
+            self._put(key, "uncertain", {"damaged": True})
 
-    def _index(self, key: str, raw: dict[str, Any]) -> None:
-        state = self._state[key] = _raw_state(raw)
+    def _put(self, key: str, state: str, data: dict[str, Any]) -> None:
+        by_state = self._by_state
+        old = self._state.get(key)
+        if old is not None and old not in _SCANNED_STATES:
+            by_state[old].pop(key, None)
         if state not in _SCANNED_STATES:
-            self._by_state.setdefault(state, {})[key] = None
+            # (re-)entered now: the index keeps the order records entered a state
+            keys = by_state.get(state)
+            if keys is None:
+                keys = by_state[state] = {}
+            keys[key] = None
+        self._state[key] = state
+        self._data[key] = data
 
-    def _unindex(self, key: str) -> None:
-        state = self._state.pop(key, None)
-        if state is not None:
-            self._by_state.get(state, {}).pop(key, None)
+    def _apply(self, moves: list[tuple[list[str], str, dict[str, Any], bool]]) -> int:
+        """Apply ``moves`` to the records in memory, in order (a merge reads the record as
+        the earlier moves of the same line left it); returns how many keys were moved."""
+        moved = 0
+        data_of, bad = self._data, self._bad
+        for keys, state, data, merge in moves:
+            # Keys whose data was one object (a wave's pending records share theirs) share the
+            # merged one too: a province's 300,000 records hold a few thousand data objects.
+            # (The old object is held in the map, so its id is not reused while we merge.)
+            merged_of: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+            for key in keys:
+                new = data
+                if merge:
+                    kept: Any = data_of.get(key)
+                    if bad and key in bad:
+                        kept = bad[key].get("data")
+                    if isinstance(kept, dict) and kept is not data:
+                        if not data:
+                            new = kept
+                        else:
+                            hit = merged_of.get(id(kept))
+                            if hit is None:
+                                hit = merged_of[id(kept)] = (kept, {**kept, **data})
+                            new = hit[1]
+                if bad:
+                    bad.pop(key, None)
+                self._put(key, state, new)
+            moved += len(keys)
+        return moved
 
-    def _all(self) -> dict[str, dict[str, Any]]:
-        records = self._records
-        if records is not None:
-            return records
+    def _moved(
+        self, moves: list[tuple[list[str], str, dict[str, Any], bool]]
+    ) -> dict[str, dict[str, Any]]:
+        """Key -> the raw record ``moves`` would leave (for the snapshot-only path)."""
+        out: dict[str, dict[str, Any]] = {}
+        for keys, state, data, merge in moves:
+            for key in keys:
+                old = out.get(key) or self._raw(key)
+                kept = old.get("data") if merge and old is not None else None
+                new = {**kept, **data} if isinstance(kept, dict) else data
+                out[key] = {"key": key, "state": state, "data": new}
+        return out
+
+    def _raw(self, key: str) -> dict[str, Any] | None:
+        """``key``'s record as stored (``None``: no record)."""
+        bad = self._bad.get(key)
+        if bad is not None:
+            return bad
+        state = self._state.get(key)
+        return None if state is None else {"key": key, "state": state, "data": self._data[key]}
+
+    def _ensure(self) -> None:
+        if self._loaded:
+            return
         with self._lock:
-            if self._records is None:
-                self._decoded = {}
-                loaded = self._load()
-                by_state: dict[str, dict[str, None]] = {}
-                states: dict[str, str] = {}
-                for key, raw in loaded.items():
-                    state = states[key] = _raw_state(raw)
-                    if state not in _SCANNED_STATES:
-                        by_state.setdefault(state, {})[key] = None
-                self._by_state = by_state
-                self._state = states
-                self._records = loaded
+            if not self._loaded:
+                self._state, self._data, self._bad, self._by_state = {}, {}, {}, {}
+                self._load()
+                self._loaded = True
                 if self._upgrade:
                     self._compact()  # an older schema's journal: rewrite before appending
-            return self._records
 
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def _load(self) -> None:
         doc = self._storage.read()
         table = {} if doc is None else doc.get(ALERTS, {})
         generation = 0 if doc is None else document_meta(doc).get("generation", 0)
         self._generation = generation if isinstance(generation, int) else 0
         self._head = {k: v for k, v in (doc or {}).items() if k != ALERTS}
-        records: dict[str, dict[str, Any]] = {}
         self._damaged = 0
+        # Records of one message have equal, flat data (the same ``at`` and ``message_id``):
+        # read back, 300,000 records would otherwise hold 300,000 data objects.
         shared: dict[tuple[Any, ...], dict[str, Any]] = {}
         for doc_id in sorted(table, key=int):
-            raw = table[doc_id]
-            key = raw.get("key")
-            if isinstance(key, str):
-                records[key] = raw
-                _share_data(raw, shared)
-            else:
-                self._damaged += 1
+            self._load_row(table[doc_id], shared)
+        del table, doc
         self._release()
         journal = self._journal
         if journal is not None:
@@ -1073,16 +1115,14 @@ class _AlertTable:
                 for number, entry in enumerate(entries, start=2):
                     moves = alert_journal_moves(entry)
                     if moves is not None:
-                        moved = _moved(records, moves)
-                        records.update(moved)
-                        self._journal_records += len(moved)
+                        self._journal_records += self._apply(moves)
                         continue
                     batch = alert_journal_records(entry)
                     keys = [r.get("key") if isinstance(r, dict) else None for r in batch or ()]
                     if batch is None or not all(isinstance(key, str) for key in keys):
                         raise CorruptFile(journal.path, f"line {number} is not an alert record")
                     for key, raw in zip(keys, batch, strict=True):
-                        records[cast(str, key)] = raw
+                        self._set(cast(str, key), raw)
                     self._journal_records += len(batch)
                 self._upgrade = (
                     not journal.read_only
@@ -1094,35 +1134,75 @@ class _AlertTable:
                 journal.header["base"] = self._generation
                 journal.rewrite([])
             journal.header["base"] = self._generation
-        return records
+
+    def _load_row(
+        self, raw: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, Any]]
+    ) -> None:
+        """Hold one row of a snapshot: a record (``key``) or a group of records with one
+        state and data (``keys``, written by :meth:`_snapshot`)."""
+        key = raw.get("key")
+        if isinstance(key, str):
+            if _decodes(raw):
+                self._put(key, raw["state"], _shared_data(raw.get("data", {}), shared))
+            else:
+                self._set(key, raw)
+            return
+        keys = raw.get("keys")
+        if not isinstance(keys, list) or not keys:
+            self._damaged += 1  # neither a record nor a group: nothing to read a key from
+            return
+        state, data = raw.get("state"), raw.get("data", {})
+        named = [k for k in keys if isinstance(k, str)]
+        self._damaged += len(keys) - len(named)
+        if not (isinstance(state, str) and isinstance(data, dict)):
+            for key in named:  # each reads as a damaged record (uncertain), kept as found
+                self._set(key, {"key": key, "state": state, "data": data})
+        elif state in _SCANNED_STATES and self._state.keys().isdisjoint(named):
+            # The common case (a group of sent records): no index to keep, two C-level updates.
+            self._state.update(dict.fromkeys(named, state))
+            self._data.update(dict.fromkeys(named, data))
+        else:
+            for key in named:
+                self._put(key, state, data)
 
     def _write_or_forget(
-        self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None
+        self,
+        batch: list[tuple[str, dict[str, Any]]],
+        lines: bytes | None = None,
+        records: int | None = None,
     ) -> None:
         """:meth:`_write`; when the log changed on disk under us (R31: ``ChangedOnDisk`` from
         the journal or the snapshot) nothing is written and the records in memory are
         dropped, so the next access reads the log as it is now."""
         try:
-            self._write(batch, lines)
+            self._write(batch, lines, records)
         except ChangedOnDisk:
-            self._records = None
+            self._loaded = False
             raise
 
-    def _write(self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None) -> None:
+    def _write(
+        self,
+        batch: list[tuple[str, dict[str, Any]]],
+        lines: bytes | None = None,
+        records: int | None = None,
+    ) -> None:
+        """Append ``lines`` (or ``batch`` encoded) to the journal; ``records``: how many
+        records ``lines`` holds when that is not ``len(batch)`` (a move line)."""
         if self._journal is None or self._storage.read_only:
             # The in-memory twin and read-only openers: the snapshot path (refuses read-only).
-            self._snapshot(self._all() | dict(batch))
+            self._snapshot(dict(batch))
             return
         if lines is None:
             self._journal.append(record for _, record in batch)
         else:
             self._journal.append_encoded(lines)
-        self._journal_records += len(batch)
+        if records is None:
+            self._journal_records += len(batch)
 
     def _maybe_compact(self) -> None:
         journal = self._journal
         if journal is not None and self._journal_records >= max(
-            COMPACT_MIN_LINES, COMPACT_FACTOR * len(self._all())
+            COMPACT_MIN_LINES, COMPACT_FACTOR * len(self._state)
         ):
             self._compact()
 
@@ -1132,71 +1212,80 @@ class _AlertTable:
                 # Before the snapshot: lines someone else appended must not be folded away.
                 self._journal.check_unchanged()
             self._generation += 1
-            self._snapshot(self._all())
+            self._snapshot()
             if self._journal is not None:
                 self._journal.header["base"] = self._generation
                 self._journal.rewrite([])
                 self._journal_records = 0
                 self._upgrade = False
         except ChangedOnDisk:  # as in _write_or_forget: read the log as it is next time
-            self._records = None
+            self._loaded = False
             raise
 
-    def _snapshot(self, records: dict[str, dict[str, Any]]) -> None:
+    def _snapshot(self, over: Mapping[str, dict[str, Any]] | None = None) -> None:
+        """Write every record (with the raw records of ``over`` in place of, or after, the
+        held ones) as ``alerts.json``.
+
+        Consecutive records with the same state and the same data object (the records of
+        one message, moved together) are written as one group row ``{"state", "data",
+        "keys": [...]}``, in their order: a province's first sweep leaves 300,000 records in
+        ~2,000 groups, so the file holds each key once and little else, and reading it back
+        makes no object per record (alerts schema 2; schema-1 files, one row per record,
+        are read as they are). A lone record and a damaged one are written as a record."""
         head = self._head
         meta = {**(document_meta(head) if head else new_document(ALERTS)[META_TABLE][META_ID])}
         meta["generation"] = self._generation
-        table = {str(n): raw for n, raw in enumerate(records.values(), start=1)}
+        if self._storage.kind == ALERTS:
+            meta["schema"] = schema_version(ALERTS)
+        data, bad = self._data, self._bad
+        rows: list[dict[str, Any]] = []
+        group: list[str] | None = None
+        last_state: str | None = None
+        last_data: dict[str, Any] | None = None
+        for key, state in self._state.items():
+            raw = over.get(key) if over else None
+            if raw is None and bad:
+                raw = bad.get(key)
+            if raw is not None:
+                rows.append(raw)
+                group = None
+                continue
+            value = data[key]
+            if group is not None and value is last_data and state == last_state:
+                group.append(key)
+                continue
+            group, last_state, last_data = [key], state, value
+            rows.append({"state": state, "data": value, "keys": group})
+        if over:
+            rows += [raw for key, raw in over.items() if key not in self._state]
+        table = {
+            str(n): {"key": row["keys"][0], "state": row["state"], "data": row["data"]}
+            if len(row.get("keys", ())) == 1
+            else row
+            for n, row in enumerate(rows, start=1)
+        }
         rest = {k: v for k, v in (head or {}).items() if k not in (META_TABLE, ALERTS)}
         self._storage.write({META_TABLE: {META_ID: meta}, **rest, ALERTS: table})
         self._head = {META_TABLE: {META_ID: meta}, **rest}
+        del table, rows
         self._release()
 
     def _release(self) -> None:
-        """Let the storage drop its parsed copy of alerts.json: every record is held here
-        (the same objects), so its table would only add a second index of 300,000 entries
-        (~45 MB). A later snapshot is built from the records and :attr:`_head`."""
+        """Let the storage drop its parsed copy of alerts.json: every record is held here,
+        so its table would only add a second copy of 300,000 records. A later snapshot is
+        built from the records and :attr:`_head`."""
         if self._storage.kind == ALERTS and not self._storage.read_only:
             self._storage.forget()
 
 
-def _share_data(raw: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, Any]]) -> None:
-    """Give ``raw`` the one data object of all records with equal, flat data (the records
-    of one message have the same ``at`` and ``message_id``): read back from alerts.json,
-    300,000 records would otherwise hold 300,000 data objects."""
-    data = raw.get("data")
-    if not isinstance(data, dict) or not data:
-        return
+def _shared_data(data: Any, shared: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
+    """The one data object of all records with equal, flat ``data``."""
+    if not data:
+        return cast(dict[str, Any], data)
     try:
-        hit = shared.setdefault(tuple(data.items()), data)
+        return shared.setdefault(tuple(data.items()), data)
     except TypeError:  # a value that is a list or an object: kept as it is
-        return
-    if hit is not data:
-        raw["data"] = hit
-
-
-def _moved(
-    records: Mapping[str, dict[str, Any]],
-    moves: list[tuple[list[str], str, dict[str, Any], bool]],
-) -> dict[str, dict[str, Any]]:
-    """Key -> the raw record each move leaves (later moves of a key win; a merge reads the
-    record as the earlier moves of the same line left it)."""
-    out: dict[str, dict[str, Any]] = {}
-    for keys, state, data, merge in moves:
-        # Keys whose data was one object (a wave's pending records share theirs) share the
-        # merged one too: a province's 300,000 records hold a few thousand data objects.
-        merged_of: dict[int, dict[str, Any]] = {}
-        for key in keys:
-            old = out.get(key) or records.get(key)
-            kept = old.get("data") if merge and old is not None else None
-            if not isinstance(kept, dict):
-                new = data
-            elif not data:
-                new = kept
-            else:
-                new = merged_of.get(id(kept)) or merged_of.setdefault(id(kept), {**kept, **data})
-            out[key] = {"key": key, "state": state, "data": new}
-    return out
+        return cast(dict[str, Any], data)
 
 
 # States the alert log does not index (``_AlertTable.keys_in`` scans for them): nearly
@@ -1213,20 +1302,6 @@ def _decodes(raw: dict[str, Any]) -> bool:
         and isinstance(raw.get("key"), str)
         and isinstance(raw.get("data", {}), dict)
     )
-
-
-def _raw_state(raw: dict[str, Any]) -> str:
-    """The state ``_alert_or_uncertain`` would read ``raw`` in, without copying its data: a
-    record that would not decode is ``uncertain``."""
-    return cast(str, raw["state"]) if _decodes(raw) else "uncertain"
-
-
-def _alert_or_uncertain(raw: dict[str, Any]) -> AlertRecord | None:
-    try:
-        return alert_from_dict(raw)
-    except Exception:  # any failure to decode means a damaged record
-        key = raw.get("key")
-        return AlertRecord(key, "uncertain", {"damaged": True}) if isinstance(key, str) else None
 
 
 class Registry(_KeyedTables):
@@ -1482,7 +1557,7 @@ class Registry(_KeyedTables):
     def alert_keys_starting(self, prefix: str) -> list[str]:
         """The keys of the alert records whose key starts with ``prefix`` (a scan of the keys
         alone: ~20 ms for 300,000)."""
-        return [k for k in self._alerts.raw() if k.startswith(prefix)]
+        return [k for k in self._alerts.all_keys() if k.startswith(prefix)]
 
     def alert_state(self, key: str) -> str | None:
         """The state of ``key``'s alert record (``None``: no record), without decoding it."""

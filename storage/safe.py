@@ -63,7 +63,13 @@ SCHEMA_VERSION = 1
 # is still read (storage.repo migrates it on the first locked open), while a build that only
 # knows version 1 refuses a version-2 registry instead of reading it as "no alert sent yet"
 # and sending every due alert again.
-SCHEMA_VERSIONS: dict[str, tuple[int, frozenset[int]]] = {"registry": (2, frozenset({1, 2}))}
+# alerts 2: a snapshot may hold group rows (many keys, one state and data; storage.repo's
+# _AlertTable._snapshot); a build that only knows version 1 would read them as damaged rows
+# and forget what was sent, so it refuses the file instead.
+SCHEMA_VERSIONS: dict[str, tuple[int, frozenset[int]]] = {
+    "registry": (2, frozenset({1, 2})),
+    "alerts": (2, frozenset({1, 2})),
+}
 META_TABLE = "_meta"
 META_ID = "1"
 

@@ -126,7 +126,13 @@ async def test_a_damaged_alert_log_record_is_never_resent_and_other_alerts_go_ou
     assert all(first.values())
     log_path = tmp_path / "data" / "alerts.json"
     doc = json.loads(log_path.read_text(encoding="utf-8"))
-    hz = next(d for d, r in doc["alerts"].items() if r["key"].endswith(f"@{CONTACTS['HZ']}"))
+    # A row is one record ("key") or the records of one message ("keys", one state and data):
+    # damaging the row damages every record in it.
+    hz = next(
+        d
+        for d, r in doc["alerts"].items()
+        if any(k.endswith(f"@{CONTACTS['HZ']}") for k in r.get("keys", [r.get("key", "")]))
+    )
     damage(log_path, "alerts", hz, state=["garbled"], data="x")
     # A new overdue item in WZ: its alert must still go out after the damage.
     with Store.open(tmp_path / "data") as store:

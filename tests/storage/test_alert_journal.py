@@ -273,3 +273,75 @@ def test_the_alert_snapshot_is_written_without_spaces_and_reads_back(tmp_path: P
     assert check(root).ok
     with Store.open(root) as again:
         assert len(again.registry.list_alerts()) == 3
+
+
+def test_records_moved_together_are_one_group_row_in_the_snapshot_in_their_order(
+    tmp_path: Path,
+) -> None:
+    """A compaction writes consecutive records with one state and one data object (a
+    message's keys, moved together) as one row naming the keys; a lone record stays a
+    record. Read back, every record, its state and data and the order are as they were,
+    and the records of a group share one data object (no object per record)."""
+    root = tmp_path / "data"
+    message_a = [f"HZ-{n:03d}:overdue:2026-01-01:0@11" for n in range(500)]
+    message_b = [f"HZ-{n:03d}:overdue:2026-01-01:0@12" for n in range(500)]
+    with Store.open(root) as store:
+        registry = store.registry
+        registry.move_alerts(
+            [AlertMove(message_a + message_b, State.PENDING, {"at": "t0"}, merge=False)]
+        )
+        registry.put_alert(AlertRecord("lone@13", State.UNCERTAIN, {"reason": "timeout"}))
+        registry.move_alerts(
+            [
+                AlertMove(message_a, State.SENT, {"message_id": 1}),
+                AlertMove(message_b[:250], State.SENT, {"message_id": 2}),
+                # one record in the middle of b moved on its own: b is cut in three rows
+                AlertMove(message_b[250:251], State.FAILED, {"error": "x"}),
+            ]
+        )
+        before = registry.list_alerts()
+        registry._alerts.compact()
+        rows = list(json.loads((root / "alerts.json").read_bytes())["alerts"].values())
+        assert json.loads((root / "alerts.json").read_bytes())["_meta"]["1"]["schema"] == 2
+    assert [len(r["keys"]) if "keys" in r else r["key"] for r in rows] == [
+        500,
+        250,
+        message_b[250],
+        249,
+        "lone@13",
+    ]
+    assert rows[0] == {"state": "sent", "data": {"at": "t0", "message_id": 1}, "keys": message_a}
+    assert check(root).ok
+    with Store.open(root) as again:
+        after = again.registry.list_alerts()
+        assert [r.key for r in after] == [r.key for r in before]
+        assert {r.key: r for r in after} == {r.key: r for r in before}
+        assert after[0].data is after[499].data  # one data object for the group
+        assert again.registry.alert_keys(State.PENDING) == message_b[251:]
+
+
+def test_a_damaged_group_row_reads_as_uncertain_and_nothing_in_it_is_resent(
+    tmp_path: Path,
+) -> None:
+    """R29 for group rows: a row whose state or data is damaged makes each of its keys a
+    damaged record (``uncertain``: done, never decided again, told once); a key that is not
+    a string is counted damaged; the rest of the log reads as it was."""
+    root = tmp_path / "data"
+    keys = [f"HZ-{n:03d}:overdue:2026-01-01:0@11" for n in range(3)]
+    with Store.open(root) as store:
+        store.registry.move_alerts([AlertMove(keys, State.SENT, {"at": "t0"}, merge=False)])
+        store.registry.put_alert(AlertRecord("ok@12", State.SENT, {"at": "t0"}))
+        store.registry._alerts.compact()
+    path = root / "alerts.json"
+    doc = json.loads(path.read_bytes())
+    group = next(r for r in doc["alerts"].values() if "keys" in r)
+    group["state"], group["keys"] = ["garbled"], [*keys, 7]
+    path.write_text(json.dumps(doc), "utf-8")
+    assert not check(root).ok  # `check` names the damaged group row
+    with Store.open(root) as again:
+        log = AlertLog(again.registry)
+        assert again.registry.alert_keys(State.UNCERTAIN) == keys
+        assert all(again.registry.get_alert(k).data == {"damaged": True} for k in keys)
+        assert all(k in log.done() for k in keys)
+        assert again.registry._alerts.damaged() == 4  # three records and a key that is not one
+        assert again.registry.alert_state("ok@12") == State.SENT

@@ -80,7 +80,7 @@ class Legacy:
             assert registry[table] == self.registry_doc[table]
         log = parse_document(self.alert_log.read_bytes(), kind="alerts")
         meta = {k: v for k, v in log["_meta"]["1"].items() if k != "generation"}
-        assert meta == {"schema": 1, "kind": "alerts"}
+        assert meta == {"schema": 2, "kind": "alerts"}  # group rows (alerts schema 2)
         with Store.open(self.root, lock=False) as store:
             got = store.registry.list_alerts()
         assert got == expected

@@ -137,8 +137,8 @@ PROBLEMS: dict[str, tuple[str, Any, str]] = {
     "empty alert log": ("alerts.json", None, "alerts.json: the file is empty (0 bytes)"),
     "unknown alert log version": (
         "alerts.json",
-        lambda d: d["_meta"]["1"].update(schema=2),
-        "alerts.json: unknown schema version 2 (this build reads version 1)",
+        lambda d: d["_meta"]["1"].update(schema=3),
+        "alerts.json: unknown schema version 3 (this build reads versions 1–2)",
     ),
     "a registry in the alert log's place": (
         "alerts.json",
