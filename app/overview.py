@@ -113,15 +113,22 @@ _PROVINCES_LOCK = threading.Lock()
 
 def province(services: Services, now: datetime) -> Province:
     """Every unit's figures at ``now``, needing-attention first, and the total. Rebuilt only
-    when a unit was added or changed, or a unit's figures changed (a write, a new day)."""
-    units = tuple(services.store.registry.list_units())
-    per_unit = tuple(units_figures(services, [u.code for u in units], now))
-    source = (units, per_unit)
+    when a unit was added or changed, a unit's ledger was written (``Ledger.version``) or the
+    day changed (the figures' memo key)."""
+    store = services.store
+    units = tuple(store.registry.list_units())
+    ledgers = [store.ledger(u.code) for u in units]
+    key, compute = _memo(services, now)
+    # What the province is drawn from: the registry's units, the day (and zone and rules) the
+    # figures are counted for, and each ledger's committed state. Comparing version tokens is
+    # a look-up per unit, cheaper than reading each ledger's figures memo.
+    source = (units, key, tuple(ledger.version() for ledger in ledgers))
     with _PROVINCES_LOCK:
-        kept = _PROVINCES.get(services.store)
-    # Tuples compare element by element, identity first: unchanged memos compare at once.
+        kept = _PROVINCES.get(store)
+    # Tuples compare element by element, identity first: unchanged tokens compare at once.
     if kept is not None and kept[0] == source:
         return kept[1]
+    per_unit = tuple(ledger.derived(key, compute) for ledger in ledgers)
     order = sorted(range(len(units)), key=lambda i: attention_key(units[i], per_unit[i]))
     drawn = Province(
         units=tuple(units[i] for i in order),
@@ -129,7 +136,7 @@ def province(services: Services, now: datetime) -> Province:
         total=sum(per_unit, EMPTY),
     )
     with _PROVINCES_LOCK:
-        _PROVINCES[services.store] = (source, drawn)
+        _PROVINCES[store] = (source, drawn)
     return drawn
 
 

@@ -165,8 +165,9 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
     """Page ``page`` of every unit with its figures (inspectors): the units that need
     attention first (``app.overview.attention_key``), ``[workflow] page_size`` to a page, and
     the whole province's figures in the header of every page. The lines and the paging are
-    worded (and their buttons made) once per state of the province and language
-    (``Province.derived``), so a page costs its own rows."""
+    worded (and their buttons made) once per state of the province and language, and each
+    page (text and keyboard) once per state, language and page number
+    (``Province.derived``), so asking again costs the check that nothing changed."""
     if not who.is_inspector or args or scope != ALL:
         return None
     services = who.services
@@ -186,15 +187,21 @@ def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page |
 
     lines, pages, unit_buttons = overview.derived(("units", catalog, lang, yellow, per_page), draw)
     page = clamp_page(page, len(pages))
-    shown = pages[page - 1]
-    head = who.t(
-        "people.units.header",
-        units=len(overview.units),
-        figures=join(counts_lines(words, services, overview.total)),
-    )
-    text = join([head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")])
-    buttons = [unit_buttons[i] for i in shown]
-    return Page(text, page_markup(buttons, "units", ALL, page, len(pages)))
+
+    def draw_page(p: Province) -> Page:
+        shown = pages[page - 1]
+        head = who.t(
+            "people.units.header",
+            units=len(p.units),
+            figures=join(counts_lines(words, services, p.total)),
+        )
+        text = join(
+            [head, "", "\n\n".join(lines[i] for i in shown), "", who.t("people.units.hint")]
+        )
+        buttons = [unit_buttons[i] for i in shown]
+        return Page(text, page_markup(buttons, "units", ALL, page, len(pages)))
+
+    return overview.derived(("units page", catalog, lang, yellow, per_page, page), draw_page)
 
 
 def units_page_number(args: Sequence[str]) -> int | None:

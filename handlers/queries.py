@@ -313,7 +313,33 @@ def counts_lines(words: Words, services: Services, f: Figures) -> list[Html]:
 
 
 def draw_list(who: Who, spec: ListSpec, page: int) -> Page:
-    """Page ``page`` of ``spec`` for ``who`` (the scope must already be checked)."""
+    """Page ``page`` of ``spec`` for ``who`` (the scope must already be checked).
+
+    A page of one unit's list (a contact's /open, an inspector's /open CODE …) is drawn once
+    per committed ledger state, day, language, page size, page number and the unit's shown
+    name (``Ledger.derived``, as its lines are): asking again costs the look-up. Not a unit's
+    own list (``/unit``: its header shows papers kept outside the ledger) nor a list across
+    units, which are drawn each time."""
+    services = who.services
+    if spec.kind == "unit" or spec.scope == ALL:
+        return _draw_list(who, spec, page)
+    ledger = services.store.ledger(spec.scope)
+    words = who.words
+    key = (
+        "list page",
+        spec,
+        words.today,
+        str(services.config.tz),
+        services.rules,
+        who.lang,
+        services.config.workflow.page_size,
+        page,
+        scope_name(who, spec.scope),
+    )
+    return ledger.derived(key, lambda items: _draw_list(who, spec, page))
+
+
+def _draw_list(who: Who, spec: ListSpec, page: int) -> Page:
     words = who.words
     views, lines, pages, item_buttons = list_lines(who, spec)
     page = clamp_page(page, len(pages))
