@@ -281,8 +281,9 @@ class AlertLog:
         claimed."""
         with _WRITE_LOCK:
             moves = self._finished(outcomes)
-            state_of = self.registry.alert_state
-            claimed = [k for k in dict.fromkeys(claim) if state_of(k) == State.PENDING]
+            asked = list(dict.fromkeys(claim))
+            states = self.registry.alert_states_of(asked)
+            claimed = [k for k, s in zip(asked, states, strict=True) if s == State.PENDING]
             if claimed:
                 moves.append(AlertMove(claimed, State.SENDING))  # data kept as it is
             if moves:
@@ -294,12 +295,12 @@ class AlertLog:
     ) -> list[AlertMove]:
         """One move per (state, extra data) among the keys still ``sending``: a message's
         keys share their outcome's data, so a wave of 16 messages is 16 moves."""
-        state_of = self.registry.alert_state
         groups: dict[tuple[State, int], tuple[list[str], Mapping[str, Any]]] = {}
-        for key, (state, extra) in outcomes.items():
+        now = self.registry.alert_states_of(outcomes)
+        for (key, (state, extra)), current in zip(outcomes.items(), now, strict=True):
             if state not in AFTER_SEND:
                 raise ValueError(f"{state} cannot follow sending")
-            if state_of(key) != State.SENDING:
+            if current != State.SENDING:
                 continue
             groups.setdefault((state, id(extra)), ([], extra))[0].append(key)
         return [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -101,6 +101,11 @@ class Renderer:
         self.tz = tz
         self.today = today
         self.yellow_days = yellow_days  # the weekly digest's "due within N days"
+        # One sweep renders the same item's line for its contact, its leader and (with the
+        # unit named) the inspectors, and the same card button for each: made once each.
+        self._blocks: dict[Hashable, str] = {}
+        self._buttons: dict[str, InlineKeyboardButton] = {}
+        self._dates: dict[tuple[str, date | str], str] = {}
 
     # ------------------------------------------------------------------ words
 
@@ -114,10 +119,16 @@ class Renderer:
         return self.catalog.t(lang, key, **params)
 
     def date(self, lang: str, day: date | str) -> str:
+        hit = self._dates.get((lang, day))
+        if hit is not None:
+            return hit
         d = date.fromisoformat(day) if isinstance(day, str) else day
         month = self.catalog.plain(lang, "alerts.months").split(",")[d.month - 1]
         key = "alerts.date" if d.year == self.today.year else "alerts.date_year"
-        return self.catalog.plain(lang, key, year=d.year, month=month, day=d.day)
+        shown = self._dates[(lang, day)] = self.catalog.plain(
+            lang, key, year=d.year, month=month, day=d.day
+        )
+        return shown
 
     def when(self, lang: str, instant: datetime) -> str:
         local = instant.astimezone(self.tz)
@@ -185,13 +196,12 @@ class Renderer:
             if e.kind in (AlertKind.ESCALATION, AlertKind.OVERDUE, AlertKind.DUE_SOON)
         }
         idle = {e.item_id: e for e in entries if e.kind is AlertKind.STALE and e.item_id in listed}
+        of_kind: dict[AlertKind, list[Entry]] = {}
+        for e in entries:
+            if not (e.kind is AlertKind.STALE and e.item_id in listed):
+                of_kind.setdefault(e.kind, []).append(e)
         for kind in _SECTION_ORDER:
-            of_kind = [
-                e
-                for e in entries
-                if e.kind is kind and not (kind is AlertKind.STALE and e.item_id in listed)
-            ]
-            for title, group in self._sections(lang, kind, of_kind):
+            for title, group in self._sections(lang, kind, of_kind.get(kind, [])):
                 sections.append((title, group))
         lines = _Lines()
         # Every title is shown; lines fill what is left, in section order.
@@ -206,7 +216,7 @@ class Renderer:
                 if omitted:  # once a section is full, count the rest without rendering it
                     omitted += 1
                     continue
-                block = self._entry_lines(lang, entry, for_inspector, idle.get(entry.item_id))
+                block = self._block(lang, entry, for_inspector, idle.get(entry.item_id))
                 if not lines.room(block, reserve + 40):
                     omitted += 1
                     continue
@@ -249,6 +259,26 @@ class Renderer:
             hint = self.t(lang, "alerts.line.lookback_start", commands=commands)
             return [(Html(f"{title}\n{hint}"), entries)]
         return [(self.t(lang, f"alerts.section.{kind}"), entries)]
+
+    def _block(self, lang: str, entry: Entry, for_inspector: bool, idle: Entry | None) -> str:
+        """:meth:`_entry_lines`, made once per sweep for equal entries (the same alert of
+        the same item for several recipients)."""
+        try:
+            key: Hashable = (
+                lang,
+                for_inspector,
+                entry.key,
+                entry.light,
+                entry.fallback,
+                tuple(entry.details.items()),
+                None if idle is None else (idle.key, tuple(idle.details.items())),
+            )
+            hit = self._blocks.get(key)
+        except TypeError:  # a list among the details: rendered each time
+            return self._entry_lines(lang, entry, for_inspector, idle)
+        if hit is None:
+            hit = self._blocks[key] = self._entry_lines(lang, entry, for_inspector, idle)
+        return hit
 
     def _entry_lines(
         self, lang: str, entry: Entry, for_inspector: bool, idle: Entry | None = None
@@ -337,7 +367,8 @@ class Renderer:
             lines.add(self.t(lang, "alerts.more_buttons", shown=len(shown)))
         keyboard = None
         if shown:
-            buttons: list[InlineKeyboardButton] = [card_button(i, i) for i in shown]
+            made = self._buttons
+            buttons = [made.get(i) or made.setdefault(i, card_button(i, i)) for i in shown]
             rows = [
                 buttons[n : n + BUTTONS_PER_ROW] for n in range(0, len(buttons), BUTTONS_PER_ROW)
             ]

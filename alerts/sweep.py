@@ -496,16 +496,12 @@ class Sweeper:
         """Record the plan's new delivery keys as ``pending`` and supersede stale pending ones,
         in one write; returns how many were superseded."""
         at = {"at": iso(plan.now)}
-        state_of = self.registry.alert_state
-        new: list[str] = []
-        planned: set[str] = set()
-        for message in plan.messages:
-            assert message.outgoing is not None
-            for entry in message.outgoing.entries:
-                key = delivery_key(entry.key, message.chat_id)
-                planned.add(key)
-                if state_of(key) != State.PENDING:  # a pending one goes out now, as recorded
-                    new.append(key)
+        # ``keys`` are the entries' delivery keys (ledger.alerts.delivery_key), in order.
+        keys = [key for message in plan.messages for key in message.keys]
+        states = self.registry.alert_states_of(keys)
+        # A pending one goes out now, as recorded.
+        new = [key for key, state in zip(keys, states, strict=True) if state != State.PENDING]
+        planned = set(keys)
         stale = [
             key
             for key in self.log.keys_in(State.PENDING)
@@ -533,10 +529,10 @@ class Sweeper:
             for key, entry in zip(message.keys, message.outgoing.entries, strict=True):
                 if entry.unit is not None:
                     keys.setdefault(entry.unit, []).append(key)
-        state_of = self.registry.alert_state
+        states_of = self.registry.alert_states_of
         quiet = self.runtime.quiet
         for unit, mark in plan.world.marks.items():
-            if all(state_of(k) in DONE for k in keys.get(unit, ())):
+            if all(state in DONE for state in states_of(keys.get(unit, ()))):
                 quiet[unit] = mark
             else:
                 quiet.pop(unit, None)

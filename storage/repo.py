@@ -934,6 +934,12 @@ class _AlertTable:
         self._ensure()
         return self._state.get(key)
 
+    def states_of(self, keys: Iterable[str]) -> list[str | None]:
+        """The state of each of ``keys`` (``None``: no record), in their order."""
+        self._ensure()
+        get = self._state.get
+        return [get(k) for k in keys]
+
     def states(self) -> dict[str, str]:
         """Key -> state of every record."""
         self._ensure()
@@ -1033,33 +1039,50 @@ class _AlertTable:
 
     def _apply(self, moves: list[tuple[list[str], str, dict[str, Any], bool]]) -> int:
         """Apply ``moves`` to the records in memory, in order (a merge reads the record as
-        the earlier moves of the same line left it); returns how many keys were moved."""
+        the earlier moves of the same line left it); returns how many keys were moved.
+
+        A first sweep moves each of 300,000 keys three times, so a move is done with bulk
+        dict operations where it can be: the states in one ``update``, the index by the
+        (one or two) states the keys leave."""
         moved = 0
-        data_of, bad = self._data, self._bad
+        states, data_of, by_state = self._state, self._data, self._by_state
         for keys, state, data, merge in moves:
-            # Keys whose data was one object (a wave's pending records share theirs) share the
-            # merged one too: a province's 300,000 records hold a few thousand data objects.
-            # (The old object is held in the map, so its id is not reused while we merge.)
-            merged_of: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-            for key in keys:
-                new = data
-                if merge:
-                    kept: Any = data_of.get(key)
-                    if bad and key in bad:
-                        kept = bad[key].get("data")
-                    if isinstance(kept, dict) and kept is not data:
-                        if not data:
-                            new = kept
-                        else:
-                            hit = merged_of.get(id(kept))
-                            if hit is None:
-                                hit = merged_of[id(kept)] = (kept, {**kept, **data})
-                            new = hit[1]
-                if bad:
-                    bad.pop(key, None)
-                self._put(key, state, new)
             moved += len(keys)
+            if self._bad:
+                for key in keys:  # rare: a damaged record among them (its data is elsewhere)
+                    self._apply_one(key, state, data, merge)
+                continue
+            olds = set(map(states.get, keys))
+            for old in olds:
+                left = by_state.get(old) if old is not None else None
+                if left:
+                    pop = left.pop
+                    for key in keys:
+                        pop(key, None)
+            if state not in _SCANNED_STATES:
+                # (re-)entered now: the index keeps the order records entered a state
+                index = by_state.get(state)
+                if index is None:
+                    index = by_state[state] = {}
+                index.update(dict.fromkeys(keys))
+            if not merge:
+                data_of.update(dict.fromkeys(keys, data))
+            elif not data:
+                data_of.update((k, data) for k in keys if k not in data_of)
+            else:
+                data_of.update(zip(keys, _merged(map(data_of.get, keys), data), strict=True))
+            states.update(dict.fromkeys(keys, state))
         return moved
+
+    def _apply_one(self, key: str, state: str, data: dict[str, Any], merge: bool) -> None:
+        kept: Any = self._data.get(key)
+        bad = self._bad.pop(key, None)
+        if bad is not None:
+            kept = bad.get("data")
+        new = data
+        if merge and isinstance(kept, dict) and kept is not data:
+            new = {**kept, **data} if data else kept
+        self._put(key, state, new)
 
     def _moved(
         self, moves: list[tuple[list[str], str, dict[str, Any], bool]]
@@ -1276,6 +1299,24 @@ class _AlertTable:
         built from the records and :attr:`_head`."""
         if self._storage.kind == ALERTS and not self._storage.read_only:
             self._storage.forget()
+
+
+def _merged(kept: Iterable[dict[str, Any] | None], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``data`` merged over each of ``kept`` (``None``: no record yet, ``data`` as it is).
+    Keys whose data was one object (a message's records share theirs) share the merged one
+    too: a province's 300,000 records hold a few thousand data objects. (``made`` holds each
+    old object, so its id is not reused while merging.)"""
+    made: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    out: list[dict[str, Any]] = []
+    for old in kept:
+        if old is None or old is data:
+            out.append(data)
+            continue
+        hit = made.get(id(old))
+        if hit is None:
+            hit = made[id(old)] = (old, {**old, **data})
+        out.append(hit[1])
+    return out
 
 
 def _shared_data(data: Any, shared: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
@@ -1531,6 +1572,7 @@ class Registry(_KeyedTables):
         one with the move's data. ``ValueError`` (nothing written) for an empty key or
         state, or data JSON cannot hold."""
         plain: list[dict[str, Any]] = []
+        parsed: list[tuple[list[str], str, Any, bool]] = []
         for move in moves:
             keys = list(move.keys)
             if not move.state or not all(isinstance(k, str) and k for k in keys):
@@ -1539,15 +1581,20 @@ class Registry(_KeyedTables):
                 plain.append(
                     {"keys": keys, "state": move.state, "data": move.data, "merge": move.merge}
                 )
+                parsed.append((keys, move.state, move.data, bool(move.merge)))
         if not plain:
             return
         try:
-            text, line = encode_line({"moves": plain})
+            _, line = encode_line({"moves": plain})
+            # What memory holds is what a replay of the line reads: the keys and states as
+            # given (checked above), the data as JSON reads it back (small: one per move).
+            datas = json.loads(encode_line([m[2] for m in parsed])[0])
         except (TypeError, ValueError) as exc:
             raise ValueError(f"alert move data is not JSON-compatible: {exc}") from exc
-        parsed = alert_journal_moves(json.loads(text))
-        assert parsed is not None
-        self._alerts.move(parsed, line)
+        self._alerts.move(
+            [(k, st, data, merge) for (k, st, _, merge), data in zip(parsed, datas, strict=True)],
+            line,
+        )
 
     def alert_keys(self, state: str) -> list[str]:
         """The keys of the alert records in ``state`` (a damaged record is ``uncertain``),
@@ -1562,6 +1609,11 @@ class Registry(_KeyedTables):
     def alert_state(self, key: str) -> str | None:
         """The state of ``key``'s alert record (``None``: no record), without decoding it."""
         return self._alerts.state_of(key)
+
+    def alert_states_of(self, keys: Iterable[str]) -> list[str | None]:
+        """``alert_state`` of each of ``keys``, in their order, in one call (a sweep asks
+        about 300,000)."""
+        return self._alerts.states_of(keys)
 
     def alert_states(self) -> dict[str, str]:
         """Delivery key -> state of every alert record, without decoding their data (what a

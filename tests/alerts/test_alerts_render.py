@@ -3,6 +3,7 @@ card buttons (alerts.render)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -372,3 +373,35 @@ def test_a_long_term_item_under_watch_has_no_done_mark() -> None:
         renderer([watched]).outgoing(Outgoing(CONTACT.user_id, Group.ALERTS, (stale,))).text
     )
     assert "✅" not in text and "🔁 HZ-003" in text
+
+
+def test_one_renderer_for_many_recipients_gives_each_the_message_a_fresh_one_would() -> None:
+    """A sweep's renderer makes each item's line and card button once and reuses them for
+    every recipient with the same words (issue 14). Reuse must never leak one recipient's
+    words into another's: the unit named only for inspectors, each person's language, a
+    changed detail (days overdue, the idle merge, a fallback) rendered anew."""
+    items = [item(n) for n in range(1, 5)]
+    overdue = entry(AlertKind.OVERDUE, 1, days_overdue=5, deadline="2026-02-25")
+    idle = entry(AlertKind.STALE, 1, idle_days=40, since="2026-01-20")
+    later = entry(AlertKind.OVERDUE, 2, days_overdue=6, deadline="2026-02-24")
+    fallback = replace(overdue, fallback=True)
+    nine_days = {**overdue.details, "days_overdue": 9}
+    messages = [
+        Outgoing(CONTACT.user_id, Group.ALERTS, (overdue, idle, later)),
+        Outgoing(LEADER.user_id, Group.ALERTS, (overdue, later), language="en"),
+        Outgoing(INSPECTOR.user_id, Group.ALERTS, (overdue, later)),
+        Outgoing(INSPECTOR.user_id, Group.ALERTS, (fallback,)),
+        Outgoing(CONTACT.user_id, Group.ALERTS, (overdue,)),
+        # the same alert key with other details (a later day's count): its own line
+        Outgoing(CONTACT.user_id, Group.ALERTS, (replace(overdue, details=nine_days),)),
+    ]
+    shared = renderer(items)
+    got = [shared.outgoing(m) for m in messages]
+    for message, rendered in zip(messages, got, strict=True):
+        assert rendered == renderer(items).outgoing(message)
+    contact, leader, inspector, fell_back, alone, nine = (plain(r.text) for r in got)
+    assert "杭州市局党组" in inspector and "杭州市局党组" not in contact
+    assert "overdue" in leader and "超期" not in leader
+    assert "40" in contact and "40" not in alone  # the idle days merged only where idle was
+    assert fell_back != plain(renderer(items).outgoing(messages[2]).text)
+    assert "9 天" in nine or "9天" in nine, nine
