@@ -81,6 +81,9 @@ _SPACES = frozenset(" \t\r\n\v\0")
 
 _END = "\0"
 _MARKUP = re.compile("[&<]")
+# A tag without attributes (``<b>``, ``</b>``): the usual case, parsed by one match; anything
+# else (attributes, spaces, unknown or mismatched tags, errors) takes the general path.
+_PLAIN_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z-]*)>")
 
 
 def _next_markup(text: str, start: int) -> int:
@@ -196,6 +199,10 @@ class _Parser:
                 self.emit(self.text[i:end])
                 i = end
                 continue
+            plain = _PLAIN_TAG.match(self.text, i)
+            if plain is not None and self.plain_tag(plain.group(1), plain.group(2).lower()):
+                i = plain.end()
+                continue
             i = self.end_tag(i) if self.at(i + 1) == "/" else self.start_tag(i)
         if self.stack:
             raise HtmlParseError(
@@ -203,6 +210,21 @@ class _Parser:
             )
         self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
         return ParsedText("".join(self.out), self.entities)
+
+    def plain_tag(self, slash: str, tag: str) -> bool:
+        """Open or close ``tag`` (``<tag>`` / ``</tag>``, no attributes) as :meth:`start_tag`
+        and :meth:`end_tag` would; ``False``, with nothing done, when those must decide (an
+        unsupported tag, a span, an end tag that does not close the innermost one)."""
+        if not slash:
+            if tag not in SUPPORTED_TAGS or tag == "span":
+                return False
+            self.stack.append(_Open(tag, "", self.utf16, len(self.out)))
+            return True
+        if not self.stack or self.stack[-1].tag != tag:
+            return False
+        self.close(self.stack[-1])
+        self.stack.pop()
+        return True
 
     def start_tag(self, begin: int) -> int:
         """Parse ``<tag attr=...>`` starting at ``begin``; return the index after ``>``."""

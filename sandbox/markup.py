@@ -61,24 +61,27 @@ def buttons(markup: dict[str, Any] | None) -> tuple[tuple[Button, ...], ...]:
     return tuple(rows)
 
 
-_BUTTON_ACTIONS = (
-    "callback_data",
-    "url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "web_app",
-    "login_url",
-    "callback_game",
-    "pay",
+_BUTTON_ACTIONS = frozenset(
+    {
+        "callback_data",
+        "url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "web_app",
+        "login_url",
+        "callback_game",
+        "pay",
+    }
 )
 
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict):
         raise bad_request("can't parse inline keyboard button: object expected")
-    if not str(button.get("text", "")).strip():
+    text = button.get("text", "")
+    if not (text.strip() if isinstance(text, str) else str(text).strip()):
         raise bad_request("BUTTON_TEXT_EMPTY")  # approximate wording
     if "callback_data" in button:
         data = button["callback_data"]
@@ -88,7 +91,7 @@ def _check_inline_button(button: Any) -> None:
         url = str(button["url"])
         if not url.startswith(("http://", "https://", "tg://")):
             raise bad_request("BUTTON_URL_INVALID")
-    if not any(key in button for key in _BUTTON_ACTIONS):
+    if _BUTTON_ACTIONS.isdisjoint(button):
         raise bad_request(
             "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
         )

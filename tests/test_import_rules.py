@@ -40,6 +40,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("handlers.channels", "alerts.channels.report"): "/channels: the group robots' state",
     ("handlers.notices", "alerts.delivery"): "notifications use the alerts' one Deliverer (R13)",
     ("handlers.notices", "alerts.jobs"): "… on the application's one pacer (deliverer_for)",
+    ("handlers.people", "alerts.jobs"): "/units' first page is drawn once the start-up sweep "
+    "has the day's figures (runtime_of(app).started)",
     ("alerts.render", "handlers.buttons"): "alert messages carry the chat's card buttons "
     "(one callback-data format)",
     ("sandbox.groups", "alerts.channels.notices"): "the sandbox names the simulated groups as "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import User
@@ -21,12 +22,13 @@ from app.clock import FakeClock
 from app.overview import Province
 from app.services import Services
 from config import BotConfig, Config, WorkflowConfig
-from handlers.common import Who
-from handlers.people import units_page
+from handlers import people
+from handlers.common import Who, language_of_id
+from handlers.people import draw_units_page, units_page, warm_units
 from handlers.queries import ALL
 from handlers.render import Page
 from ledger.model import Item, Person, Role, Status, Unit
-from locales import Catalog
+from locales import Catalog, Html
 from storage.repo import Ledger, Store
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -145,3 +147,42 @@ def test_kept_units_pages_equal_pages_drawn_from_scratch(
         assert pages(live) == kept  # asked again: the same pages (from the memos)
         with nothing_kept():
             assert kept == pages(live)
+
+
+def test_warm_units_draws_the_first_page_before_anyone_asks(monkeypatch: Any) -> None:
+    """After ``warm_units`` (run once the start-up sweep has the day's figures) an inspector's
+    first /units is the memo: nothing is worded then (a unit line would now fail), and the page
+    is the one drawn from scratch."""
+    store = Store.memory()
+    for code in CODES:
+        store.add_unit(Unit(code, f"{code}单位"))
+    store.registry.upsert_person(INSPECTOR)
+    with store.ledger("HZ").transaction() as tx:
+        tx.put(item("HZ", 1))
+    services = services_over(store, NOW)
+    lang = language_of_id(services, INSPECTOR.user_id)
+    with nothing_kept():
+        expected = draw_units_page(services, lang, 1)
+    warm_units(services)
+
+    def no_wording(*args: Any) -> Html:
+        raise AssertionError("a /units line was worded after the warm-up")
+
+    monkeypatch.setattr(people, "unit_line", no_wording)
+    who = Who(services, User(INSPECTOR.user_id, INSPECTOR.name, is_bot=False), INSPECTOR, lang)
+    assert units_page(who, (), ALL, 1) == expected
+    with store.ledger("NB").transaction() as tx:  # a write: the next /units words again
+        tx.put(item("NB", 2))
+    with pytest.raises(AssertionError, match="worded after the warm-up"):
+        units_page(who, (), ALL, 1)
+
+
+def item(unit: str, seq: int) -> Item:
+    return Item(
+        id=f"{unit}-{seq:03d}",
+        unit=unit,
+        category="党的建设",
+        problem=f"问题{seq}",
+        created_at=NOW - timedelta(days=9),
+        deadline=NOW.date() - timedelta(days=1),
+    )
