@@ -18,18 +18,40 @@ at-most-once: an update whose handling crashed is not handled again when re-deli
 person simply asks again — which is the right side to err on for ledger writes.
 
 How durable before handling (issue 14: the mark's fsync was the largest fixed cost of a
-reply). An update that may record anything — every command, button, text, file and member
-update not named below — waits for its mark's fsync before any handler runs, as before. A
-*pure query* (:data:`QUERY_COMMANDS`, :data:`QUERY_BUTTONS`: they only read and answer) has its
-mark written to the journal at once from the event loop, without waiting for the disk, and
-fsynced right after on a worker thread, not waited for. A killed or crashed bot still finds the
-mark after its restart (the line is in the file); only a power cut in the millisecond before
-that fsync, with the update not yet acknowledged to Telegram by the next poll, could bring the
-query back — and its answer would be the same answer again, nothing recorded twice.
+reply, and a progress note paid it, with a thread hop, before its ledger write's own fsyncs).
+Decision: every update has its mark's line written to the journal at once from the event
+loop (``UpdateMarks.write_now``: one small ``write``, no fsync, no thread hop) and its handler
+runs straight after. What keeps R18 is the store's *barrier* (``storage.marks``): every write
+of recorded state — a ledger, the registry, the alert log — first makes the marks written
+before it durable, on its own worker thread, just before its commit point (the rename; for
+the alert journal, the append). So:
+
+* a kill at any point finds the mark after the restart (the line is in the file before any
+  handler runs), and the repeat is dropped: nothing recorded twice, nothing answered twice;
+* a power cut cannot keep a ledger change whose update's mark it lost: the change was renamed
+  into place only after the mark's fsync returned;
+* a progress note pays one thread hop (its write) instead of two, and the mark's fsync comes
+  right after its temp file's, when the file system has usually written the appended line
+  already (the fsync then has little left to do).
+
+An update that records nothing has its mark fsynced :data:`SYNC_AFTER` later on a worker
+(unless a write's barrier did it first), so its answer may leave before its mark is durable:
+only a power cut in that moment, before the next poll told Telegram the update was taken,
+could bring it back — to be answered the same way again, with nothing recorded twice.
+
+Measured and decided against: starting the mark's fsync on a second thread at once so that it
+overlaps the ledger write (the two fsyncs share the file system's journal commit and ran no
+faster, and on two busy cores the extra thread's wake-up cost more than it saved); carrying the
+update id in the ledger event so that the ledger write is the mark (a re-delivery after a power
+cut would have to be recognised in ledgers that start-up does not parse, and updates recording
+elsewhere would still need the journal). When the quick line cannot be written at once
+(another thread is writing the journal, it is being compacted, or someone changed it: R31),
+the update waits for a durable mark (``UpdateMarks.persist``) before any handler runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -38,19 +60,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from app.data import Store
 from app.services import services_of
-from handlers.buttons import parse
 
 log = logging.getLogger(__name__)
 
 GROUP = -100
-
-# Commands that only read and answer (their handlers write nothing; a repeat answers again).
-QUERY_COMMANDS = frozenset(
-    {"open", "overdue", "due", "item", "history", "todo", "unit", "units", "people", "help"}
-)
-# Buttons that only read and answer: open a card, its history, a unit's list, turn a page.
-QUERY_BUTTONS = frozenset({"card", "hist", "unit", "page"})
+# Seconds after a quick mark before its fsync is started in the background, unless a write's
+# barrier made it durable first: an update that records something does that itself, on the
+# thread of its write, without waking another thread on a busy machine.
+SYNC_AFTER = 0.2
 
 
 def update_key(update: Update) -> str:
@@ -58,22 +77,6 @@ def update_key(update: Update) -> str:
     body = json.dumps(update.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
     return f"{update.update_id}:{digest}"
-
-
-def is_pure_query(update: Update) -> bool:
-    """Whether ``update`` is a typed query command (``/open``, ``/item HZ-001``,
-    ``/units@bot 2``) or a press of a query button, and nothing else."""
-    query = update.callback_query
-    if query is not None:
-        data = parse(query.data)
-        return data is not None and data.verb in QUERY_BUTTONS
-    message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
-        return False
-    if message.effective_attachment is not None:
-        return False
-    words = message.text[1:].split(maxsplit=1)
-    return bool(words) and words[0].split("@", 1)[0].lower() in QUERY_COMMANDS
 
 
 async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,20 +94,31 @@ async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if marks.check_and_remember(key):
         log.info("update %s delivered again: ignored", update.update_id)
         raise ApplicationHandlerStop
-    if is_pure_query(update) and marks.write_now(key):
-        context.application.create_task(_sync_marks(context), name="sync update marks")
+    if marks.write_now(key):
+        asyncio.get_running_loop().call_later(SYNC_AFTER, _sync_soon, store)
         return
     await store.run(marks.persist, key)
 
 
-async def _sync_marks(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Make the marks written by ``write_now`` durable; a failure is logged (the next
-    persisted mark, a compaction or the store's close syncs them again)."""
-    store = services_of(context).store
+def _sync_soon(store: Store) -> None:
+    """On the event loop, :data:`SYNC_AFTER` after a quick mark: fsync the marks on a worker
+    thread unless a write's barrier already did (then nothing is started)."""
+    marks = store.update_marks
+    if not marks.unsynced:
+        return
     try:
-        await store.run(store.update_marks.sync)
-    except Exception:  # a background fsync must not reach the error handler as the update's
-        log.exception("could not fsync the update marks")
+        syncing = asyncio.get_running_loop().run_in_executor(None, marks.sync)
+    except RuntimeError:  # the loop is shutting down: the store's close fsyncs the marks
+        return
+    syncing.add_done_callback(_log_failure)
+
+
+def _log_failure(syncing: asyncio.Future[None]) -> None:
+    """A background fsync that failed is logged, not raised into an update's handling (the
+    next write's barrier, a persisted mark, a compaction or the store's close fsync again;
+    a write whose barrier fails is refused)."""
+    if not syncing.cancelled() and syncing.exception() is not None:
+        log.error("could not fsync the update marks", exc_info=syncing.exception())
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -37,7 +37,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,10 @@ class Journal:
         # Appends written without fsync, and how many of them ``sync`` has made durable.
         self._unsynced = 0
         self._synced = 0
+        # Called before every append's write and every rewrite's rename: see
+        # ``storage.safe.DocumentStorage.barrier`` (the alert log's journal waits for the
+        # update marks to be durable; the marks' own journal has none).
+        self.barrier: Callable[[], None] | None = None
 
     @property
     def name(self) -> str:
@@ -207,9 +211,11 @@ class Journal:
         ``sync=False`` writes the lines without the ``fsync``: they are in the file when this
         returns — a killed process cannot lose them — but only :meth:`sync` (or any later
         synced append or rewrite) makes them survive a power cut. For an owner whose entry
-        protects nothing that a reader could lose (update marks of pure queries)."""
+        protects nothing before a later barrier makes it durable (update marks: storage.marks)."""
         if not payload:
             return
+        if self.barrier is not None:
+            self.barrier()
         with self._lock:
             self._check_writable()
             self._check_unchanged()
@@ -231,6 +237,12 @@ class Journal:
                 finally:
                     ops.close(fd)
             self.lines += payload.count(b"\n")
+
+    @property
+    def unsynced(self) -> bool:
+        """Whether lines appended with ``sync=False`` may not be durable yet (no ``sync``
+        since; a counter read, no system call)."""
+        return self._synced < self._unsynced
 
     def sync(self) -> None:
         """Make every line appended with ``sync=False`` before this call durable (one
@@ -255,7 +267,12 @@ class Journal:
         with self._lock:
             self._check_writable()
             self._check_unchanged()
-            atomic_write(self.path, self._header() + b"".join(lines), self.file_ops)
+            atomic_write(
+                self.path,
+                self._header() + b"".join(lines),
+                self.file_ops,
+                before_replace=self.barrier,
+            )
             self._seen = FileIdentity.at(self.path)
             self.lines = len(lines)
 

@@ -5,12 +5,14 @@ instead of rewriting and fsyncing the whole registry (issue 14: that rewrite was
 fixed cost of a trivial reply).
 
 Two ways to remember an update. ``persist`` appends the key's line and fsyncs it before it
-returns: durable against a killed process and a power cut alike, for every update that may
-record something. ``write_now`` appends the line without the fsync, from the event loop (one
-``write`` of a few dozen bytes): the line is in the file when it returns, so a killed bot still
-knows the update after its restart; ``sync`` (on a worker thread, not waited for) then makes it
-survive a power cut too. The handler only uses ``write_now`` for pure queries, whose repeat
-would change nothing (handlers.dedupe).
+returns: durable against a killed process and a power cut alike. ``write_now`` appends the
+line without the fsync, from the event loop (one ``write`` of a few dozen bytes): the line is
+in the file when it returns, so a killed bot still knows the update after its restart.
+``sync`` makes such lines durable. What keeps R18 against a power cut for an update that
+records something is the store's *barrier*: ``Store.open`` makes ``sync`` the barrier of
+every ledger, registry and alert-log write (``storage.safe.DocumentStorage.barrier``), which
+calls it just before its commit point (the rename, or a journal append), so no state change
+reaches the disk before the marks written before it are durable (handlers.dedupe).
 
 Retention: the newest :data:`KEEP` marks. Telegram re-delivers an update only until the bot's
 next ``getUpdates`` acknowledges it (and webhooks retry for minutes), so a repeat can only
@@ -51,6 +53,9 @@ class UpdateMarks:
         self._order: deque[str] = deque(maxlen=KEEP)
         self._keys: set[str] = set()
         self._lock = threading.Lock()
+        # Held around each ``sync``: a barrier that finds one in flight waits for it (and then
+        # has nothing left to do) instead of starting a second fsync.
+        self._sync_lock = threading.Lock()
         self._written = False  # the journal file exists: an append never has to create it
 
     def load(self) -> bool:
@@ -93,8 +98,9 @@ class UpdateMarks:
             return False
 
     def write_now(self, key: str) -> bool:
-        """Append ``key``'s line without waiting for the disk (no fsync; call :meth:`sync`
-        after): the non-blocking way for an update that records nothing. ``False`` when that
+        """Append ``key``'s line without waiting for the disk (no fsync; start :meth:`sync`
+        after): the non-blocking way, for any update — the store's barrier makes the line
+        durable before anything the update writes is committed. ``False`` when that
         cannot be done at once — another write holds the journal, the file does not exist yet,
         a compaction is due, or someone changed the file (R31) — and nothing was written:
         the caller then calls :meth:`persist`."""
@@ -111,9 +117,18 @@ class UpdateMarks:
         finally:
             self._lock.release()
 
+    @property
+    def unsynced(self) -> bool:
+        """Whether a line :meth:`write_now` wrote may not be durable yet."""
+        return self.journal.unsynced
+
     def sync(self) -> None:
-        """Blocking: make every line :meth:`write_now` wrote so far durable (one fsync)."""
-        self.journal.sync()
+        """Blocking: return once every line :meth:`write_now` wrote before this call is
+        durable — at once when it already is, after the fsync in flight when one is, else
+        after one fsync of its own. The store's barrier (see the module docstring); raises
+        ``OSError`` when the fsync fails (the write waiting on it then fails too)."""
+        with self._sync_lock:
+            self.journal.sync()
 
     def persist(self, key: str) -> None:
         """Make ``key`` durable (one appended line); compact when the journal is long. If

@@ -1787,9 +1787,22 @@ class Store:
                         log.info("removed %s, left by an interrupted write", removed)
                 _make_dir(layout.ledgers_dir, file_ops)
             quarantine_dir = layout.quarantine_dir if lock else None
+            marks = UpdateMarks(
+                Journal(
+                    layout.updates,
+                    kind=MARKS_KIND,
+                    schema=MARKS_SCHEMA,
+                    read_only=not lock,
+                    quarantine_dir=quarantine_dir,
+                    file_ops=file_ops,
+                )
+            )
+            # Every write of recorded state waits, just before its commit point, for the
+            # update marks written before it to be durable (R18; storage.marks).
+            barrier = marks.sync
 
             def ledger_storage(unit: str) -> DocumentStorage:
-                return SafeJSONStorage(
+                storage = SafeJSONStorage(
                     layout.ledger(unit),
                     kind=LEDGER,
                     expect={"unit": unit},
@@ -1798,6 +1811,8 @@ class Store:
                     quarantine_dir=quarantine_dir,
                     file_ops=file_ops,
                 )
+                storage.barrier = barrier
+                return storage
 
             # The alert snapshot is written whole at a compaction, renumbered: re-encoding
             # only changed records (copy-on-write) would save nothing there and hold every
@@ -1814,6 +1829,7 @@ class Store:
                 for path, kind in ((layout.registry, REGISTRY), (layout.alerts, ALERTS))
             )
             alert_storage.compact = True
+            registry_storage.barrier = alert_storage.barrier = barrier
             if registry_storage.read() is None:
                 orphans = layout.ledger_files()
                 if orphans:
@@ -1827,35 +1843,28 @@ class Store:
                     if alert_storage.read() is None:
                         alert_storage.write(new_document(ALERTS))
                     registry_storage.write(new_document(REGISTRY))
-            marks = UpdateMarks(
+            alert_source = _move_alert_log(layout, registry_storage, alert_storage)
+            alert_journal = (
                 Journal(
-                    layout.updates,
-                    kind=MARKS_KIND,
-                    schema=MARKS_SCHEMA,
+                    layout.alerts_journal,
+                    kind=JOURNAL_KIND,
+                    schema=JOURNAL_SCHEMA,
+                    readable=ALERT_JOURNAL_READABLE,
                     read_only=not lock,
                     quarantine_dir=quarantine_dir,
                     file_ops=file_ops,
                 )
+                if alert_source is alert_storage
+                else None
             )
-            alert_source = _move_alert_log(layout, registry_storage, alert_storage)
+            if alert_journal is not None:
+                alert_journal.barrier = barrier
             store = cls(
                 registry_storage=registry_storage,
                 alert_storage=alert_source,
                 ledger_storage=ledger_storage,
                 marks=marks,
-                alert_journal=(
-                    Journal(
-                        layout.alerts_journal,
-                        kind=JOURNAL_KIND,
-                        schema=JOURNAL_SCHEMA,
-                        readable=ALERT_JOURNAL_READABLE,
-                        read_only=not lock,
-                        quarantine_dir=quarantine_dir,
-                        file_ops=file_ops,
-                    )
-                    if alert_source is alert_storage
-                    else None
-                ),
+                alert_journal=alert_journal,
                 layout=layout,
                 lock=dir_lock,
                 read_only=not lock,

@@ -107,11 +107,17 @@ def _printer() -> concurrent.futures.ThreadPoolExecutor:
 
 
 _PRINTER = _printer()
+# Bytes up to which a write takes its fingerprint itself (~0.1 ms at 256 KB), not on _PRINTER.
+PRINT_INLINE = 256 * 1024
 
 
 def _new_printer_after_fork() -> None:
     global _PRINTER
     _PRINTER = _printer()
+
+
+# Bytes up to which a write takes its fingerprint itself (~0.1 ms at 256 KB), not on _PRINTER.
+PRINT_INLINE = 256 * 1024
 
 
 os.register_at_fork(after_in_child=_new_printer_after_fork)
@@ -186,12 +192,16 @@ def atomic_write(
     ops: FileOps = OS_FILE_OPS,
     *,
     mode: int = 0o600,
+    before_replace: Callable[[], None] | None = None,
 ) -> FileIdentity:
     """Replace ``path`` with ``data`` so that a crash at any moment leaves either the old
     file or the new one, and the new one is durable when this returns. ``data``: the bytes,
     or pieces to write one after another (with ``writev``, never joined into one object: a
     1.6 MB ledger's join was ~0.8 ms of its write). ``mode``: the new file's permissions
     (before the umask); data files are the owner's alone. Returns the new file's identity.
+    ``before_replace``: called once the new bytes are durable in the temp file, just before
+    the rename (the commit point); if it raises, the write is abandoned like any failure
+    before the rename (the store's update marks use it, R18: see ``DocumentStorage.barrier``).
 
     Order (R2): create a temp file in the same directory, write all bytes, ``fsync`` it, close
     it, ``os.replace`` it over ``path``, ``fsync`` the directory. Raw descriptors are used, so
@@ -216,6 +226,8 @@ def atomic_write(
             written = FileIdentity.of(os.fstat(fd))
         finally:
             ops.close(fd)
+        if before_replace is not None:
+            before_replace()
         ops.replace(str(tmp), str(path))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -559,6 +571,11 @@ class DocumentStorage(Storage):
         self.compact = False
         self.expect: dict[str, Any] = dict(expect or {})
         self.read_only = read_only
+        # Called by every write just before its commit point (the rename), on the writing
+        # thread; may block, and if it raises the write fails with nothing changed. The store
+        # sets it to its update marks' ``sync`` (storage.marks, R18): no state change reaches
+        # the disk before the marks of the updates that may have caused it are durable.
+        self.barrier: Callable[[], None] | None = None
         # The cached document and the fingerprint of the bytes it was parsed from or written
         # as, one tuple so a lock-free reader never pairs a document with another's print.
         self._entry: tuple[Document, Fingerprint | None] | None = None
@@ -654,9 +671,11 @@ class DocumentStorage(Storage):
                     payload = self._serializer.encode(data, changed)
             except UnusableDocument as exc:
                 raise ValueError(f"refusing to write {self.name}: {exc}") from exc
-            # The fingerprint (a CRC over the bytes, ~0.5 ms per MB, the GIL released) is
-            # taken on a helper thread while this one writes and waits for the disk (fsync).
-            printing = _PRINTER.submit(fingerprint, payload)
+            # The fingerprint (a CRC over the bytes, ~0.5 ms per MB, the GIL released) of a
+            # large file is taken on a helper thread while this one writes and waits for the
+            # disk (fsync); a small one's costs less than waking that thread.
+            size = len(payload) if isinstance(payload, bytes) else sum(map(len, payload))
+            printing = _PRINTER.submit(fingerprint, payload) if size > PRINT_INLINE else None
             try:
                 self._store(data, payload)
             except BaseException:
@@ -667,7 +686,7 @@ class DocumentStorage(Storage):
                 if self._serializer is not None:
                     self._serializer.forget()
                 raise
-            printed = printing.result()
+            printed = fingerprint(payload) if printing is None else printing.result()
             self._entry = (data, printed)
             self._fingerprint = printed
             if self._serializer is not None:
@@ -744,7 +763,7 @@ class SafeJSONStorage(DocumentStorage):
             now = FileIdentity.at(self.path)
             if now != self._seen:
                 raise ChangedOnDisk(self.path)
-        self._seen = atomic_write(self.path, data, self.file_ops)
+        self._seen = atomic_write(self.path, data, self.file_ops, before_replace=self.barrier)
 
 
 @dataclass(frozen=True)
@@ -794,6 +813,8 @@ class MemoryDocumentStorage(DocumentStorage):
         return None  # nothing stored yet (a stored document is always cached)
 
     def _store(self, doc: Document, data: bytes | list[bytes]) -> None:
+        if self.barrier is not None:
+            self.barrier()
         self.writes += 1
 
 

@@ -4,16 +4,20 @@ and refuses a damaged file."""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
-from storage import CorruptFile, Store
+from ledger.model import Person, Role
+from storage import AlertRecord, CorruptFile, Store
 from storage.journal import Journal
 from storage.marks import COMPACT_AT, KEEP, KIND, SCHEMA, UpdateMarks
-from storage.safe import FileOps
+from storage.safe import FileOps, is_temp_file
+from tests.storage.storage_helpers import HZ, Recorder, add_item
 
 
 def _sha(path: Path) -> str:
@@ -171,3 +175,81 @@ def test_a_quick_mark_gives_way_to_a_persisted_one_when_it_would_have_to_wait(
     marks.check_and_remember("2:b")
     marks.persist("2:b")
     assert {"1:a", "9:z", "2:b"} <= set(marks.keys())
+
+
+def _commit_points(recorder: Recorder, root: Path) -> list[str]:
+    """The recorded fsyncs of updates.jsonl and the commit points of every other file (a
+    rename, an append's write), in order."""
+    marks = str(root / "updates.jsonl")
+    out = []
+    for call, where in recorder.calls:
+        if call == "fsync" and where == marks:
+            out.append("marks fsync")
+        elif call == "replace":
+            out.append(f"rename to {Path(where.split(' -> ')[1]).name}")
+        elif call in ("write", "writev") and where != marks and not is_temp_file(Path(where)):
+            out.append(f"append to {Path(where).name}")
+    return out
+
+
+def test_no_write_of_recorded_state_commits_before_the_quick_marks_are_durable(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    """The store's barrier (R18): a ledger, registry or alert-log write made after a quick
+    mark (``write_now``, no fsync) fsyncs the marks just before its own commit point — the
+    rename, or the alert journal's append — and a write with no mark pending adds no fsync."""
+    root = tmp_path / "data"
+    with Store.open(root, file_ops=recorder.ops()) as store:
+        store.add_unit(HZ)
+        marks = store.update_marks
+        marks.check_and_remember("1:a")
+        marks.persist("1:a")
+        store.registry.put_alerts([AlertRecord("k0", "pending")])  # the journal exists now
+        writes = {
+            "HZ.json": lambda: add_item(store, "HZ"),
+            "registry.json": lambda: store.registry.upsert_person(
+                Person(7, "张三", Role.CONTACT, "HZ")
+            ),
+            "alerts.jsonl": lambda: store.registry.put_alerts([AlertRecord("k1", "pending")]),
+        }
+        for n, (name, write) in enumerate(writes.items(), start=2):
+            assert marks.write_now(f"{n}:x")
+            assert marks.unsynced
+            recorder.calls.clear()
+            write()
+            commit = "append to" if name.endswith(".jsonl") else "rename to"
+            assert _commit_points(recorder, root) == ["marks fsync", f"{commit} {name}"], name
+            assert not marks.unsynced
+            recorder.calls.clear()
+            write()  # nothing pending: no fsync of the marks
+            assert _commit_points(recorder, root) == [f"{commit} {name}"], name
+
+
+def test_a_write_whose_marks_cannot_be_made_durable_changes_nothing(tmp_path: Path) -> None:
+    """If the barrier's fsync of the marks fails, the write is refused before its rename: the
+    ledger file is the old one, no temp file is left, and the next write (the disk back)
+    goes through."""
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        store.add_unit(HZ)
+        add_item(store, "HZ")
+        marks = store.update_marks
+        marks.check_and_remember("1:a")
+        marks.persist("1:a")
+        before = (root / "ledgers" / "HZ.json").read_bytes()
+        healthy = marks.journal.file_ops
+
+        def broken(fd: int) -> None:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+        marks.journal.file_ops = dataclasses.replace(healthy, fsync=broken)
+        assert marks.write_now("2:b")
+        with pytest.raises(OSError, match="Input/output error"):
+            add_item(store, "HZ")
+        assert (root / "ledgers" / "HZ.json").read_bytes() == before
+        assert not any(is_temp_file(p) for p in (root / "ledgers").iterdir())
+        assert len(store.ledger("HZ").items()) == 1
+        marks.journal.file_ops = healthy
+        add_item(store, "HZ")
+        assert not marks.unsynced
+        assert len(store.ledger("HZ").items()) == 2
