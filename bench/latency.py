@@ -19,6 +19,14 @@ characters, buttons, and for /units the units shown of how many), and that every
 note was recorded (``progress_recorded``), so a figure cannot come from a short or failed
 answer unnoticed.
 
+Informational, not a target: ``/units``' reply is a page of ~1,300 characters with 15 buttons
+against the echo's one word, and sending, checking and parsing that message costs what it
+costs whatever the bot does before it. So after each ``/units`` a third bare PTB bot, on its
+own emulator, answers with *the same message* (the text and keyboard of the ``/units`` reply
+just received, HTML) and is timed too: ``"/units"."same_message_echo_p50_ms"`` and
+``"vs_same_message_echo"`` in the JSON say how much of the gap to the one-word echo is the
+message's size and how much is the bot.
+
     python bench/latency.py [--units 200] [--rounds 30] [--dir PATH]
 """
 
@@ -36,7 +44,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from alerts import jobs as alerts_jobs
@@ -92,8 +101,34 @@ def echo_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any, Any]:
     return app
 
 
+def same_message_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Informational: a bare PTB application answering every message with the last /units
+    reply the real bot sent (its HTML text and its keyboard), as the echo answers with a word."""
+
+    async def same(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        if not REPLIES.get("/units"):  # the warm-up, before any /units: a word, as the echo
+            await update.effective_message.reply_text(update.effective_message.text or "")
+            return
+        sent = REPLIES["/units"][-1]
+        markup = sent.reply_markup
+        keyboard = InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None
+        await update.effective_message.reply_text(
+            sent.html, parse_mode=ParseMode.HTML, reply_markup=keyboard
+        )
+
+    app = builder_for(emulator).build()
+    app.add_handler(MessageHandler(filters.ALL, same))
+    return app
+
+
 async def measure(
-    floor_emulator: Emulator, emulator: Emulator, root: Path, units: int, n: int
+    floor_emulator: Emulator,
+    emulator: Emulator,
+    same_emulator: Emulator,
+    root: Path,
+    units: int,
+    n: int,
 ) -> dict[str, Any]:
     """Each command's latencies with the echo latencies taken between them."""
     world(units, 100, root / "data")
@@ -104,6 +139,7 @@ async def measure(
         cfg, env={"TELEGRAM_API_URL": emulator.url, "TELEGRAM_BOT_TOKEN": emulator.token}
     )
     echo_user = floor_emulator.user(900_001, "回声")
+    same_user = same_emulator.user(900_002, "同样的消息")
     contact = emulator.user(contact_id(0), "联络员0")
     inspector = emulator.user(INSPECTORS[0], "巡察组")
     steps: dict[str, Callable[[int], Awaitable[float]]] = {
@@ -123,20 +159,29 @@ async def measure(
         alerts_jobs.runtime_of(app).pacer = Pacer(Limits(10**6, 10**6, 10**6))
         # As bot.py's run does: freeze again once the start-up sweep and figures are done.
         alerts_jobs.runtime_of(app).freeze_after_start = True
-        async with polling(echo_bot(floor_emulator), poll_timeout=1.0), polling(app):
+        async with (
+            polling(echo_bot(floor_emulator), poll_timeout=1.0),
+            polling(same_message_bot(same_emulator), poll_timeout=1.0),
+            polling(app),
+        ):
             if app.post_init is not None:
                 await app.post_init(app)
             await alerts_jobs.wait_started(app, timeout=600)
             await timed(echo_user, "warm-up")
+            await timed(same_user, "warm-up", "same-message warm-up")
             await timed(contact, "/open")  # warm-up
             before = sum(len(i.progress) for i in store.ledger("U000").items())
             REPLIES.clear()  # the warm-ups are not what is described
             for name, step in steps.items():
-                floor, times = [], []
+                floor, times, same = [], [], []
                 for k in range(n):
                     floor.append(await timed(echo_user, f"/open {k}", "echo"))
                     times.append(await step(k))
+                    if name == "/units":  # informational: the same message from a bare bot
+                        same.append(await timed(same_user, "/units", "same message"))
                 out[name] = {"times": times, "floor": floor}
+                if same:
+                    out[name]["same"] = same
             # The first page of /units: its unit buttons (``unit:CODE``) are the units shown.
             first = REPLIES["/units"][-1]
             shown = sum(
@@ -158,9 +203,15 @@ async def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the start-up sweep's warnings are not the output
     clock = FakeClock(NOW)
-    async with Emulator(clock=clock) as floor_emulator, Emulator(clock=clock) as emulator:
+    async with (
+        Emulator(clock=clock) as floor_emulator,
+        Emulator(clock=clock) as emulator,
+        Emulator(clock=clock) as same_emulator,
+    ):
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-            runs = await measure(floor_emulator, emulator, Path(tmp), args.units, args.rounds)
+            runs = await measure(
+                floor_emulator, emulator, same_emulator, Path(tmp), args.units, args.rounds
+            )
     recorded = runs.pop("progress_recorded")
     units_shown = runs.pop("units_shown")
     every_floor = [t for run in runs.values() for t in run["floor"]]
@@ -169,6 +220,8 @@ async def main() -> None:
         "echo": {"p50_ms": ms(median(every_floor)), "p99_ms": ms(percentile(every_floor, 99))}
     }
     REPLIES.pop("echo", None)
+    same_replies = REPLIES.pop("same message", [])
+    REPLIES.pop("same-message warm-up", None)
     replies = {name: described(got) for name, got in REPLIES.items()}
     replies["/units"]["units"] = units_shown
     detail["replies"] = replies
@@ -183,6 +236,14 @@ async def main() -> None:
             "echo_p50_ms": ms(f50),
             "echo_p99_ms": ms(f99),
         }
+        if "same" in run:  # informational, not a target (see the module's docstring)
+            s50 = median(run["same"])
+            detail[name]["same_message_echo_p50_ms"] = ms(s50)
+            detail[name]["same_message_echo_p99_ms"] = ms(percentile(run["same"], 99))
+            detail[name]["same_message_echo_vs_echo"] = round(s50 / f50, 2)
+            detail[name]["vs_same_message_echo"] = round(p50 / s50, 2)
+            # The bare bot answered with the real reply: same text and buttons, or it is void.
+            detail[name]["same_message"] = described(same_replies)
         figures.append(
             figure(
                 f"{name} p50",

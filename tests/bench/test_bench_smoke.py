@@ -66,6 +66,12 @@ def test_latency_measures_real_answers_to_each_command_and_the_first_units_page(
     assert result["progress_recorded"] == 3
     assert result["replies"]["/units"]["units"] == {"shown": 10, "of": 12}  # page_size 10
     assert result["replies"]["/open"]["buttons"] > 0
+    # Informational, not a target: a bare bot answering with /units' own reply, timed beside it.
+    units = result["/units"]
+    shown = result["replies"]["/units"]
+    assert units["same_message"] == {"chars": shown["chars"], "buttons": shown["buttons"]}
+    assert units["same_message_echo_p50_ms"] > 0 and units["vs_same_message_echo"] > 0
+    assert not any("same" in name for name in names)
 
 
 def test_the_table_has_a_row_per_figure_and_says_pass_or_fail() -> None:
