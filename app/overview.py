@@ -17,10 +17,11 @@ sort and a sum over the whole province each time.
 
 from __future__ import annotations
 
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -73,6 +74,17 @@ def warm(services: Services, now: datetime) -> None:
     for ledger in services.store.ledgers():
         ledger.derived(key, compute)
     province(services, now)
+
+
+# A Figures' counts as a tuple, in field order (one C call instead of fifteen getattr).
+_COUNTS = operator.attrgetter(*(f.name for f in fields(Figures)))
+
+
+def add_up(parts: Iterable[Figures]) -> Figures:
+    """``sum(parts, EMPTY)``, field by field at once: a province's 200 units are added up
+    each time one of them is written."""
+    columns = list(zip(*map(_COUNTS, parts), strict=True))
+    return Figures(*map(sum, columns)) if columns else EMPTY
 
 
 def attention_key(unit: Unit, f: Figures) -> tuple[int, int, int, str]:
@@ -133,7 +145,7 @@ def province(services: Services, now: datetime) -> Province:
     drawn = Province(
         units=tuple(units[i] for i in order),
         figures=tuple(per_unit[i] for i in order),
-        total=sum(per_unit, EMPTY),
+        total=add_up(per_unit),
     )
     with _PROVINCES_LOCK:
         _PROVINCES[store] = (source, drawn)

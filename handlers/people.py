@@ -76,7 +76,7 @@ from locales.figures import figures_lines
 log = logging.getLogger(__name__)
 
 # Seconds between the /units warm-up's looks at whether the start-up sweep is done.
-WARM_RETRY = 1.0
+WARM_RETRY = 0.1
 
 UNIT_NAME_LIMIT = 60
 ROUND_LIMIT = 30
@@ -174,6 +174,13 @@ def unit_line(catalog: Catalog, lang: str, unit: Unit, f: Figures, yellow_days: 
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def unit_button(code: str) -> InlineKeyboardButton:
+    """A unit's button in /units (buttons are immutable: one per unit, shared by every page
+    drawn, as a write to one unit redraws the province)."""
+    return button(code, "unit", code)
+
+
 def units_page(who: Who, args: tuple[str, ...], scope: str, page: int) -> Page | None:
     """Page ``page`` of every unit with its figures (inspectors): the units that need
     attention first (``app.overview.attention_key``), ``[workflow] page_size`` to a page, and
@@ -199,7 +206,7 @@ def draw_units_page(services: Services, lang: str, page: int) -> Page:
         lines = [
             unit_line(catalog, lang, u, f, yellow) for u, f in zip(p.units, p.figures, strict=True)
         ]
-        buttons = [button(u.code, "unit", u.code) for u in p.units]
+        buttons = [unit_button(u.code) for u in p.units]
         return lines, paginate(lines, per_page), buttons
 
     lines, pages, unit_buttons = overview.derived(("units", catalog, lang, yellow, per_page), draw)
@@ -231,13 +238,13 @@ def warm_units(services: Services) -> None:
 
 
 async def _warm_units_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Once the start-up sweep has computed the day's figures (``alerts.jobs``): until then it
-    looks again every second (never waiting inside a job, which would hold up a stop)."""
-    app = context.application
-    if not runtime_of(app).started.is_set():
-        if app.running and app.job_queue is not None:
-            app.job_queue.run_once(_warm_units_job, when=WARM_RETRY, name="warm /units")
+    """Once the start-up sweep has computed the day's figures (``alerts.jobs``): a repeating
+    job that looks every :data:`WARM_RETRY` seconds and removes itself when it has run (it
+    never waits inside a job, which would hold up a stop)."""
+    if not runtime_of(context.application).started.is_set():
         return
+    if context.job is not None:
+        context.job.schedule_removal()
     services = services_of(context)
     try:
         await services.store.run(warm_units, services)
@@ -498,5 +505,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(invite_callback, pattern=r"^inv:"))
     register_pager(app, "units", units_page)
     if app.job_queue is not None:
-        app.job_queue.run_once(_warm_units_job, when=0, name="warm /units")
+        app.job_queue.run_repeating(
+            _warm_units_job, interval=WARM_RETRY, first=0, name="warm /units"
+        )
     register_pager(app, "people", people_page)

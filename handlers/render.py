@@ -19,6 +19,7 @@ labels); :func:`card_keyboard` shows those the person may take now (``allowed_ac
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,8 +104,10 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+@functools.lru_cache(maxsize=8192)
 def visible_len(text: str) -> int:
-    """The length Telegram will count for an HTML message: tags dropped, entities decoded."""
+    """The length Telegram will count for an HTML message: tags dropped, entities decoded.
+    Kept per text: list and /units lines are measured again each time their pages are cut."""
     return utf16_len(html.unescape(_TAG.sub("", text)))
 
 

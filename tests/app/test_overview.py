@@ -17,7 +17,7 @@ import app.overview as overview
 from app.clock import FakeClock
 from app.services import Services
 from config import BotConfig, Config
-from ledger.figures import EMPTY, figures
+from ledger.figures import EMPTY, Figures, figures
 from ledger.model import Item, ProgressNote, Status, Unit
 from locales import Catalog
 from storage.repo import Store
@@ -198,3 +198,11 @@ def test_the_province_is_redrawn_after_a_write_a_new_unit_or_a_new_day() -> None
     store.add_unit(Unit("AA", "新单位"))
     grown = overview.province(services, NOW + timedelta(days=1))
     assert [u.code for u in grown.units] == ["JX", "NB", "AA", "HZ"]
+
+
+@given(st.lists(st.builds(Figures, *[st.integers(0, 10**6)] * len(dataclasses.fields(Figures)))))
+def test_add_up_is_the_sum_of_the_figures(parts: list[Figures]) -> None:
+    """The province's total (``add_up``, field by field at once) is ``sum(parts, EMPTY)``:
+    the sum of the units' figures, ``EMPTY`` for none."""
+    assert overview.add_up(parts) == sum(parts, EMPTY)
+    assert overview.add_up(iter(parts)) == sum(parts, EMPTY)
