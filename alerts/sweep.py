@@ -51,7 +51,7 @@ from app.records import AlertMove, AlertRecord, Ledger, Registry
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
-from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key
+from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key, merge_outgoing
 from ledger.calendar import local_date
 from ledger.model import Item, Person, Role, Status, Unit
 from ledger.workflow import status_since_newest_first
@@ -154,21 +154,28 @@ class SweepReport:
 
 
 class SinceCache:
-    """``ledger.workflow.status_since`` per item, recomputed only when the item changed.
+    """``ledger.workflow.status_since`` per item, recomputed only when its unit's ledger
+    changed (``Ledger.version``: every status change is a ledger write).
 
-    The ledger hands out the same immutable ``Item`` object until the item is written again
-    (every status change writes it), so identity says whether the cached value is current.
+    Kept per unit by version, not per ``Item`` object: holding the items to compare them
+    would keep a whole province's items alive between sweeps (~200 MB at 100k items).
     """
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[Item, datetime | None]] = {}
+        self._cache: dict[str, tuple[object, dict[str, datetime | None]]] = {}
 
-    def get(self, ledger: Ledger, item: Item) -> datetime | None:
-        hit = self._cache.get(item.id)
-        if hit is not None and hit[0] is item:
-            return hit[1]
-        since = status_since_newest_first(ledger.events_newest_first(item.id))
-        self._cache[item.id] = (item, since)
+    def of(self, ledger: Ledger, version: object) -> dict[str, datetime | None]:
+        """The cache of ``ledger``'s unit as of ``version`` (read before its items)."""
+        hit = self._cache.get(ledger.unit)
+        if hit is None or hit[0] != version:
+            hit = self._cache[ledger.unit] = (version, {})
+        return hit[1]
+
+    def get(self, ledger: Ledger, item: Item, version: object | None = None) -> datetime | None:
+        known = self.of(ledger, ledger.version() if version is None else version)
+        if item.id in known:
+            return known[item.id]
+        since = known[item.id] = status_since_newest_first(ledger.events_newest_first(item.id))
         return since
 
 
@@ -425,7 +432,7 @@ class Sweeper:
             for item in ledger.items():
                 items.append(item)
                 if item.status in _SINCE_STATUSES:
-                    entered = self.runtime.since.get(ledger, item)
+                    entered = self.runtime.since.get(ledger, item, mark.version)
                     if entered is not None:
                         since[item.id] = entered
         units = store.registry.list_units()
@@ -437,30 +444,113 @@ class Sweeper:
         )
         return World(items, units, people, since, directory, marks, frozenset(skipped))
 
+    def _by_unit(self, now: datetime) -> tuple[World, list[Outgoing], float]:
+        """Decide one unit at a time (a sweep without digests or channels): only one unit's
+        items are held at once, and afterwards only the items of the entries to send (for
+        their lines). The messages are those one decision over every item would make
+        (``ledger.alerts.merge_outgoing``): per-item, 回头看 and report alerts depend on
+        their own unit only. Units left out as quiet (:class:`QuietMark`) still get their
+        report reminders decided, as a decision over every item would."""
+        config = self.services.config
+        store = self.services.store
+        today = local_date(now, config.tz)
+        people = roster(self.services)
+        reach = _reach(people)
+        units = store.registry.list_units()
+        reports = report_due_dates(self.services, units)
+        done = self.log.done()
+        quiet = self.runtime.quiet
+        marks: dict[str, QuietMark] = {}
+        skipped: set[str] = set()
+        parts: list[list[Outgoing]] = []
+        kept: dict[str, Item] = {}
+        seconds = 0.0
+
+        def decide(code: str, items: list[Item], since: dict[str, datetime]) -> None:
+            nonlocal seconds
+            started = time.perf_counter()
+            due = {code: reports[code]} if code in reports else {}
+            out = decide_alerts(
+                now,
+                config.tz,
+                items,
+                [u for u in units if u.code == code],
+                people,
+                done,
+                config.rules,
+                self.services.calendar,
+                status_since=since,
+                reports=due,
+                report_days=config.paper.report_remind_days,
+            )
+            seconds += time.perf_counter() - started
+            if out:
+                parts.append(out)
+                wanted = {e.item_id for o in out for e in o.entries if e.item_id is not None}
+                kept.update((i.id, i) for i in items if i.id in wanted)
+
+        seen: set[str] = set()
+        for ledger in store.ledgers():
+            seen.add(ledger.unit)
+            # The version first: items read after it are at least as new (see _world).
+            mark = QuietMark(ledger.version(), today, reach(ledger.unit))
+            if quiet.get(ledger.unit) == mark:
+                skipped.add(ledger.unit)
+                if ledger.unit in reports:
+                    decide(ledger.unit, [], {})
+                continue
+            marks[ledger.unit] = mark
+            items = ledger.items()
+            known = self.runtime.since.of(ledger, mark.version)
+            since: dict[str, datetime] = {}
+            for item in items:
+                if item.status in _SINCE_STATUSES:
+                    if item.id in known:
+                        entered = known[item.id]
+                    else:
+                        events = ledger.events_newest_first(item.id)
+                        entered = known[item.id] = status_since_newest_first(events)
+                    if entered is not None:
+                        since[item.id] = entered
+            decide(ledger.unit, items, since)
+        for code in sorted(set(reports) - seen):  # a unit without a ledger file
+            decide(code, [], {})
+        directory = Directory(
+            items=kept,
+            units={u.code: u for u in units},
+            people={p.user_id: p for p in people},
+            default_language=config.bot.language,
+        )
+        world = World(list(kept.values()), units, people, {}, directory, marks, frozenset(skipped))
+        return world, merge_outgoing(parts), seconds
+
     def _plan(self, now: datetime, digests: Mapping[DigestKind, Period]) -> Plan:
         config = self.services.config
-        skip = not digests and not config.channels.channels
-        world = self._world(local_date(now, config.tz), skip)
         # Each digest reports on the period it covers (a catch-up says so), keyed by it.
         periods = {
             kind: DigestPeriod(*self.schedule.covers(period)) for kind, period in digests.items()
         }
-        started = time.perf_counter()
-        outgoing = decide_alerts(
-            now,
-            config.tz,
-            world.items,
-            world.units,
-            world.people,
-            self.log.done(),
-            config.rules,
-            self.services.calendar,
-            digests=periods,
-            status_since=world.since,
-            reports=report_due_dates(self.services, world.units),
-            report_days=config.paper.report_remind_days,
-        )
-        decide_seconds = time.perf_counter() - started
+        if not digests and not config.channels.channels:
+            world, outgoing, decide_seconds = self._by_unit(now)
+        else:
+            # A digest reads every item, and the channel pass reads this world: all at once.
+            world = self._world(local_date(now, config.tz), skip=False)
+            started = time.perf_counter()
+            outgoing = decide_alerts(
+                now,
+                config.tz,
+                world.items,
+                world.units,
+                world.people,
+                self.log.done(),
+                config.rules,
+                self.services.calendar,
+                digests=periods,
+                status_since=world.since,
+                reports=report_due_dates(self.services, world.units),
+                report_days=config.paper.report_remind_days,
+            )
+            decide_seconds = time.perf_counter() - started
         renderer = Renderer(
             self.services.catalog,
             world.directory,

@@ -324,6 +324,26 @@ class _Sink:
         return out
 
 
+def merge_outgoing(parts: Iterable[Iterable[Outgoing]]) -> list[Outgoing]:
+    """The messages of several decisions over disjoint sets of items (one unit at a time,
+    say) as one decision over all of them groups them: one message per recipient and group,
+    the recipients and groups in the same order, each message's entries in the same order.
+    """
+    by: dict[tuple[int, Group], list[Entry]] = defaultdict(list)
+    language: dict[int, str | None] = {}
+    for part in parts:
+        for out in part:
+            by[(out.user_id, out.group)].extend(out.entries)
+            language[out.user_id] = out.language
+    merged = []
+    for (user_id, group), entries in sorted(
+        by.items(), key=lambda kv: (kv[0][0], _GROUP_RANK[kv[0][1]])
+    ):
+        entries.sort(key=_entry_key)
+        merged.append(Outgoing(user_id, group, tuple(entries), language[user_id]))
+    return merged
+
+
 def _entry_key(e: Entry) -> tuple[int, int, date, str, int, int, int]:
     rank = LIGHT_RANK[e.light] if e.light is not None else len(LIGHT_RANK)
     item = item_id_key(e.item_id) if e.item_id is not None else ("", -1)
