@@ -116,10 +116,6 @@ def _new_printer_after_fork() -> None:
     _PRINTER = _printer()
 
 
-# Bytes up to which a write takes its fingerprint itself (~0.1 ms at 256 KB), not on _PRINTER.
-PRINT_INLINE = 256 * 1024
-
-
 os.register_at_fork(after_in_child=_new_printer_after_fork)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -303,3 +304,28 @@ def test_ledger_writes_encode_only_what_changed_and_the_file_is_what_a_full_enco
         items = store.ledger("HZ").items()
     with Store.open(tmp_path) as store:
         assert store.ledger("HZ").items() == items
+
+
+def _write_large(path: str) -> None:
+    storage = SafeJSONStorage(path, kind="ledger", copy_on_write=True)
+    big = {"items": {str(n): {"text": "整" * 200} for n in range(1, 600)}}
+    storage.write({**new_document("ledger"), **big})
+
+
+def test_a_large_write_in_a_forked_child_takes_its_fingerprint_on_its_own_thread(
+    tmp_path: Path,
+) -> None:
+    """A file over ``PRINT_INLINE`` is fingerprinted on the helper thread; a child forked
+    after the parent started that thread gets its own (the parent's does not exist in the
+    child: the write would wait for it forever)."""
+    _write_large(str(tmp_path / "parent.json"))  # the parent's helper thread now runs
+    assert (tmp_path / "parent.json").stat().st_size > safe.PRINT_INLINE
+    child = multiprocessing.get_context("fork").Process(
+        target=_write_large, args=(str(tmp_path / "child.json"),)
+    )
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+    assert (tmp_path / "child.json").read_bytes() == (tmp_path / "parent.json").read_bytes()
