@@ -150,6 +150,7 @@ async def test_a_progress_note_s_mark_is_durable_before_its_ledger_change_is_com
     keep the note and lose the mark, so that Telegram's re-delivery records it twice."""
     contact = await _progress_world(bot)
     marks = bot.store.update_marks
+    marks.sync()  # /help's mark: durable now, so its background sync cannot interleave below
     ledger_storage = bot.store.ledger("HZ")._storage
     assert isinstance(ledger_storage, SafeJSONStorage)
     seen: list[str] = []
