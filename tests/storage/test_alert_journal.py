@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.log import AlertLog, State, expired, iso
+from alerts.log import STEP_DAYS, AlertLog, State, expired, iso
 from storage import AlertMove, AlertRecord, CorruptFile, Store, check
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -341,7 +341,38 @@ def test_a_damaged_group_row_reads_as_uncertain_and_nothing_in_it_is_resent(
     with Store.open(root) as again:
         log = AlertLog(again.registry)
         assert again.registry.alert_keys(State.UNCERTAIN) == keys
-        assert all(again.registry.get_alert(k).data == {"damaged": True} for k in keys)
+        assert all(
+            again.registry.get_alert(k) == AlertRecord(k, State.UNCERTAIN, {"damaged": True})
+            for k in keys
+        )
         assert all(k in log.done() for k in keys)
         assert again.registry._alerts.damaged() == 4  # three records and a key that is not one
         assert again.registry.alert_state("ok@12") == State.SENT
+
+
+def test_the_retention_runs_once_a_day_also_across_a_restart(tmp_path: Path) -> None:
+    """The day the retention ran is kept with the data: a bot restarted the same day does not
+    read every record again (the peak of a restart's memory at 100k items); the next day it
+    runs and drops what expired."""
+    root = tmp_path / "data"
+    day = T0 + timedelta(days=100)
+    with Store.open(root) as store:
+        store.registry.put_alerts(
+            [
+                _sent("HZ-001:overdue:2025-09-01:3@11", day - timedelta(days=60)),
+                _sent("HZ-001:overdue:2025-09-01:9@11", day - timedelta(days=1)),
+            ]
+        )
+        assert AlertLog(store.registry).prune(day) == 1
+    with Store.open(root) as again:
+        log = AlertLog(again.registry)
+
+        def no_full_read(*_: object) -> list[AlertRecord]:
+            raise AssertionError("the retention read the log twice in one day")
+
+        again.registry.list_alerts = no_full_read  # type: ignore[method-assign,assignment]
+        assert log.prune(day + timedelta(hours=3)) == 0
+        del again.registry.list_alerts
+        again.registry.put_alert(_sent("HZ-001:overdue:2025-09-01:11@11", day))
+        assert log.prune(day + timedelta(days=STEP_DAYS + 1)) == 1  # the next day's run
+        assert again.registry.alert_keys(State.SENT) == ["HZ-001:overdue:2025-09-01:11@11"]
