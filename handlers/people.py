@@ -505,7 +505,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(invite_callback, pattern=r"^inv:"))
     register_pager(app, "units", units_page)
     if app.job_queue is not None:
+        # Never "missed" (a busy start would log a warning), late looks folded into one.
         app.job_queue.run_repeating(
-            _warm_units_job, interval=WARM_RETRY, first=0, name="warm /units"
+            _warm_units_job,
+            interval=WARM_RETRY,
+            first=0,
+            name="warm /units",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
     register_pager(app, "people", people_page)

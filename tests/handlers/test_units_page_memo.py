@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import User
+from telegram.ext import ApplicationBuilder
 
 import app.overview as overview
 from app.clock import FakeClock
@@ -186,3 +187,14 @@ def item(unit: str, seq: int) -> Item:
         created_at=NOW - timedelta(days=9),
         deadline=NOW.date() - timedelta(days=1),
     )
+
+
+def test_the_warm_up_is_a_job_that_runs_late_rather_than_never() -> None:
+    """The /units warm-up is registered with /units, and like every job (R14) runs however
+    late a busy start makes it, once."""
+    app = ApplicationBuilder().token("123:ABC").build()  # no network until initialize()
+    people.register(app)
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name("warm /units")
+    assert job.job.misfire_grace_time is None
+    assert job.job.coalesce is True
