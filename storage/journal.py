@@ -219,7 +219,7 @@ class Journal:
         with self._lock:
             self._check_writable()
             self._check_unchanged()
-            if not self.path.exists():
+            if self._seen is None:  # unchanged, and there was none: no file yet
                 atomic_write(self.path, self._header() + payload, self.file_ops)
                 self._seen = FileIdentity.at(self.path)
             else:
@@ -250,10 +250,13 @@ class Journal:
         ``fsync`` runs outside the journal's lock."""
         with self._lock:
             target = self._unsynced
-            if self._synced >= target or self._closed or not self.path.exists():
+            if self._synced >= target or self._closed:
                 return
             ops = self.file_ops
-            fd = ops.open(str(self.path), os.O_RDONLY | os.O_CLOEXEC, 0)
+            try:
+                fd = ops.open(str(self.path), os.O_RDONLY | os.O_CLOEXEC, 0)
+            except FileNotFoundError:
+                return
         try:
             ops.fsync(fd)  # flushes the file's data whichever descriptor wrote it
         finally:
