@@ -129,9 +129,11 @@ META = "meta"
 # Where update de-duplication marks lived before storage.marks (a registry meta value).
 LEGACY_MARKS_META = "dedupe.updates"
 # How many bytes of ledger files may be held parsed at once (``_Resident``): ~4× that in
-# memory. 16 MB is ~10,000 items, so a bureau's busy units stay parsed while a 100k-item
-# province's start (every ledger read once for the day's figures) stays near 200 MB.
-RESIDENT_BYTES = 16 * 1024 * 1024
+# memory. 8 MB is ~5,000 items (the ledgers of ~50 units of 100), so the units people are
+# working in stay parsed (a dropped one is parsed again in ~10 ms), while a 100k-item
+# province's restart by day (every ledger read once by the start-up sweep and for the day's
+# figures) peaks at ~225 MB: 16 MB cost it 34 MB more (bench/startup.py).
+RESIDENT_BYTES = 8 * 1024 * 1024
 # How often a running bot saves its verified stamps (storage.stamps): a kill then leaves at
 # most the ledgers written in the last few minutes to be checked at the next start, not every
 # ledger written since the bot started.
