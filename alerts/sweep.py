@@ -457,6 +457,7 @@ class Sweeper:
         people = roster(self.services)
         reach = _reach(people)
         units = store.registry.list_units()
+        by_code = {u.code: u for u in units}
         reports = report_due_dates(self.services, units)
         done = self.log.done()
         quiet = self.runtime.quiet
@@ -474,7 +475,7 @@ class Sweeper:
                 now,
                 config.tz,
                 items,
-                [u for u in units if u.code == code],
+                [by_code[code]] if code in by_code else [],
                 people,
                 done,
                 config.rules,
@@ -517,7 +518,7 @@ class Sweeper:
             decide(code, [], {})
         directory = Directory(
             items=kept,
-            units={u.code: u for u in units},
+            units=by_code,
             people={p.user_id: p for p in people},
             default_language=config.bot.language,
         )
