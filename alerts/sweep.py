@@ -458,6 +458,18 @@ class Sweeper:
         reach = _reach(people)
         units = store.registry.list_units()
         by_code = {u.code: u for u in units}
+        # Each unit's decision sees the people who can receive its alerts: its own and the
+        # inspectors (ledger.alerts reads nobody else), each person once as the whole roster
+        # would hold them — not the province's 2,000 people 1,000 times over.
+        chosen: dict[int, Person] = {}
+        for p in sorted(people, key=lambda p: p.user_id):
+            if p.reachable and p.user_id not in chosen:
+                chosen[p.user_id] = p
+        inspectors = [p for p in chosen.values() if p.role is Role.INSPECTOR]
+        of_unit: dict[str, list[Person]] = {}
+        for p in chosen.values():
+            if p.role is not Role.INSPECTOR and p.unit is not None:
+                of_unit.setdefault(p.unit, []).append(p)
         reports = report_due_dates(self.services, units)
         done = self.log.done()
         quiet = self.runtime.quiet
@@ -476,7 +488,7 @@ class Sweeper:
                 config.tz,
                 items,
                 [by_code[code]] if code in by_code else [],
-                people,
+                [*of_unit.get(code, ()), *inspectors],
                 done,
                 config.rules,
                 self.services.calendar,

@@ -15,8 +15,9 @@ from alerts.render import Renderer
 from alerts.sweep import Runtime, Sweeper
 from app.clock import FakeClock
 from app.report import report_due_dates
+from app.roster import set_reachable
 from app.services import Services
-from bench._world import INSPECTORS, NOW, build
+from bench._world import INSPECTORS, NOW, build, contact_id
 from config import AlertConfig, BotConfig, Config
 from ledger.alerts import AlertKind, Outgoing, decide_alerts
 from ledger.calendar import local_date
@@ -56,6 +57,8 @@ def _province() -> tuple[Services, Sweeper]:
         ),
     )
     services = Services.create(config, store, FakeClock(NOW), Catalog.load())
+    # A contact who blocked the bot: U002's contact-only alerts fall back to the inspectors.
+    set_reachable(services, contact_id(2), False, NOW)
     return services, Sweeper(services, FakeBot(time=FakeTime()), Runtime())
 
 
@@ -93,7 +96,8 @@ def test_one_unit_at_a_time_plans_what_one_decision_over_every_item_plans() -> N
     assert {AlertKind.OVERDUE, AlertKind.DUE_SOON, AlertKind.ESCALATION} <= kinds
     assert {AlertKind.LOOKBACK, AlertKind.REPORT_DUE, AlertKind.STALE} <= kinds
     assert {AlertKind.AWAIT_ENDORSEMENT, AlertKind.AWAIT_VERIFICATION} <= kinds
-    assert any(e.fallback for o in whole for e in o.entries)  # ZZ's, to the inspectors
+    fallen = {e.unit for o in whole for e in o.entries if e.fallback}
+    assert {"ZZ", "U002"} <= fallen  # nobody in ZZ; U002's contact unreachable
     # Only the items of the entries to send are kept, and they are enough to word them.
     assert set(world.directory.items) == {
         e.item_id for o in whole for e in o.entries if e.item_id is not None
