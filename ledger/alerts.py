@@ -335,11 +335,19 @@ def merge_outgoing(parts: Iterable[Iterable[Outgoing]]) -> list[Outgoing]:
         for out in part:
             by[(out.user_id, out.group)].extend(out.entries)
             language[out.user_id] = out.language
+    order: dict[str, tuple[int, int, date, str, int, int, int]] = {}
+
+    def rank(e: Entry) -> tuple[int, int, date, str, int, int, int]:
+        hit = order.get(e.key)  # computed once per entry, not once per recipient (as _Sink)
+        if hit is None:
+            hit = order[e.key] = _entry_key(e)
+        return hit
+
     merged = []
     for (user_id, group), entries in sorted(
         by.items(), key=lambda kv: (kv[0][0], _GROUP_RANK[kv[0][1]])
     ):
-        entries.sort(key=_entry_key)
+        entries.sort(key=rank)
         merged.append(Outgoing(user_id, group, tuple(entries), language[user_id]))
     return merged
 
