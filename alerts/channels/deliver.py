@@ -35,7 +35,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -104,8 +104,8 @@ class _Done:
     """``sent_keys`` for the channel decision: ``<key>@<stand-in id>`` is done when the
     channel record ``channel:<its channel>|<key>`` is in a done state."""
 
-    def __init__(self, records: Mapping[str, AlertRecord], names: Mapping[int, str]) -> None:
-        self.done = {k for k, r in records.items() if is_channel(k) and r.state in DONE}
+    def __init__(self, state_of: Callable[[str], str | None], names: Mapping[int, str]) -> None:
+        self.state_of = state_of  # the alert log's state of a key (no copy of the log)
         self.names = names
 
     def __contains__(self, key: object) -> bool:
@@ -114,7 +114,7 @@ class _Done:
         base, at, pid = key.rpartition("@")
         if not at or not pid.isdigit() or int(pid) not in self.names:
             return False
-        return channel_key(self.names[int(pid)], base) in self.done
+        return self.state_of(channel_key(self.names[int(pid)], base)) in DONE
 
 
 def entry_data(entry: Entry) -> dict[str, Any]:
@@ -239,14 +239,17 @@ class ChannelPass:
         """Decide, record ``pending`` (and supersede), return what each group gets now."""
         config = self.services.config
         people, names = personas(self.config)
-        records = self.log.snapshot()
+        registry = self.services.store.registry
+        # Read through the log's state index and one key at a time: a copy of the whole log
+        # (300,000 records at 100k items) cost more than the rest of the pass.
+        state_of = registry.alert_state
         outgoing = decide_alerts(
             now,
             config.tz,
             world.items,
             world.units,
             people,
-            _Done(records, names),
+            _Done(state_of, names),
             config.rules,
             self.services.calendar,
             digests=dict(digests),  # keyed by the period each covers, like the sweep's
@@ -266,16 +269,16 @@ class ChannelPass:
             for entry in entries.values():
                 key = channel_key(name, entry.key)
                 keyed[key] = (name, entry)
-                existing = records.get(key)
-                if existing is not None and existing.state == State.PENDING:
+                if state_of(key) == State.PENDING:
                     continue
                 data: dict[str, Any] = {"at": stamp, "channel": name}
                 if entry.kind in _DIGESTS:
                     data["entry"] = entry_data(entry)
                 batch.append(AlertRecord(key, State.PENDING, data))
         configured = {c.name for c in self.config.channels}
-        for key, record in records.items():
-            if not is_channel(key) or record.state != State.PENDING or key in keyed:
+        for record in self.log.records_in(State.PENDING):
+            key = record.key
+            if not is_channel(key) or key in keyed:
                 continue
             name, rest = split_channel_key(key)
             kept = entry_from(record.data.get("entry") or {})
@@ -284,7 +287,7 @@ class ChannelPass:
                 continue
             batch.append(AlertRecord(key, State.SUPERSEDED, {**record.data, "at": stamp}))
         self.log.write(batch)
-        self._report_interrupted(now, records)
+        self._report_interrupted(now, self.log.records_in(State.UNCERTAIN))
         groups: list[GroupPlan] = []
         for channel in self.config.channels:
             mine = [(k, e) for k, (name, e) in keyed.items() if name == channel.name]
@@ -293,15 +296,15 @@ class ChannelPass:
                 groups.append(GroupPlan(channel, [e for _, e in mine], [k for k, _ in mine]))
         return groups
 
-    def _report_interrupted(self, now: datetime, records: Mapping[str, AlertRecord]) -> None:
+    def _report_interrupted(self, now: datetime, uncertain: Iterable[AlertRecord]) -> None:
         """Group messages the bot died sending (``sending`` turned ``uncertain`` by the
         sweep's recovery, R9): one notice per group, and each record marks it told."""
         stamp = iso(now)
         by_channel: dict[str, list[AlertRecord]] = {}
-        for key, record in records.items():
+        for record in uncertain:
+            key = record.key
             if (
                 is_channel(key)
-                and record.state == State.UNCERTAIN
                 and "notice" not in record.data
                 and not split_channel_key(key)[1].startswith(TEST_PREFIX)
             ):

@@ -128,8 +128,15 @@ class GroupRenderer:
         self.today = today
         self.bot_username = bot_username
         self.yellow_days = yellow_days
+        self._dates: dict[date | str, str] = {}
+        self._fixed: dict[str, str] = {}
 
     def p(self, key: str, **params: Any) -> str:
+        if not params:  # a fixed word (a light, a section title): looked up once
+            hit = self._fixed.get(key)
+            if hit is None:
+                hit = self._fixed[key] = self.catalog.plain(self.lang, key)
+            return hit
         return self.catalog.plain(self.lang, key, **params)
 
     # ------------------------------------------------------------------ names
@@ -150,10 +157,14 @@ class GroupRenderer:
         return self.p(f"channels.kind.{channel.kind}")
 
     def date(self, day: date | str) -> str:
+        hit = self._dates.get(day)  # a pass words a few dozen dates 30,000 times
+        if hit is not None:
+            return hit
         d = date.fromisoformat(day) if isinstance(day, str) else day
         month = self.p("alerts.months").split(",")[d.month - 1]
         key = "alerts.date" if d.year == self.today.year else "alerts.date_year"
-        return self.p(key, year=d.year, month=month, day=d.day)
+        shown = self._dates[day] = self.p(key, year=d.year, month=month, day=d.day)
+        return shown
 
     # ------------------------------------------------------------------ the message
 
