@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alerts.log import AlertLog, State, iso
 from bench._world import INSPECTORS, TZ, contact_id, emit, figure, leader_id, median, ms, unit_code
 from ledger.model import Unit
-from storage.records import AlertRecord
+from storage.records import AlertMove, AlertRecord
 from storage.repo import Store
 
 START = date(2026, 1, 1)
@@ -79,15 +79,23 @@ def at(day: int) -> datetime:
 
 
 def sweep_day(log: AlertLog, day: int, units: int, items: int) -> int:
-    """One day's deliveries, recorded and sent as a sweep records them; returns how many."""
+    """One day's deliveries, recorded and sent as a sweep records them (``Sweeper._record``:
+    one move to ``pending``; then one message per recipient, whose keys share its outcome);
+    returns how many."""
     now = at(day)
     stamp = iso(now)
     keys = list(dict.fromkeys(deliveries(day, units, items)))
-    log.write(AlertRecord(k, State.PENDING, {"at": stamp}) for k in keys)
+    # A sweep records its plan message by message: each recipient's keys together.
+    keys.sort(key=lambda k: int(k.rpartition("@")[2]))
+    log.move([AlertMove(keys, State.PENDING, {"at": stamp}, merge=False)])
     claimed = log.claim(keys)
-    log.finish(
-        {k: (State.SENT, {"at": stamp, "message_id": 1000 + j}) for j, k in enumerate(claimed)}
-    )
+    sent: dict[str, dict[str, object]] = {}  # recipient -> its message's outcome
+    outcomes = {}
+    for key in claimed:
+        user = key.rpartition("@")[2]
+        extra = sent.get(user) or sent.setdefault(user, {"at": stamp, "message_id": len(sent)})
+        outcomes[key] = (State.SENT, extra)
+    log.finish(outcomes)
     prune = getattr(log, "prune", None)
     if prune is not None:  # the log's retention, as each sweep applies it
         prune(now)
