@@ -54,11 +54,11 @@ def an_item(draw: st.DrawFn, unit: str, seq: int, now: datetime) -> Item:
     )
 
 
-def services_over(store: Store, now: datetime) -> Services:
+def services_over(store: Store, now: datetime, page_size: int = 3) -> Services:
     config = Config(
         path=Path("t.toml"),
         bot=BotConfig(inspectors=(INSPECTOR.user_id,)),
-        workflow=WorkflowConfig(page_size=3),
+        workflow=WorkflowConfig(page_size=page_size),
     )
     return Services.create(config, store, FakeClock(now), CATALOG)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,50 +21,25 @@ import app.overview as overview
 from app.clock import FakeClock
 from app.overview import Province
 from app.services import Services
-from config import BotConfig, Config, WorkflowConfig
 from handlers import people
 from handlers.common import Who, language_of_id
 from handlers.people import draw_units_page, units_page, warm_units
 from handlers.queries import ALL
 from handlers.render import Page
-from ledger.model import Item, Person, Role, Status, Unit
+from ledger.model import Item, Unit
 from locales import Catalog, Html
 from storage.repo import Ledger, Store
+from tests.handlers.test_list_memo import INSPECTOR, an_item
+from tests.handlers.test_list_memo import services_over as list_services_over
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 6, 9, 30, tzinfo=TZ)
 CATALOG = Catalog.load()
-INSPECTOR = Person(100, "巡察组", Role.INSPECTOR)
 CODES = ("HZ", "NB", "JX", "WZ", "SX")
 
 
-@st.composite
-def an_item(draw: st.DrawFn, unit: str, seq: int, now: datetime) -> Item:
-    status = draw(st.sampled_from(list(Status)))
-    long_term = status is Status.MONITORING or draw(st.booleans())
-    created = now - timedelta(days=draw(st.integers(1, 60)))
-    deadline = None if long_term else now.date() + timedelta(draw(st.integers(-10, 10)))
-    closed_at = created if status in (Status.CLOSED, Status.MONITORING) else None
-    return Item(
-        id=f"{unit}-{seq:03d}",
-        unit=unit,
-        category="党的建设",
-        problem=f"问题{seq}",
-        created_at=created,
-        deadline=deadline,
-        long_term=long_term,
-        status=status,
-        closed_at=closed_at,
-    )
-
-
 def services_over(store: Store, now: datetime) -> Services:
-    config = Config(
-        path=Path("t.toml"),
-        bot=BotConfig(inspectors=(INSPECTOR.user_id,)),
-        workflow=WorkflowConfig(page_size=2),
-    )
-    return Services.create(config, store, FakeClock(now), CATALOG)
+    return list_services_over(store, now, page_size=2)
 
 
 def pages(services: Services) -> list[Page | None]:
