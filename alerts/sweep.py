@@ -185,6 +185,24 @@ class ChannelHook(Protocol):
 
     async def run(self, sweeper: Sweeper, plan: Plan, report: SweepReport) -> None: ...
 
+    def decider(self, now: datetime) -> UnitDecider | None:
+        """The groups' decision for one unit at a time (``None``: no group configured)."""
+        ...
+
+
+class UnitDecider(Protocol):
+    """One sweep's group decision, made unit by unit beside Telegram's (``Sweeper._by_unit``):
+    what the groups of ``code`` and the inspectors' group get for these items."""
+
+    def __call__(
+        self,
+        code: str,
+        items: list[Item],
+        units: list[Unit],
+        since: Mapping[str, datetime],
+        reports: Mapping[str, date],
+    ) -> list[Outgoing]: ...
+
 
 @dataclass
 class Runtime:
@@ -273,6 +291,9 @@ class Plan:
     renderer: Renderer
     digests: dict[DigestKind, DigestPeriod]  # the digests due and the days each covers
     world: World | None = None
+    # The groups' messages, when decided unit by unit beside Telegram's (else the channel
+    # pass decides over ``world``).
+    channels: list[Outgoing] | None = None
 
 
 class Sweeper:
@@ -444,13 +465,17 @@ class Sweeper:
         )
         return World(items, units, people, since, directory, marks, frozenset(skipped))
 
-    def _by_unit(self, now: datetime) -> tuple[World, list[Outgoing], float]:
+    def _by_unit(
+        self, now: datetime
+    ) -> tuple[World, list[Outgoing], float, list[Outgoing] | None]:
         """Decide one unit at a time (a sweep without digests or channels): only one unit's
         items are held at once, and afterwards only the items of the entries to send (for
         their lines). The messages are those one decision over every item would make
         (``ledger.alerts.merge_outgoing``): per-item, 回头看 and report alerts depend on
         their own unit only. Units left out as quiet (:class:`QuietMark`) still get their
-        report reminders decided, as a decision over every item would."""
+        report reminders decided, as a decision over every item would. With group channels,
+        the groups' decision is made in the same pass (:class:`UnitDecider`), and no unit is
+        left out (the groups have their own done keys)."""
         config = self.services.config
         store = self.services.store
         today = local_date(now, config.tz)
@@ -472,10 +497,13 @@ class Sweeper:
                 of_unit.setdefault(p.unit, []).append(p)
         reports = report_due_dates(self.services, units)
         done = self.log.done()
-        quiet = self.runtime.quiet
+        hook = self.runtime.channels
+        groups = hook.decider(now) if hook is not None and config.channels.channels else None
+        quiet = self.runtime.quiet if groups is None else {}
         marks: dict[str, QuietMark] = {}
         skipped: set[str] = set()
         parts: list[list[Outgoing]] = []
+        group_parts: list[list[Outgoing]] = []
         kept: dict[str, Item] = {}
         seconds = 0.0
 
@@ -496,10 +524,18 @@ class Sweeper:
                 reports=due,
                 report_days=config.paper.report_remind_days,
             )
+            told = out
+            if groups is not None:
+                unit = [by_code[code]] if code in by_code else []
+                group_out = groups(code, items, unit, since, due)
+                if group_out:
+                    group_parts.append(group_out)
+                    told = [*out, *group_out]
             seconds += time.perf_counter() - started
             if out:
                 parts.append(out)
-                wanted = {e.item_id for o in out for e in o.entries if e.item_id is not None}
+            wanted = {e.item_id for o in told for e in o.entries if e.item_id is not None}
+            if wanted:
                 kept.update((i.id, i) for i in items if i.id in wanted)
 
         seen: set[str] = set()
@@ -512,7 +548,8 @@ class Sweeper:
                 if ledger.unit in reports:
                     decide(ledger.unit, [], {})
                 continue
-            marks[ledger.unit] = mark
+            if groups is None:
+                marks[ledger.unit] = mark
             items = ledger.items()
             known = self.runtime.since.of(ledger, mark.version)
             since: dict[str, datetime] = {}
@@ -535,7 +572,8 @@ class Sweeper:
             default_language=config.bot.language,
         )
         world = World(list(kept.values()), units, people, {}, directory, marks, frozenset(skipped))
-        return world, merge_outgoing(parts), seconds
+        merged = None if groups is None else merge_outgoing(group_parts)
+        return world, merge_outgoing(parts), seconds, merged
 
     def _plan(self, now: datetime, digests: Mapping[DigestKind, Period]) -> Plan:
         config = self.services.config
@@ -543,10 +581,11 @@ class Sweeper:
         periods = {
             kind: DigestPeriod(*self.schedule.covers(period)) for kind, period in digests.items()
         }
-        if not digests and not config.channels.channels:
-            world, outgoing, decide_seconds = self._by_unit(now)
+        channels: list[Outgoing] | None = None
+        if not digests:
+            world, outgoing, decide_seconds, channels = self._by_unit(now)
         else:
-            # A digest reads every item, and the channel pass reads this world: all at once.
+            # A digest reads every item (and the channel pass then decides over this world).
             world = self._world(local_date(now, config.tz), skip=False)
             started = time.perf_counter()
             outgoing = decide_alerts(
@@ -593,6 +632,7 @@ class Sweeper:
             renderer,
             dict(periods),
             world,
+            channels,
         )
 
     def _record(self, plan: Plan) -> int:

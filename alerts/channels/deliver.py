@@ -55,15 +55,15 @@ from alerts.channels.render import GroupRenderer
 from alerts.channels.robots import Answer, Message, Reply, Robot, client_for, robots_for
 from alerts.log import DONE, AlertLog, State, iso
 from alerts.pacing import Limits, Pacer
-from alerts.sweep import Plan, Sweeper, SweepReport, World
+from alerts.sweep import Plan, Sweeper, SweepReport, UnitDecider, World
 from app.records import AlertRecord
 from app.report import report_due_dates
 from app.roster import roster
 from app.services import Services
 from config import ChannelConfig, ChannelsConfig
-from ledger.alerts import AlertKind, DigestPeriod, Entry, decide_alerts
+from ledger.alerts import AlertKind, DigestPeriod, Entry, Outgoing, decide_alerts
 from ledger.calendar import local_date
-from ledger.model import Light, Person, Role
+from ledger.model import Item, Light, Person, Role, Unit
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,11 @@ class ChannelPass:
             return
         now = plan.now
         groups = await sweeper.run(
-            self._plan, now, plan.world, {str(k): p for k, p in plan.digests.items()}
+            self._plan,
+            now,
+            plan.world,
+            {str(k): p for k, p in plan.digests.items()},
+            plan.channels,
         )
         counts: dict[str, int] = {}
         paused = await sweeper.run(self._paused, now)
@@ -233,29 +237,72 @@ class ChannelPass:
 
     # ------------------------------------------------------------------ deciding (blocking)
 
+    def decider(self, now: datetime) -> UnitDecider | None:
+        """The groups' decision for one unit at a time, made in the sweep's pass over the
+        units (``Sweeper._by_unit``): each unit's items decided for its own groups and the
+        inspectors' group, as one decision over every item would (``merge_outgoing``)."""
+        if not self.config.channels:
+            return None
+        config = self.services.config
+        people, names = personas(self.config)
+        done = _Done(self.services.store.registry.alert_state, names)
+        everyone = [p for p in people if p.unit is None]
+        of_unit: dict[str, list[Person]] = {}
+        for p in people:
+            if p.unit is not None:
+                of_unit.setdefault(p.unit, []).append(p)
+
+        def decide(
+            code: str,
+            items: list[Item],
+            units: list[Unit],
+            since: Mapping[str, datetime],
+            reports: Mapping[str, date],
+        ) -> list[Outgoing]:
+            return decide_alerts(
+                now,
+                config.tz,
+                items,
+                units,
+                [*of_unit.get(code, ()), *everyone],
+                done,
+                config.rules,
+                self.services.calendar,
+                status_since=since,
+                reports=reports,  # a unit's group hears it too
+            )
+
+        return decide
+
     def _plan(
-        self, now: datetime, world: World, digests: Mapping[str, DigestPeriod]
+        self,
+        now: datetime,
+        world: World,
+        digests: Mapping[str, DigestPeriod],
+        outgoing: list[Outgoing] | None = None,
     ) -> list[GroupPlan]:
-        """Decide, record ``pending`` (and supersede), return what each group gets now."""
+        """Decide (unless the sweep did, unit by unit: ``outgoing``), record ``pending``
+        (and supersede), return what each group gets now."""
         config = self.services.config
         people, names = personas(self.config)
         registry = self.services.store.registry
         # Read through the log's state index and one key at a time: a copy of the whole log
         # (300,000 records at 100k items) cost more than the rest of the pass.
         state_of = registry.alert_state
-        outgoing = decide_alerts(
-            now,
-            config.tz,
-            world.items,
-            world.units,
-            people,
-            _Done(state_of, names),
-            config.rules,
-            self.services.calendar,
-            digests=dict(digests),  # keyed by the period each covers, like the sweep's
-            status_since=world.since,
-            reports=report_due_dates(self.services, world.units),  # a unit's group hears it too
-        )
+        if outgoing is None:
+            outgoing = decide_alerts(
+                now,
+                config.tz,
+                world.items,
+                world.units,
+                people,
+                _Done(state_of, names),
+                config.rules,
+                self.services.calendar,
+                digests=dict(digests),  # keyed by the period each covers, like the sweep's
+                status_since=world.since,
+                reports=report_due_dates(self.services, world.units),  # a unit's group too
+            )
         decided: dict[str, dict[str, Entry]] = {}
         for out in outgoing:
             name = names[out.user_id]

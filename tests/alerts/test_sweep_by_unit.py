@@ -7,9 +7,11 @@ the same words."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from alerts.channels.deliver import ChannelPass, _Done, personas
 from alerts.log import State
 from alerts.render import Renderer
 from alerts.sweep import Runtime, Sweeper
@@ -18,7 +20,7 @@ from app.report import report_due_dates
 from app.roster import set_reachable
 from app.services import Services
 from bench._world import INSPECTORS, NOW, build, contact_id
-from config import AlertConfig, BotConfig, Config
+from config import AlertConfig, BotConfig, ChannelConfig, ChannelsConfig, Config
 from ledger.alerts import AlertKind, Outgoing, decide_alerts
 from ledger.calendar import local_date
 from ledger.milestone import set_feedback
@@ -81,7 +83,7 @@ def _all_at_once(services: Services, sweeper: Sweeper) -> list[Outgoing]:
 
 
 def _texts(services: Services, sweeper: Sweeper, outgoing: list[Outgoing]) -> list[str]:
-    world, _, _ = sweeper._by_unit(NOW)
+    world, _, _, _ = sweeper._by_unit(NOW)
     config = services.config
     renderer = Renderer(services.catalog, world.directory, config.tz, local_date(NOW, config.tz))
     return [renderer.outgoing(o).text for o in outgoing]
@@ -89,7 +91,7 @@ def _texts(services: Services, sweeper: Sweeper, outgoing: list[Outgoing]) -> li
 
 def test_one_unit_at_a_time_plans_what_one_decision_over_every_item_plans() -> None:
     services, sweeper = _province()
-    world, by_unit, _ = sweeper._by_unit(NOW)
+    world, by_unit, _, _ = sweeper._by_unit(NOW)
     whole = _all_at_once(services, sweeper)
     assert by_unit == whole
     kinds = {e.kind for o in whole for e in o.entries}
@@ -114,8 +116,48 @@ def test_with_part_of_the_log_done_both_leave_out_the_same_keys() -> None:
     keys = [k for o in _all_at_once(services, sweeper) for k in o.delivery_keys]
     done = random.Random(14).sample(keys, len(keys) // 2)
     services.store.registry.move_alerts([AlertMove(done, State.SENT, {}, merge=False)])
-    _, by_unit, _ = sweeper._by_unit(NOW)
+    _, by_unit, _, _ = sweeper._by_unit(NOW)
     whole = _all_at_once(services, sweeper)
     assert by_unit == whole
     left = {k for o in whole for k in o.delivery_keys}
     assert left == set(keys) - set(done) and left
+
+
+def test_with_group_channels_the_groups_decision_by_unit_is_the_one_over_every_item() -> None:
+    """With 企业微信 / 钉钉 groups, the groups' decision is made in the same pass over the units
+    (ChannelPass.decider): the inspectors' group and each unit's group get exactly what one
+    decision over every item gives them, a unit without a group included (its alerts fall
+    back and are left to Telegram), and no unit is left out as quiet."""
+    services, _ = _province()
+    groups = ChannelsConfig(
+        channels=(
+            ChannelConfig("inspectors", "wecom", "k-inspectors"),
+            ChannelConfig("unit:U000", "dingtalk", "k-u0", unit="U000"),
+            ChannelConfig("unit:U002", "dingtalk", "k-u2", unit="U002"),
+        )
+    )
+    services = replace(services, config=replace(services.config, channels=groups))
+    runtime = Runtime()
+    runtime.channels = ChannelPass(services)
+    sweeper = Sweeper(services, FakeBot(time=FakeTime()), runtime)
+    world, telegram, _, by_unit = sweeper._by_unit(NOW)
+    assert telegram == _all_at_once(services, sweeper)  # Telegram's decision is unchanged
+    config = services.config
+    full = sweeper._world(local_date(NOW, config.tz), skip=False)
+    people, names = personas(groups)
+    whole = decide_alerts(
+        NOW,
+        config.tz,
+        full.items,
+        full.units,
+        people,
+        _Done(services.store.registry.alert_state, names),
+        config.rules,
+        services.calendar,
+        status_since=full.since,
+        reports=report_due_dates(services, full.units),
+    )
+    assert by_unit == whole and len(whole) == 5  # the inspectors' group, two units × 2
+    assert world.marks == {} and world.skipped == frozenset()
+    told = {e.item_id for o in whole for e in o.entries if e.item_id is not None}
+    assert told <= set(world.directory.items)  # the group lines can be worded
