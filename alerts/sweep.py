@@ -34,7 +34,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -51,7 +51,14 @@ from app.records import AlertMove, AlertRecord, Ledger, Registry
 from app.report import report_due_dates
 from app.roster import UNREACHABLE_META, roster, set_reachable
 from app.services import Services
-from ledger.alerts import DigestPeriod, Outgoing, decide_alerts, delivery_key, merge_outgoing
+from ledger.alerts import (
+    DigestPeriod,
+    Outgoing,
+    decide_alerts,
+    delivery_key,
+    merge_outgoing,
+    unit_audiences,
+)
 from ledger.calendar import local_date
 from ledger.model import Item, Person, Role, Status, Unit
 from ledger.workflow import status_since_newest_first
@@ -164,19 +171,27 @@ class SinceCache:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[object, dict[str, datetime | None]]] = {}
 
-    def of(self, ledger: Ledger, version: object) -> dict[str, datetime | None]:
-        """The cache of ``ledger``'s unit as of ``version`` (read before its items)."""
+    def entered(
+        self, ledger: Ledger, version: object, items: Iterable[Item]
+    ) -> dict[str, datetime]:
+        """Item id -> when it entered its status, for ``items`` of ``ledger`` as of
+        ``version`` (read before the items) whose status has such an anchor."""
         hit = self._cache.get(ledger.unit)
         if hit is None or hit[0] != version:
             hit = self._cache[ledger.unit] = (version, {})
-        return hit[1]
-
-    def get(self, ledger: Ledger, item: Item, version: object | None = None) -> datetime | None:
-        known = self.of(ledger, ledger.version() if version is None else version)
-        if item.id in known:
-            return known[item.id]
-        since = known[item.id] = status_since_newest_first(ledger.events_newest_first(item.id))
-        return since
+        known = hit[1]
+        out: dict[str, datetime] = {}
+        for item in items:
+            if item.status not in _SINCE_STATUSES:
+                continue
+            if item.id in known:
+                since = known[item.id]
+            else:
+                events = ledger.events_newest_first(item.id)
+                since = known[item.id] = status_since_newest_first(events)
+            if since is not None:
+                out[item.id] = since
+        return out
 
 
 class ChannelHook(Protocol):
@@ -432,30 +447,21 @@ class Sweeper:
 
     # ------------------------------------------------------------------ deciding (blocking)
 
-    def _world(self, today: date, skip: bool) -> World:
-        """Gather what deciding reads; with ``skip``, without the items of quiet units."""
+    def _world(self, today: date) -> World:
+        """Gather what deciding over every item at once reads (a sweep with a digest due)."""
         store = self.services.store
         items: list[Item] = []
         since: dict[str, datetime] = {}
         people = roster(self.services)
         reach = _reach(people)
-        quiet = self.runtime.quiet
         marks: dict[str, QuietMark] = {}
-        skipped: set[str] = set()
         for ledger in store.ledgers():
             # The version first: items read after it are at least as new, so a mark can
             # only be older than what was decided (then it does not match: decided again).
-            mark = QuietMark(ledger.version(), today, reach(ledger.unit))
-            if skip and quiet.get(ledger.unit) == mark:
-                skipped.add(ledger.unit)
-                continue
-            marks[ledger.unit] = mark
-            for item in ledger.items():
-                items.append(item)
-                if item.status in _SINCE_STATUSES:
-                    entered = self.runtime.since.get(ledger, item, mark.version)
-                    if entered is not None:
-                        since[item.id] = entered
+            mark = marks[ledger.unit] = QuietMark(ledger.version(), today, reach(ledger.unit))
+            mine = ledger.items()
+            items.extend(mine)
+            since.update(self.runtime.since.entered(ledger, mark.version, mine))
         units = store.registry.list_units()
         directory = Directory(
             items={i.id: i for i in items},
@@ -463,12 +469,12 @@ class Sweeper:
             people={p.user_id: p for p in people},
             default_language=self.services.config.bot.language,
         )
-        return World(items, units, people, since, directory, marks, frozenset(skipped))
+        return World(items, units, people, since, directory, marks)
 
     def _by_unit(
         self, now: datetime
     ) -> tuple[World, list[Outgoing], float, list[Outgoing] | None]:
-        """Decide one unit at a time (a sweep without digests or channels): only one unit's
+        """Decide one unit at a time (a sweep without a digest due): only one unit's
         items are held at once, and afterwards only the items of the entries to send (for
         their lines). The messages are those one decision over every item would make
         (``ledger.alerts.merge_outgoing``): per-item, 回头看 and report alerts depend on
@@ -483,18 +489,9 @@ class Sweeper:
         reach = _reach(people)
         units = store.registry.list_units()
         by_code = {u.code: u for u in units}
-        # Each unit's decision sees the people who can receive its alerts: its own and the
-        # inspectors (ledger.alerts reads nobody else), each person once as the whole roster
-        # would hold them — not the province's 2,000 people 1,000 times over.
-        chosen: dict[int, Person] = {}
-        for p in sorted(people, key=lambda p: p.user_id):
-            if p.reachable and p.user_id not in chosen:
-                chosen[p.user_id] = p
-        inspectors = [p for p in chosen.values() if p.role is Role.INSPECTOR]
-        of_unit: dict[str, list[Person]] = {}
-        for p in chosen.values():
-            if p.role is not Role.INSPECTOR and p.unit is not None:
-                of_unit.setdefault(p.unit, []).append(p)
+        # Each unit's decision reads its own people and the inspectors, not the province's
+        # 2,000 people 1,000 times over.
+        audience = unit_audiences(people)
         reports = report_due_dates(self.services, units)
         done = self.log.done()
         hook = self.runtime.channels
@@ -511,12 +508,13 @@ class Sweeper:
             nonlocal seconds
             started = time.perf_counter()
             due = {code: reports[code]} if code in reports else {}
+            unit = [by_code[code]] if code in by_code else []
             out = decide_alerts(
                 now,
                 config.tz,
                 items,
-                [by_code[code]] if code in by_code else [],
-                [*of_unit.get(code, ()), *inspectors],
+                unit,
+                audience(code),
                 done,
                 config.rules,
                 self.services.calendar,
@@ -526,7 +524,6 @@ class Sweeper:
             )
             told = out
             if groups is not None:
-                unit = [by_code[code]] if code in by_code else []
                 group_out = groups(code, items, unit, since, due)
                 if group_out:
                     group_parts.append(group_out)
@@ -551,18 +548,7 @@ class Sweeper:
             if groups is None:
                 marks[ledger.unit] = mark
             items = ledger.items()
-            known = self.runtime.since.of(ledger, mark.version)
-            since: dict[str, datetime] = {}
-            for item in items:
-                if item.status in _SINCE_STATUSES:
-                    if item.id in known:
-                        entered = known[item.id]
-                    else:
-                        events = ledger.events_newest_first(item.id)
-                        entered = known[item.id] = status_since_newest_first(events)
-                    if entered is not None:
-                        since[item.id] = entered
-            decide(ledger.unit, items, since)
+            decide(ledger.unit, items, self.runtime.since.entered(ledger, mark.version, items))
         for code in sorted(set(reports) - seen):  # a unit without a ledger file
             decide(code, [], {})
         directory = Directory(
@@ -586,7 +572,7 @@ class Sweeper:
             world, outgoing, decide_seconds, channels = self._by_unit(now)
         else:
             # A digest reads every item (and the channel pass then decides over this world).
-            world = self._world(local_date(now, config.tz), skip=False)
+            world = self._world(local_date(now, config.tz))
             started = time.perf_counter()
             outgoing = decide_alerts(
                 now,

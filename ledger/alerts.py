@@ -87,7 +87,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -322,6 +322,23 @@ class _Sink:
             entries.sort(key=lambda e: self.order[e.key])
             out.append(Outgoing(user_id, group, tuple(entries), self.language[user_id]))
         return out
+
+
+def unit_audiences(people: Iterable[Person]) -> Callable[[str], list[Person]]:
+    """Unit code -> the people a decision over that unit's items alone reads: the unit's
+    reachable contacts and leaders and the inspectors, each once, as a decision over every
+    item holds them. Deciding one unit at a time with these and merging the messages
+    (:func:`merge_outgoing`) gives what one decision over every item gives."""
+    roster = _People(people)
+
+    def of(code: str) -> list[Person]:
+        return [
+            *roster.contacts.get(code, ()),
+            *roster.leaders.get(code, ()),
+            *roster.inspectors,
+        ]
+
+    return of
 
 
 def merge_outgoing(parts: Iterable[Iterable[Outgoing]]) -> list[Outgoing]:
@@ -761,8 +778,10 @@ __all__ = [
     "escalation_days",
     "escalation_level",
     "lookback_sample",
+    "merge_outgoing",
     "overdue_step",
     "review_step",
     "stale_step",
+    "unit_audiences",
     "weekly_digest_key",
 ]

@@ -61,7 +61,14 @@ from app.report import report_due_dates
 from app.roster import roster
 from app.services import Services
 from config import ChannelConfig, ChannelsConfig
-from ledger.alerts import AlertKind, DigestPeriod, Entry, Outgoing, decide_alerts
+from ledger.alerts import (
+    AlertKind,
+    DigestPeriod,
+    Entry,
+    Outgoing,
+    decide_alerts,
+    unit_audiences,
+)
 from ledger.calendar import local_date
 from ledger.model import Item, Light, Person, Role, Unit
 
@@ -246,11 +253,7 @@ class ChannelPass:
         config = self.services.config
         people, names = personas(self.config)
         done = _Done(self.services.store.registry.alert_state, names)
-        everyone = [p for p in people if p.unit is None]
-        of_unit: dict[str, list[Person]] = {}
-        for p in people:
-            if p.unit is not None:
-                of_unit.setdefault(p.unit, []).append(p)
+        audience = unit_audiences(people)
 
         def decide(
             code: str,
@@ -264,7 +267,7 @@ class ChannelPass:
                 config.tz,
                 items,
                 units,
-                [*of_unit.get(code, ()), *everyone],
+                audience(code),
                 done,
                 config.rules,
                 self.services.calendar,

@@ -66,7 +66,7 @@ def _province() -> tuple[Services, Sweeper]:
 
 def _all_at_once(services: Services, sweeper: Sweeper) -> list[Outgoing]:
     config = services.config
-    world = sweeper._world(local_date(NOW, config.tz), skip=False)
+    world = sweeper._world(local_date(NOW, config.tz))
     return decide_alerts(
         NOW,
         config.tz,
@@ -104,7 +104,7 @@ def test_one_unit_at_a_time_plans_what_one_decision_over_every_item_plans() -> N
     assert set(world.directory.items) == {
         e.item_id for o in whole for e in o.entries if e.item_id is not None
     }
-    full = sweeper._world(local_date(NOW, services.config.tz), skip=False)
+    full = sweeper._world(local_date(NOW, services.config.tz))
     renderer = Renderer(
         services.catalog, full.directory, services.config.tz, local_date(NOW, services.config.tz)
     )
@@ -143,7 +143,7 @@ def test_with_group_channels_the_groups_decision_by_unit_is_the_one_over_every_i
     world, telegram, _, by_unit = sweeper._by_unit(NOW)
     assert telegram == _all_at_once(services, sweeper)  # Telegram's decision is unchanged
     config = services.config
-    full = sweeper._world(local_date(NOW, config.tz), skip=False)
+    full = sweeper._world(local_date(NOW, config.tz))
     people, names = personas(groups)
     whole = decide_alerts(
         NOW,
