@@ -32,7 +32,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -961,9 +961,15 @@ class _AlertTable:
         journal line(s)."""
         with self._lock:
             self._ensure()
-            self._write_or_forget(batch, lines)
+            if not self._journaled():
+                for key, raw in batch:
+                    self._set(key, raw)
+                self._write_whole()
+                return
+            self._append(batch, lines)
             for key, raw in batch:
                 self._set(key, raw)
+            self._journal_records += len(batch)
             self._maybe_compact()
 
     def move(self, moves: list[tuple[list[str], str, dict[str, Any], bool]], line: bytes) -> None:
@@ -972,10 +978,11 @@ class _AlertTable:
         applies it (:meth:`_apply`)."""
         with self._lock:
             self._ensure()
-            if self._journal is None or self._storage.read_only:
-                self._write_or_forget(list(self._moved(moves).items()))
-            else:
-                self._write_or_forget([], line, records=sum(len(m[0]) for m in moves))
+            if not self._journaled():
+                self._apply(moves)
+                self._write_whole()
+                return
+            self._append([], line)
             self._journal_records += self._apply(moves)
             self._maybe_compact()
 
@@ -986,8 +993,13 @@ class _AlertTable:
             current = bad.get("state") if bad is not None else self._state.get(key)
             if current != expect_state:
                 return False
-            self._write_or_forget([(key, new)])
+            if not self._journaled():
+                self._set(key, new)
+                self._write_whole()
+                return True
+            self._append([(key, new)])
             self._set(key, new)
+            self._journal_records += 1
             return True
 
     def drop(self, keys: Iterable[str]) -> int:
@@ -1086,27 +1098,6 @@ class _AlertTable:
             new = {**kept, **data} if data else kept
         self._put(key, state, new)
 
-    def _moved(
-        self, moves: list[tuple[list[str], str, dict[str, Any], bool]]
-    ) -> dict[str, dict[str, Any]]:
-        """Key -> the raw record ``moves`` would leave (for the snapshot-only path)."""
-        out: dict[str, dict[str, Any]] = {}
-        for keys, state, data, merge in moves:
-            for key in keys:
-                old = out.get(key) or self._raw(key)
-                kept = old.get("data") if merge and old is not None else None
-                new = {**kept, **data} if isinstance(kept, dict) else data
-                out[key] = {"key": key, "state": state, "data": new}
-        return out
-
-    def _raw(self, key: str) -> dict[str, Any] | None:
-        """``key``'s record as stored (``None``: no record)."""
-        bad = self._bad.get(key)
-        if bad is not None:
-            return bad
-        state = self._state.get(key)
-        return None if state is None else {"key": key, "state": state, "data": self._data[key]}
-
     def _ensure(self) -> None:
         if self._loaded:
             return
@@ -1190,39 +1181,33 @@ class _AlertTable:
             for key in named:
                 self._put(key, state, data)
 
-    def _write_or_forget(
-        self,
-        batch: list[tuple[str, dict[str, Any]]],
-        lines: bytes | None = None,
-        records: int | None = None,
-    ) -> None:
-        """:meth:`_write`; when the log changed on disk under us (R31: ``ChangedOnDisk`` from
-        the journal or the snapshot) nothing is written and the records in memory are
+    def _journaled(self) -> bool:
+        """Whether writes append to the journal: not for the in-memory twin and read-only
+        openers, whose every write is a whole snapshot (:meth:`_write_whole`)."""
+        return self._journal is not None and not self._storage.read_only
+
+    def _append(self, batch: list[tuple[str, dict[str, Any]]], lines: bytes | None = None) -> None:
+        """Append ``lines`` (or ``batch`` encoded) to the journal. When the log changed on disk
+        under us (R31: ``ChangedOnDisk``) nothing is written and the records in memory are
         dropped, so the next access reads the log as it is now."""
+        assert self._journal is not None
         try:
-            self._write(batch, lines, records)
+            if lines is None:
+                self._journal.append(record for _, record in batch)
+            else:
+                self._journal.append_encoded(lines)
         except ChangedOnDisk:
             self._loaded = False
             raise
 
-    def _write(
-        self,
-        batch: list[tuple[str, dict[str, Any]]],
-        lines: bytes | None = None,
-        records: int | None = None,
-    ) -> None:
-        """Append ``lines`` (or ``batch`` encoded) to the journal; ``records``: how many
-        records ``lines`` holds when that is not ``len(batch)`` (a move line)."""
-        if self._journal is None or self._storage.read_only:
-            # The in-memory twin and read-only openers: the snapshot path (refuses read-only).
-            self._snapshot(dict(batch))
-            return
-        if lines is None:
-            self._journal.append(record for _, record in batch)
-        else:
-            self._journal.append_encoded(lines)
-        if records is None:
-            self._journal_records += len(batch)
+    def _write_whole(self) -> None:
+        """The snapshot path (refused read-only): the records in memory, already changed,
+        written whole; if that fails, memory is dropped so the next access rereads the log."""
+        try:
+            self._snapshot()
+        except Exception:
+            self._loaded = False
+            raise
 
     def _maybe_compact(self) -> None:
         journal = self._journal
@@ -1243,13 +1228,12 @@ class _AlertTable:
                 self._journal.rewrite([])
                 self._journal_records = 0
                 self._upgrade = False
-        except ChangedOnDisk:  # as in _write_or_forget: read the log as it is next time
+        except ChangedOnDisk:  # as in _append: read the log as it is next time
             self._loaded = False
             raise
 
-    def _snapshot(self, over: Mapping[str, dict[str, Any]] | None = None) -> None:
-        """Write every record (with the raw records of ``over`` in place of, or after, the
-        held ones) as ``alerts.json``.
+    def _snapshot(self) -> None:
+        """Write every record as ``alerts.json``.
 
         Consecutive records with the same state and the same data object (the records of
         one message, moved together) are written as one group row ``{"state", "data",
@@ -1268,9 +1252,7 @@ class _AlertTable:
         last_state: str | None = None
         last_data: dict[str, Any] | None = None
         for key, state in self._state.items():
-            raw = over.get(key) if over else None
-            if raw is None and bad:
-                raw = bad.get(key)
+            raw = bad.get(key) if bad else None
             if raw is not None:
                 rows.append(raw)
                 group = None
@@ -1281,8 +1263,6 @@ class _AlertTable:
                 continue
             group, last_state, last_data = [key], state, value
             rows.append({"state": state, "data": value, "keys": group})
-        if over:
-            rows += [raw for key, raw in over.items() if key not in self._state]
         table = {
             str(n): {"key": row["keys"][0], "state": row["state"], "data": row["data"]}
             if len(row.get("keys", ())) == 1
