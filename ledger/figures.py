@@ -39,6 +39,7 @@ so 2,999 of 3,000 reads 99.9% and only an exact whole reads 100.0%.
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -173,6 +174,15 @@ class Figures:
 
 EMPTY = Figures()
 _FIELDS = tuple(f.name for f in fields(Figures))
+# A Figures' counts as a tuple, in field order (one C call instead of fifteen getattr).
+_COUNTS = operator.attrgetter(*_FIELDS)
+
+
+def add_up(parts: Iterable[Figures]) -> Figures:
+    """The sum of ``parts`` (``sum(parts, EMPTY)``), added field by field at once: a
+    province's 200 units are added up each time one of them is written."""
+    columns = list(zip(*map(_COUNTS, parts), strict=True))
+    return Figures(*map(sum, columns)) if columns else EMPTY
 
 
 def days_late(item: Item, tz: tzinfo) -> int | None:
@@ -263,7 +273,7 @@ def figures_by_unit(
         code: figures(by_unit[code], now, tz, rules, status_since=status_since)
         for code in sorted(by_unit)
     }
-    return per_unit, sum(per_unit.values(), EMPTY)
+    return per_unit, add_up(per_unit.values())
 
 
 def format_rate(rate: Fraction | float | None) -> str:
@@ -286,6 +296,7 @@ __all__ = [
     "LIGHT_PARTS",
     "STATUS_PARTS",
     "Figures",
+    "add_up",
     "days_late",
     "figures",
     "figures_by_unit",

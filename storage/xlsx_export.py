@@ -42,7 +42,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ledger.calendar import days_overdue, local_date
-from ledger.figures import EMPTY, Figures, days_late, figures, figures_by_unit
+from ledger.figures import Figures, add_up, days_late, figures, figures_by_unit
 from ledger.light import item_id_key, light
 from ledger.model import Item, Light, Status, Unit
 from ledger.rules import Rules
@@ -224,7 +224,7 @@ def unit_stats(
 
 def total_stats(rows: Sequence[UnitStats], name: str = "") -> UnitStats:
     """The sum of ``rows`` (the 合计 line)."""
-    return UnitStats("", name, sum((r.figures for r in rows), EMPTY))
+    return UnitStats("", name, add_up(r.figures for r in rows))
 
 
 def weekly_closed(
