@@ -1,10 +1,14 @@
 """Reply latency at 20k items against a bare PTB echo bot in the same minutes (issue 14).
 
-In one process: two Bot API emulators (``sandbox.emulator``, one per bot: an emulator serves
-one bot token), a bare python-telegram-bot echo bot — the floor: polling, one handler, one
-reply — on the first, and the real bot (``bot.build_app``) on a data directory of ``--units`` ×
-100 items (``_world``) on the second, both running at once. A unit contact sends ``/open``,
-``/item``, ``/progress`` (a durable ledger write) and an inspector ``/units``, each
+Each bot runs alone in its own process, as a bot does in production: the real bot
+(``bench/_bot.py``: ``bot.py run`` on the bench world's clock) on a data directory of
+``--units`` × 100 items (``_world``), and the floor, a bare python-telegram-bot echo bot
+(``bench/_echo.py``: polling, one handler, one reply). This process is Telegram: a Bot API
+emulator per bot (``sandbox.emulator``: an emulator serves one bot token) and the people
+sending. (Until round 2's fourth pass all of it ran in one process; the bot's worker thread
+then waited for the interpreter lock after each system call of a durable write while the
+emulators' Python ran: a write of 0.8 ms alone took 3.5–7 ms there.) A unit contact sends
+``/open``, ``/item``, ``/progress`` (a durable ledger write) and an inspector ``/units``, each
 ``--rounds`` times, one command after the other; every request to the real bot follows one to
 the echo bot, and each command is compared with the echo requests made between its own, so
 the floor is measured under the same load as the figure (the machine is shared: measured a
@@ -16,15 +20,15 @@ p99 ≤ echo p99 + 50 ms, for each command.
 the whole province's figures in the header): what is measured is its first page, which is
 what an inspector gets for ``/units``. The JSON says what each reply was (``replies``: median
 characters, buttons, and for /units the units shown of how many), and that every progress
-note was recorded (``progress_recorded``), so a figure cannot come from a short or failed
-answer unnoticed.
+note was recorded (``progress_recorded``, read from the data directory once the bot has
+stopped), so a figure cannot come from a short or failed answer unnoticed.
 
 Informational, not a target: ``/units``' reply is a page of ~1,300 characters with 15 buttons
 against the echo's one word, and sending, checking and parsing that message costs what it
-costs whatever the bot does before it. So after each ``/units`` a third bare PTB bot, on its
-own emulator, answers with *the same message* (the text and keyboard of the ``/units`` reply
-just received, HTML) and is timed too: ``"/units"."same_message_echo_p50_ms"`` and
-``"vs_same_message_echo"`` in the JSON say how much of the gap to the one-word echo is the
+costs whatever the bot does before it. So after each ``/units`` a third bare PTB bot, in this
+process on its own emulator, answers with *the same message* (the text and keyboard of the
+``/units`` reply just received, HTML) and is timed too: ``"/units"."same_message_echo_p50_ms"``
+and ``"vs_same_message_echo"`` in the JSON say how much of the gap to the one-word echo is the
 message's size and how much is the bot.
 
     python bench/latency.py [--units 200] [--rounds 30] [--dir PATH]
@@ -35,10 +39,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from asyncio.subprocess import Process
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,20 +57,25 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from alerts import jobs as alerts_jobs
-from alerts.pacing import Limits, Pacer
 from app.clock import FakeClock
-from app.memory import freeze_loaded
-from app.services import Services
-from bench._world import INSPECTORS, NOW, contact_id, emit, figure, median, ms, percentile, world
-from bot import build_app
-from config import load_config
-from locales import Catalog
+from bench._world import (
+    INSPECTORS,
+    NOW,
+    ROOT,
+    contact_id,
+    emit,
+    figure,
+    median,
+    ms,
+    percentile,
+    world,
+)
 from sandbox.emulator import Emulator
 from sandbox.ptb import builder_for, polling
 from sandbox.users import BotMessage, EmulatedUser
 from storage.repo import Store
 
+BENCH = Path(__file__).resolve().parent
 REPLIES: dict[str, list[BotMessage]] = {}
 # Before each request: both bots finish what follows their last reply (the next long poll),
 # so a request meets idle bots, as a person's does, and neither is timed with the other's.
@@ -89,18 +103,6 @@ def described(replies: list[BotMessage]) -> dict[str, Any]:
     }
 
 
-def echo_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The floor: a bare PTB application answering every message with its text."""
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(update.effective_message.text or "")
-
-    app = builder_for(emulator).build()
-    app.add_handler(MessageHandler(filters.ALL, echo))
-    return app
-
-
 def same_message_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any, Any]:
     """Informational: a bare PTB application answering every message with the last /units
     reply the real bot sent (its HTML text and its keyboard), as the echo answers with a word."""
@@ -122,6 +124,40 @@ def same_message_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any,
     return app
 
 
+@asynccontextmanager
+async def child(argv: list[str], emulator: Emulator, cwd: Path) -> AsyncIterator[Process]:
+    """A bot in its own process polling ``emulator``; stopped as a service is (SIGTERM:
+    PTB stops polling and shuts the application down) when the block ends."""
+    env = {
+        **os.environ,
+        "TELEGRAM_API_URL": emulator.url,
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        *argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            # Wait without blocking the loop: the emulator must answer the child's last calls.
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def ready(process: Process) -> None:
+    """Until the real bot says its start-up sweep has finished (``bench/_bot.py``)."""
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 600)
+    if line.strip() != b"ready":
+        raise RuntimeError(f"the bot did not start (exit {await process.wait()})")
+
+
 async def measure(
     floor_emulator: Emulator,
     emulator: Emulator,
@@ -135,9 +171,6 @@ async def measure(
     ids = ", ".join(str(i) for i in INSPECTORS)
     cfg = root / "config.toml"
     cfg.write_text(f'[bot]\ndata_dir = "data"\ninspectors = [{ids}]\n', encoding="utf-8")
-    config = load_config(
-        cfg, env={"TELEGRAM_API_URL": emulator.url, "TELEGRAM_BOT_TOKEN": emulator.token}
-    )
     echo_user = floor_emulator.user(900_001, "回声")
     same_user = same_emulator.user(900_002, "同样的消息")
     contact = emulator.user(contact_id(0), "联络员0")
@@ -151,48 +184,42 @@ async def measure(
         "/units": lambda k: timed(inspector, "/units"),
     }
     out: dict[str, Any] = {}
-    with Store.open(config.data_dir) as store:
-        services = Services.create(config, store, FakeClock(NOW), Catalog.load())
-        freeze_loaded()  # as bot.py's run does after opening the data directory
-        app = build_app(config, services)
-        # The start-up sweep's alerts are not what is measured: let them out unpaced.
-        alerts_jobs.runtime_of(app).pacer = Pacer(Limits(10**6, 10**6, 10**6))
-        # As bot.py's run does: freeze again once the start-up sweep and figures are done.
-        alerts_jobs.runtime_of(app).freeze_after_start = True
-        async with (
-            polling(echo_bot(floor_emulator), poll_timeout=1.0),
-            polling(same_message_bot(same_emulator), poll_timeout=1.0),
-            polling(app),
-        ):
-            if app.post_init is not None:
-                await app.post_init(app)
-            await alerts_jobs.wait_started(app, timeout=600)
-            await timed(echo_user, "warm-up")
-            await timed(same_user, "warm-up", "same-message warm-up")
-            await timed(contact, "/open")  # warm-up
-            before = sum(len(i.progress) for i in store.ledger("U000").items())
-            REPLIES.clear()  # the warm-ups are not what is described
-            for name, step in steps.items():
-                floor, times, same = [], [], []
-                for k in range(n):
-                    floor.append(await timed(echo_user, f"/open {k}", "echo"))
-                    times.append(await step(k))
-                    if name == "/units":  # informational: the same message from a bare bot
-                        same.append(await timed(same_user, "/units", "same message"))
-                out[name] = {"times": times, "floor": floor}
-                if same:
-                    out[name]["same"] = same
-            # The first page of /units: its unit buttons (``unit:CODE``) are the units shown.
-            first = REPLIES["/units"][-1]
-            shown = sum(
-                1 for row in first.buttons for b in row if (b.callback_data or "")[:5] == "unit:"
-            )
-            out["units_shown"] = {"shown": shown, "of": len(store.registry.list_units())}
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
-        notes = sum(len(i.progress) for i in store.ledger("U000").items())
-        out["progress_recorded"] = notes - before
+    before = progress_notes(root / "data")
+    async with (
+        child([sys.executable, str(BENCH / "_echo.py")], floor_emulator, BENCH),
+        child([sys.executable, str(BENCH / "_bot.py"), str(cfg)], emulator, root) as real,
+        polling(same_message_bot(same_emulator), poll_timeout=1.0),
+    ):
+        await ready(real)
+        await timed(echo_user, "warm-up")
+        await timed(same_user, "warm-up", "same-message warm-up")
+        await timed(contact, "/open")  # warm-up
+        REPLIES.clear()  # the warm-ups are not what is described
+        for name, step in steps.items():
+            floor, times, same = [], [], []
+            for k in range(n):
+                floor.append(await timed(echo_user, f"/open {k}", "echo"))
+                times.append(await step(k))
+                if name == "/units":  # informational: the same message from a bare bot
+                    same.append(await timed(same_user, "/units", "same message"))
+            out[name] = {"times": times, "floor": floor}
+            if same:
+                out[name]["same"] = same
+        # The first page of /units: its unit buttons (``unit:CODE``) are the units shown.
+        first = REPLIES["/units"][-1]
+        shown = sum(
+            1 for row in first.buttons for b in row if (b.callback_data or "")[:5] == "unit:"
+        )
+    with Store.open(root / "data") as store:
+        out["units_shown"] = {"shown": shown, "of": len(store.registry.list_units())}
+    out["progress_recorded"] = progress_notes(root / "data") - before
     return out
+
+
+def progress_notes(data: Path) -> int:
+    """Progress notes on U000's items, read from the data directory (no bot holds it)."""
+    with Store.open(data) as store:
+        return sum(len(i.progress) for i in store.ledger("U000").items())
 
 
 async def main() -> None:
