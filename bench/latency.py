@@ -23,13 +23,14 @@ characters, buttons, and for /units the units shown of how many), and that every
 note was recorded (``progress_recorded``, read from the data directory once the bot has
 stopped), so a figure cannot come from a short or failed answer unnoticed.
 
-Informational, not a target: ``/units``' reply is a page of ~1,300 characters with 15 buttons
-against the echo's one word, and sending, checking and parsing that message costs what it
-costs whatever the bot does before it. So after each ``/units`` a third bare PTB bot, in this
-process on its own emulator, answers with *the same message* (the text and keyboard of the
-``/units`` reply just received, HTML) and is timed too: ``"/units"."same_message_echo_p50_ms"``
-and ``"vs_same_message_echo"`` in the JSON say how much of the gap to the one-word echo is the
-message's size and how much is the bot.
+Informational, not a target: a reply is not the echo's one word — ``/units``' is a page of
+~1,300 characters with 15 buttons, a card has its buttons too — and sending, checking and
+parsing that message costs what it costs whatever the bot does before it. So after each
+request a third bare PTB bot (``bench/_same.py``, in its own process on its own emulator)
+answers with *the same message* (the HTML text and keyboard of the reply just received) and
+is timed too: ``"<command>"."same_message_echo_p50_ms"`` and ``"vs_same_message_echo"`` in
+the JSON say how much of each command's gap to the one-word echo is its message and how much
+is the bot.
 
     python bench/latency.py [--units 200] [--rounds 30] [--dir PATH]
 """
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -53,10 +55,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
-
 from app.clock import FakeClock
 from bench._world import (
     INSPECTORS,
@@ -71,7 +69,6 @@ from bench._world import (
     world,
 )
 from sandbox.emulator import Emulator
-from sandbox.ptb import builder_for, polling
 from sandbox.users import BotMessage, EmulatedUser
 from storage.repo import Store
 
@@ -103,33 +100,16 @@ def described(replies: list[BotMessage]) -> dict[str, Any]:
     }
 
 
-def same_message_bot(emulator: Emulator) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Informational: a bare PTB application answering every message with the last /units
-    reply the real bot sent (its HTML text and its keyboard), as the echo answers with a word."""
-
-    async def same(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        if not REPLIES.get("/units"):  # the warm-up, before any /units: a word, as the echo
-            await update.effective_message.reply_text(update.effective_message.text or "")
-            return
-        sent = REPLIES["/units"][-1]
-        markup = sent.reply_markup
-        keyboard = InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None
-        await update.effective_message.reply_text(
-            sent.html, parse_mode=ParseMode.HTML, reply_markup=keyboard
-        )
-
-    app = builder_for(emulator).build()
-    app.add_handler(MessageHandler(filters.ALL, same))
-    return app
-
-
 @asynccontextmanager
-async def child(argv: list[str], emulator: Emulator, cwd: Path) -> AsyncIterator[Process]:
-    """A bot in its own process polling ``emulator``; stopped as a service is (SIGTERM:
-    PTB stops polling and shuts the application down) when the block ends."""
+async def child(
+    argv: list[str], emulator: Emulator, cwd: Path, **extra: str
+) -> AsyncIterator[Process]:
+    """A bot in its own process polling ``emulator`` (``extra``: more environment); stopped
+    as a service is (SIGTERM: PTB stops polling and shuts the application down) when the
+    block ends."""
     env = {
         **os.environ,
+        **extra,
         "TELEGRAM_API_URL": emulator.url,
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "PYTHONPATH": str(ROOT),
@@ -184,11 +164,17 @@ async def measure(
         "/units": lambda k: timed(inspector, "/units"),
     }
     out: dict[str, Any] = {}
+    same_file = root / "same-message.json"
     before = progress_notes(root / "data")
     async with (
         child([sys.executable, str(BENCH / "_echo.py")], floor_emulator, BENCH),
         child([sys.executable, str(BENCH / "_bot.py"), str(cfg)], emulator, root) as real,
-        polling(same_message_bot(same_emulator), poll_timeout=1.0),
+        child(
+            [sys.executable, str(BENCH / "_same.py")],
+            same_emulator,
+            BENCH,
+            SAME_MESSAGE=str(same_file),
+        ),
     ):
         await ready(real)
         await timed(echo_user, "warm-up")
@@ -200,11 +186,12 @@ async def measure(
             for k in range(n):
                 floor.append(await timed(echo_user, f"/open {k}", "echo"))
                 times.append(await step(k))
-                if name == "/units":  # informational: the same message from a bare bot
-                    same.append(await timed(same_user, "/units", "same message"))
-            out[name] = {"times": times, "floor": floor}
-            if same:
-                out[name]["same"] = same
+                # Informational: the reply just received, sent by a bare bot.
+                reply = REPLIES[label_of(name)][-1]
+                message = {"html": reply.html, "reply_markup": reply.reply_markup}
+                same_file.write_text(json.dumps(message, ensure_ascii=False), "utf-8")
+                same.append(await timed(same_user, name, f"same message {name}"))
+            out[name] = {"times": times, "floor": floor, "same": same}
         # The first page of /units: its unit buttons (``unit:CODE``) are the units shown.
         first = REPLIES["/units"][-1]
         shown = sum(
@@ -214,6 +201,11 @@ async def measure(
         out["units_shown"] = {"shown": shown, "of": len(store.registry.list_units())}
     out["progress_recorded"] = progress_notes(root / "data") - before
     return out
+
+
+def label_of(command: str) -> str:
+    """Under which label :func:`timed` keeps the replies to ``command``."""
+    return command.split()[0]
 
 
 def progress_notes(data: Path) -> int:
@@ -247,8 +239,8 @@ async def main() -> None:
         "echo": {"p50_ms": ms(median(every_floor)), "p99_ms": ms(percentile(every_floor, 99))}
     }
     REPLIES.pop("echo", None)
-    same_replies = REPLIES.pop("same message", [])
     REPLIES.pop("same-message warm-up", None)
+    same_replies = {name: REPLIES.pop(f"same message {name}", []) for name in runs}
     replies = {name: described(got) for name, got in REPLIES.items()}
     replies["/units"]["units"] = units_shown
     detail["replies"] = replies
@@ -263,14 +255,14 @@ async def main() -> None:
             "echo_p50_ms": ms(f50),
             "echo_p99_ms": ms(f99),
         }
-        if "same" in run:  # informational, not a target (see the module's docstring)
-            s50 = median(run["same"])
-            detail[name]["same_message_echo_p50_ms"] = ms(s50)
-            detail[name]["same_message_echo_p99_ms"] = ms(percentile(run["same"], 99))
-            detail[name]["same_message_echo_vs_echo"] = round(s50 / f50, 2)
-            detail[name]["vs_same_message_echo"] = round(p50 / s50, 2)
-            # The bare bot answered with the real reply: same text and buttons, or it is void.
-            detail[name]["same_message"] = described(same_replies)
+        # Informational, not a target (see the module's docstring).
+        s50 = median(run["same"])
+        detail[name]["same_message_echo_p50_ms"] = ms(s50)
+        detail[name]["same_message_echo_p99_ms"] = ms(percentile(run["same"], 99))
+        detail[name]["same_message_echo_vs_echo"] = round(s50 / f50, 2)
+        detail[name]["vs_same_message_echo"] = round(p50 / s50, 2)
+        # The bare bot answered with the real reply: same text and buttons, or it is void.
+        detail[name]["same_message"] = described(same_replies[name])
         figures.append(
             figure(
                 f"{name} p50",
