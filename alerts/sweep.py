@@ -252,8 +252,10 @@ class QuietMark:
     decide the same keys, all done, and so leaves the unit's items out; any change of the
     three (a write to the ledger, a new day, a person joining, leaving or becoming
     unreachable) decides the unit again. Kept in memory only: a restarted bot decides every
-    unit once. Sweeps with a digest due or with group channels configured decide every unit
-    (a digest reads every item; channels have their own done keys).
+    unit once. With group channels configured the groups' record keys of the unit must be done
+    too (the channel pass hands them over in ``Plan.channel_keys``; the groups' receivers are
+    the configuration, fixed while the bot runs). Sweeps with a digest due decide every unit
+    (a digest reads every item).
     """
 
     version: object
@@ -309,6 +311,10 @@ class Plan:
     # The groups' messages, when decided unit by unit beside Telegram's (else the channel
     # pass decides over ``world``).
     channels: list[Outgoing] | None = None
+    # Set by the channel pass once it has recorded what the groups get: each unit's group
+    # record keys (``alerts.channels.keys``), so that a unit is marked quiet only when its
+    # groups' alerts are done too (:class:`QuietMark`). ``None``: the pass did not get there.
+    channel_keys: dict[str, list[str]] | None = None
 
 
 class Sweeper:
@@ -480,8 +486,8 @@ class Sweeper:
         (``ledger.alerts.merge_outgoing``): per-item, 回头看 and report alerts depend on
         their own unit only. Units left out as quiet (:class:`QuietMark`) still get their
         report reminders decided, as a decision over every item would. With group channels,
-        the groups' decision is made in the same pass (:class:`UnitDecider`), and no unit is
-        left out (the groups have their own done keys)."""
+        the groups' decision is made in the same pass (:class:`UnitDecider`), and a unit is
+        only left out when its groups' alerts were done as well (:class:`QuietMark`)."""
         config = self.services.config
         store = self.services.store
         today = local_date(now, config.tz)
@@ -496,7 +502,7 @@ class Sweeper:
         done = self.log.done()
         hook = self.runtime.channels
         groups = hook.decider(now) if hook is not None and config.channels.channels else None
-        quiet = self.runtime.quiet if groups is None else {}
+        quiet = self.runtime.quiet
         marks: dict[str, QuietMark] = {}
         skipped: set[str] = set()
         parts: list[list[Outgoing]] = []
@@ -545,8 +551,7 @@ class Sweeper:
                 if ledger.unit in reports:
                     decide(ledger.unit, [], {})
                 continue
-            if groups is None:
-                marks[ledger.unit] = mark
+            marks[ledger.unit] = mark
             items = ledger.items()
             decide(ledger.unit, items, self.runtime.since.entered(ledger, mark.version, items))
         for code in sorted(set(reports) - seen):  # a unit without a ledger file
@@ -646,11 +651,21 @@ class Sweeper:
         return len(stale)
 
     def _remember_quiet(self, plan: Plan) -> None:
-        """Blocking: after delivery, mark quiet each decided unit whose delivery keys all
-        ended done (:class:`QuietMark`); forget the mark of any other decided unit."""
+        """Blocking: after delivery, mark quiet each decided unit whose delivery keys (and,
+        with group channels, its groups' record keys) all ended done (:class:`QuietMark`);
+        forget the mark of any other decided unit."""
         if plan.world is None:
             return
+        quiet = self.runtime.quiet
+        groups = self.runtime.channels is not None and self.services.config.channels.channels
+        if groups and plan.channel_keys is None:
+            # The channel pass did not say what the groups got: nothing is known quiet.
+            for unit in plan.world.marks:
+                quiet.pop(unit, None)
+            return
         keys: dict[str, list[str]] = {}
+        for unit, channel_keys in (plan.channel_keys or {}).items():
+            keys.setdefault(unit, []).extend(channel_keys)
         for message in plan.messages:
             if message.outgoing is None:
                 continue
@@ -659,7 +674,6 @@ class Sweeper:
                 if entry.unit is not None:
                     keys.setdefault(entry.unit, []).append(key)
         states_of = self.registry.alert_states_of
-        quiet = self.runtime.quiet
         for unit, mark in plan.world.marks.items():
             if all(state in DONE for state in states_of(keys.get(unit, ()))):
                 quiet[unit] = mark

@@ -213,6 +213,14 @@ class ChannelPass:
             {str(k): p for k, p in plan.digests.items()},
             plan.channels,
         )
+        # What each unit's groups got, recorded: the sweep marks a unit quiet only when these
+        # are done as well (alerts.sweep.QuietMark). A digest's entries have no unit.
+        by_unit: dict[str, list[str]] = {}
+        for group in groups:
+            for key, entry in zip(group.keys, group.entries, strict=True):
+                if entry.unit is not None:
+                    by_unit.setdefault(entry.unit, []).append(key)
+        plan.channel_keys = by_unit
         counts: dict[str, int] = {}
         paused = await sweeper.run(self._paused, now)
         sendable = [g for g in groups if g.channel.name not in paused]

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -23,7 +24,7 @@ from alerts.channels.robots import Answer, Message, Reply, Robot
 from alerts.log import AlertLog, State
 from alerts.pacing import Pacer
 from alerts.summary import summary
-from alerts.sweep import Runtime, Sweeper
+from alerts.sweep import ChannelHook, Runtime, Sweeper
 from app.clock import FakeClock
 from app.services import Services
 from config import AlertConfig, BotConfig, ChannelConfig, ChannelsConfig, Config
@@ -410,3 +411,71 @@ async def test_a_units_group_hears_its_report_due_reminder_once(world: World) ->
     world.clock.advance(timedelta(days=1))
     await world.sweeper().tick(force=True)
     assert len(world.ding.received) == 1  # the next step (1 day) is not due yet
+
+
+# --------------------------------------------------------------------------- quiet units
+
+
+async def test_with_groups_a_unit_whose_groups_were_told_too_is_left_out_until_it_changes(
+    world: World,
+) -> None:
+    """A unit is left out of later sweeps (QuietMark) only when its Telegram alerts *and* its
+    groups' ended done; a write to its ledger decides it again, groups included."""
+    overdue_item(world)
+    sweeper = world.sweeper()
+    first = await sweeper.tick(force=True)
+    assert first is not None and first.channels == {"sent": 2} and first.quiet_units == 0
+    again = await sweeper.tick(force=True)
+    assert again is not None and again.quiet_units == 1 and again.sent == 0
+    assert again.channels == {} and len(world.ding.received) == 1
+    assert len(world.wecom.received) == 1
+    # A new overdue item is a write to HZ's ledger: decided again, and its groups hear it.
+    second = overdue_item(world, deadline=date(2026, 2, 27))
+    later = await sweeper.tick(force=True)
+    assert later is not None and later.quiet_units == 0 and later.channels == {"sent": 2}
+    assert second in world.ding.received[-1].content
+
+
+async def test_a_unit_whose_group_was_throttled_is_decided_again_until_it_is_told(
+    world: World,
+) -> None:
+    """Telegram done but the unit's group throttled (its record still pending): the unit is
+    not quiet, so the sweep after the pause decides it and the group gets it, once."""
+    item = overdue_item(world)
+    world.ding.fill_window(world.clock.now().timestamp())
+    sweeper = world.sweeper()
+    first = await sweeper.tick(force=True)
+    assert first is not None and first.channels == {"sent": 1, "throttled": 1}
+    assert sweeper.runtime.quiet == {}
+    world.clock.advance(timedelta(minutes=11))  # past DingTalk's ten-minute pause
+    after = await sweeper.tick(force=True)
+    assert after is not None and after.quiet_units == 0 and after.channels == {"sent": 1}
+    [told] = world.ding.received
+    assert item in told.content
+    settled = await sweeper.tick(force=True)
+    assert settled is not None and settled.quiet_units == 1 and settled.channels == {}
+    assert len(world.ding.received) == 1
+
+
+async def test_without_the_groups_keys_from_the_channel_pass_no_unit_is_marked_quiet(
+    world: World,
+) -> None:
+    """With groups configured, a sweep whose channel pass did not hand over what the groups
+    got (Plan.channel_keys) marks nothing quiet: the unit is decided again next time."""
+    overdue_item(world)
+    sweeper = world.sweeper()
+    assert sweeper.runtime.channels is not None
+    channels: ChannelHook = sweeper.runtime.channels
+
+    class SilentPass:
+        def decider(self, now: datetime) -> Any:
+            return channels.decider(now)
+
+        async def run(self, sweeper: Sweeper, plan: Any, report: Any) -> None:
+            return None
+
+    sweeper.runtime.channels = SilentPass()
+    await sweeper.tick(force=True)
+    assert sweeper.runtime.quiet == {}
+    again = await sweeper.tick(force=True)
+    assert again is not None and again.quiet_units == 0
