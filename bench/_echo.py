@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
@@ -16,7 +18,11 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text or "")
 
 
-def main() -> None:
+def serve(
+    answer: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+) -> None:
+    """Poll the Bot API at ``TELEGRAM_API_URL`` as ``TELEGRAM_BOT_TOKEN``, every message
+    answered by ``answer``, until SIGTERM (the bench's other bare bots use it too)."""
     url = os.environ["TELEGRAM_API_URL"].rstrip("/")
     app = (
         ApplicationBuilder()
@@ -25,8 +31,12 @@ def main() -> None:
         .base_file_url(f"{url}/file/bot")
         .build()
     )
-    app.add_handler(MessageHandler(filters.ALL, echo))
+    app.add_handler(MessageHandler(filters.ALL, answer))
     app.run_polling()
+
+
+def main() -> None:
+    serve(echo)
 
 
 if __name__ == "__main__":

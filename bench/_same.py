@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import ContextTypes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._echo import serve
 
 SOURCE = Path(os.environ.get("SAME_MESSAGE", "same-message.json"))
 
@@ -38,16 +43,7 @@ async def same(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    url = os.environ["TELEGRAM_API_URL"].rstrip("/")
-    app = (
-        ApplicationBuilder()
-        .token(os.environ["TELEGRAM_BOT_TOKEN"])
-        .base_url(f"{url}/bot")
-        .base_file_url(f"{url}/file/bot")
-        .build()
-    )
-    app.add_handler(MessageHandler(filters.ALL, same))
-    app.run_polling()
+    serve(same)
 
 
 if __name__ == "__main__":

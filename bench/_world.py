@@ -7,17 +7,22 @@ Not a bench itself (the leading underscore keeps ``bench/run.py`` from running i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from asyncio.subprocess import Process
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +33,9 @@ from ledger.model import Person, Role, Status, Unit  # noqa: E402
 from ledger.rules import Rules  # noqa: E402
 from ledger.workflow import Action, NewEvidence, act, create_item  # noqa: E402
 from storage.repo import Store  # noqa: E402
+
+if TYPE_CHECKING:
+    from sandbox.emulator import Emulator
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday, a working day
@@ -199,3 +207,36 @@ def emit(bench: str, params: dict[str, Any], figures: list[dict[str, Any]], **ex
     """Print the bench's one JSON object (one line)."""
     out = {"bench": bench, "params": params, "figures": figures, **extra}
     print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
+@asynccontextmanager
+async def bot_process(
+    argv: list[str], emulator: Emulator, cwd: Path, *, stdout: int = subprocess.PIPE, **env: str
+) -> AsyncIterator[Process]:
+    """A bot in its own process polling ``emulator`` (``env``: more environment), stopped as
+    a service is when the block ends: SIGTERM (PTB stops polling and shuts the application
+    down), waited for without blocking the loop — the emulator must answer the child's last
+    calls — and killed after 60 s."""
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        env={
+            **os.environ,
+            **env,
+            "TELEGRAM_API_URL": emulator.url,
+            "TELEGRAM_BOT_TOKEN": emulator.token,
+            "PYTHONPATH": str(ROOT),
+        },
+        stdout=stdout,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

@@ -41,15 +41,11 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from asyncio.subprocess import Process
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +55,7 @@ from app.clock import FakeClock
 from bench._world import (
     INSPECTORS,
     NOW,
-    ROOT,
+    bot_process,
     contact_id,
     emit,
     figure,
@@ -100,36 +96,6 @@ def described(replies: list[BotMessage]) -> dict[str, Any]:
     }
 
 
-@asynccontextmanager
-async def child(
-    argv: list[str], emulator: Emulator, cwd: Path, **extra: str
-) -> AsyncIterator[Process]:
-    """A bot in its own process polling ``emulator`` (``extra``: more environment); stopped
-    as a service is (SIGTERM: PTB stops polling and shuts the application down) when the
-    block ends."""
-    env = {
-        **os.environ,
-        **extra,
-        "TELEGRAM_API_URL": emulator.url,
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "PYTHONPATH": str(ROOT),
-    }
-    process = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            # Wait without blocking the loop: the emulator must answer the child's last calls.
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
 async def ready(process: Process) -> None:
     """Until the real bot says its start-up sweep has finished (``bench/_bot.py``)."""
     assert process.stdout is not None
@@ -167,9 +133,9 @@ async def measure(
     same_file = root / "same-message.json"
     before = progress_notes(root / "data")
     async with (
-        child([sys.executable, str(BENCH / "_echo.py")], floor_emulator, BENCH),
-        child([sys.executable, str(BENCH / "_bot.py"), str(cfg)], emulator, root) as real,
-        child(
+        bot_process([sys.executable, str(BENCH / "_echo.py")], floor_emulator, BENCH),
+        bot_process([sys.executable, str(BENCH / "_bot.py"), str(cfg)], emulator, root) as real,
+        bot_process(
             [sys.executable, str(BENCH / "_same.py")],
             same_emulator,
             BENCH,

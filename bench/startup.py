@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._world import INSPECTORS, ROOT, emit, figure, world
+from bench._world import INSPECTORS, ROOT, bot_process, emit, figure, world
 from sandbox.emulator import Emulator
 
 BENCH = Path(__file__).resolve().parent
@@ -63,18 +62,9 @@ async def measure(argv: list[str], cwd: Path) -> dict[str, Any]:
 
 
 async def _measure(emulator: Emulator, argv: list[str], cwd: Path) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "TELEGRAM_API_URL": emulator.url,
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "PYTHONPATH": str(ROOT),
-    }
     before = len(emulator.calls)
     started = time.perf_counter()
-    child = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
+    async with bot_process(argv, emulator, cwd, stdout=subprocess.DEVNULL) as child:
         first = None
         while first is None:
             if child.returncode is not None:
@@ -101,14 +91,6 @@ async def _measure(emulator: Emulator, argv: list[str], cwd: Path) -> dict[str, 
         idle = time.perf_counter() - started
         rss = peak_rss_mb(child.pid)
         calls = sum(1 for c in emulator.calls[before:] if c.method != "getUpdates")
-    finally:
-        # Wait without blocking the loop: the emulator must answer the child's last calls.
-        child.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(child.wait(), 30)
-        except TimeoutError:
-            child.kill()
-            await child.wait()
     return {
         "first_get_updates_s": round(first, 3),
         "peak_rss_mb": round(rss, 1),
