@@ -334,6 +334,11 @@ class Sweeper:
     def now(self) -> datetime:
         return self.services.clock.now()
 
+    def _channels(self) -> ChannelHook | None:
+        """The group-robot pass, when 企业微信 / 钉钉 groups are configured."""
+        hook = self.runtime.channels
+        return hook if hook is not None and self.services.config.channels.channels else None
+
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """A blocking call on a worker thread (the store's fsyncs never block the loop), with
         the cyclic garbage collector paused for its length (:mod:`app.memory`)."""
@@ -356,8 +361,9 @@ class Sweeper:
             report, plan = begun
             if plan is not None:
                 await self._deliver(plan.messages, plan.renderer, report)
-                if self.runtime.channels is not None:
-                    await self.runtime.channels.run(self, plan, report)
+                channels = self._channels()
+                if channels is not None:
+                    await channels.run(self, plan, report)
                 await self.run(self._remember_quiet, plan)
                 notices = await self.run(self._notices)
                 report.notices = len(notices)
@@ -500,8 +506,8 @@ class Sweeper:
         audience = unit_audiences(people)
         reports = report_due_dates(self.services, units)
         done = self.log.done()
-        hook = self.runtime.channels
-        groups = hook.decider(now) if hook is not None and config.channels.channels else None
+        hook = self._channels()
+        groups = hook.decider(now) if hook is not None else None
         quiet = self.runtime.quiet
         marks: dict[str, QuietMark] = {}
         skipped: set[str] = set()
@@ -657,8 +663,7 @@ class Sweeper:
         if plan.world is None:
             return
         quiet = self.runtime.quiet
-        groups = self.runtime.channels is not None and self.services.config.channels.channels
-        if groups and plan.channel_keys is None:
+        if self._channels() is not None and plan.channel_keys is None:
             # The channel pass did not say what the groups got: nothing is known quiet.
             for unit in plan.world.marks:
                 quiet.pop(unit, None)
